@@ -1,0 +1,58 @@
+# Stance: `make run` to try it, `make test` to check it. See README.md.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DEV_ENV := DJANGO_DEBUG=1
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install run serve migrate seed test test-fast lint fmt check-migrations ci compose-check bench clean
+
+$(BIN)/.installed: pyproject.toml build-constraints.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "Stance needs Python 3.12 or newer (Django 6).")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=25.3"
+	# xstatic-bootstrap is an sdist whose build needs setuptools<81 (see build-constraints.txt).
+	$(BIN)/python -m pip install --quiet --build-constraint build-constraints.txt . --group dev
+	touch $@
+
+install: $(BIN)/.installed ## Create .venv and install Stance with its dev tools
+
+migrate: install
+	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
+
+seed: migrate ## Demo clinic, people and bookings (idempotent)
+	$(DEV_ENV) $(BIN)/python manage.py seed_demo
+
+run: seed ## Install, migrate, load demo data and serve http://127.0.0.1:8000
+	@echo "Stance is starting at http://$(HOST):$(PORT)/ (emails are written to var/mail/)"
+	$(DEV_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+test: install ## The whole suite (PostgreSQL and Redis on 127.0.0.1 when they answer)
+	$(BIN)/python -m pytest
+
+test-fast: install ## Everything but the browser tests
+	$(BIN)/python -m pytest -m "not browser"
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+fmt: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+check-migrations: install
+	$(DEV_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
+
+ci: lint check-migrations test
+
+compose-check: ## Validate docker-compose.yml (needs Debian's docker-compose package)
+	docker-compose -f docker-compose.yml config --quiet
+
+bench: install ## Benchmarks; figures go to docs/BENCHMARKS.md by hand
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) var staticfiles test-results

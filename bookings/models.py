@@ -1,0 +1,263 @@
+"""Booking models: services, working hours, time off, screening questions, appointments."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from django.contrib.postgres.fields import DateTimeRangeField, RangeBoundary, RangeOperators
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Func, Q
+
+from bookings.constraints import PortableExclusionConstraint
+from clinic.models import Clinic, Location, Patient, Practitioner, User
+
+
+class Modality(models.TextChoices):
+    CLINIC = "clinic", "In clinic"
+    TELEHEALTH = "telehealth", "Telehealth (video)"
+
+
+class Service(models.Model):
+    """An appointment type that patients or staff can book."""
+
+    class Modalities(models.TextChoices):
+        CLINIC = "clinic", "In clinic only"
+        TELEHEALTH = "telehealth", "Telehealth only"
+        BOTH = "both", "In clinic or telehealth"
+
+    class Audience(models.TextChoices):
+        ANY = "any", "New and returning patients"
+        NEW = "new", "New patients"
+        RETURNING = "returning", "Returning patients"
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="services")
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+    duration_minutes = models.PositiveIntegerField(
+        validators=[MinValueValidator(5), MaxValueValidator(480)],
+        help_text="Length of the visit, in minutes.",
+    )
+    buffer_after_minutes = models.PositiveIntegerField(
+        default=0,
+        validators=[MaxValueValidator(120)],
+        help_text="Time kept free after the visit (notes, cleaning), in minutes.",
+    )
+    modalities = models.CharField(
+        max_length=12, choices=Modalities.choices, default=Modalities.BOTH
+    )
+    bookable_online = models.BooleanField(default=True)
+    audience = models.CharField(max_length=10, choices=Audience.choices, default=Audience.ANY)
+    practitioners = models.ManyToManyField(Practitioner, blank=True, related_name="services")
+    is_active = models.BooleanField(default=True)
+    display_order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["display_order", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(duration_minutes__gte=5, duration_minutes__lte=480),
+                name="service_duration_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def duration(self) -> timedelta:
+        return timedelta(minutes=self.duration_minutes)
+
+    @property
+    def buffer(self) -> timedelta:
+        return timedelta(minutes=self.buffer_after_minutes)
+
+    def allowed_modalities(self) -> list[str]:
+        if self.modalities == self.Modalities.BOTH:
+            return [Modality.CLINIC, Modality.TELEHEALTH]
+        return [self.modalities]
+
+
+class WorkingHours(models.Model):
+    """A weekly block of working time at a location, in the clinic's local time.
+
+    A practitioner may have several blocks a day. The optional break is time inside the
+    block that is not bookable (for example lunch).
+    """
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, "Monday"
+        TUESDAY = 1, "Tuesday"
+        WEDNESDAY = 2, "Wednesday"
+        THURSDAY = 3, "Thursday"
+        FRIDAY = 4, "Friday"
+        SATURDAY = 5, "Saturday"
+        SUNDAY = 6, "Sunday"
+
+    practitioner = models.ForeignKey(
+        Practitioner, on_delete=models.CASCADE, related_name="working_hours"
+    )
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="working_hours")
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    start_time = models.TimeField()
+    end_time = models.TimeField()
+    break_start = models.TimeField(null=True, blank=True)
+    break_end = models.TimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["practitioner", "weekday", "start_time"]
+        verbose_name_plural = "working hours"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_time__gt=F("start_time")), name="hours_positive"
+            ),
+            models.CheckConstraint(condition=Q(weekday__lte=6), name="hours_weekday_range"),
+            models.CheckConstraint(
+                condition=(Q(break_start__isnull=True) & Q(break_end__isnull=True))
+                | (
+                    Q(break_start__gte=F("start_time"))
+                    & Q(break_end__gt=F("break_start"))
+                    & Q(break_end__lte=F("end_time"))
+                ),
+                name="hours_break_inside",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.practitioner} {self.get_weekday_display()} {self.start_time}-{self.end_time}"
+
+
+class TimeOff(models.Model):
+    """A stretch of time when a practitioner cannot be booked (leave, training)."""
+
+    practitioner = models.ForeignKey(
+        Practitioner, on_delete=models.CASCADE, related_name="time_off"
+    )
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["start"]
+        verbose_name_plural = "time off"
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gt=F("start")), name="timeoff_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.practitioner} off {self.start:%Y-%m-%d %H:%M}"
+
+
+class ScreeningQuestion(models.Model):
+    """A pre-visit health screening question asked before an in-clinic visit."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="screening_questions")
+    text = models.CharField(max_length=300)
+    display_order = models.PositiveIntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["display_order", "id"]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class TsTzRange(Func):
+    function = "TSTZRANGE"
+    output_field = DateTimeRangeField()
+
+
+class AppointmentQuerySet(models.QuerySet["Appointment"]):
+    def active(self) -> AppointmentQuerySet:
+        """Appointments that hold the practitioner's time (everything but cancelled)."""
+        return self.exclude(status=Appointment.Status.CANCELLED)
+
+    def for_clinic(self, clinic: Clinic) -> AppointmentQuerySet:
+        return self.filter(practitioner__clinic=clinic)
+
+
+class Appointment(models.Model):
+    class Status(models.TextChoices):
+        BOOKED = "booked", "Booked"
+        CANCELLED = "cancelled", "Cancelled"
+        ATTENDED = "attended", "Attended"
+        NO_SHOW = "no_show", "Did not attend"
+
+    class Source(models.TextChoices):
+        ONLINE = "online", "Online"
+        STAFF = "staff", "Staff"
+        API = "api", "API"
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="appointments")
+    practitioner = models.ForeignKey(
+        Practitioner, on_delete=models.PROTECT, related_name="appointments"
+    )
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="appointments")
+    modality = models.CharField(max_length=12, choices=Modality.choices)
+    location = models.ForeignKey(
+        Location, on_delete=models.PROTECT, null=True, blank=True, related_name="appointments"
+    )
+    start = models.DateTimeField(help_text="Start of the visit (aware, stored in UTC).")
+    end = models.DateTimeField(help_text="End of the visit (aware, stored in UTC).")
+    blocked_until = models.DateTimeField(
+        help_text="End of the visit plus the service's buffer: the practitioner's time is "
+        "held from start to here. Stored, because timestamptz + interval is not immutable."
+    )
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.BOOKED)
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.ONLINE)
+    booked_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    telehealth_url = models.URLField(blank=True, max_length=300)
+    cancelled_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancellation_reason = models.CharField(max_length=500, blank=True)
+    sequence = models.PositiveIntegerField(
+        default=0, help_text="iCalendar SEQUENCE: bumped on every reschedule."
+    )
+    booking_request_id = models.UUIDField(
+        null=True, blank=True, unique=True, help_text="Client idempotency key."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = AppointmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["start"]
+        indexes = [models.Index(fields=["practitioner", "start"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gt=F("start")), name="appt_positive_length"),
+            models.CheckConstraint(
+                condition=Q(blocked_until__gte=F("end")), name="appt_blocked_covers_visit"
+            ),
+            models.CheckConstraint(
+                condition=Q(modality="telehealth") | Q(location__isnull=False),
+                name="appt_clinic_visit_has_location",
+            ),
+            # No double booking, ever: a practitioner's held time ranges never overlap
+            # among appointments that are not cancelled. A deny-list condition, so that a
+            # status added later blocks time by default (reliability.md A.3).
+            PortableExclusionConstraint(
+                name="appt_no_overlap_per_practitioner",
+                expressions=[
+                    (TsTzRange("start", "blocked_until", RangeBoundary()), RangeOperators.OVERLAPS),
+                    ("practitioner", RangeOperators.EQUAL),
+                ],
+                condition=~Q(status="cancelled"),
+                violation_error_message="That time overlaps another appointment.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service} {self.start:%Y-%m-%d %H:%M} UTC"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status != self.Status.CANCELLED

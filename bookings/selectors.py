@@ -1,0 +1,230 @@
+"""Reads for bookings: availability and appointment lists."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.db.models import Q
+
+from bookings import slots
+from bookings.models import Appointment, Modality, Service, TimeOff, WorkingHours
+from clinic.lib.time import local_day_bounds
+from clinic.models import Clinic, Practitioner
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A bookable time: who, how and where."""
+
+    start: datetime
+    end: datetime
+    practitioner_id: int
+    modality: str
+    location_id: int | None
+
+
+def bookable_practitioners(
+    *, service: Service, practitioner: Practitioner | None = None
+) -> list[Practitioner]:
+    """Active practitioners who offer the service (one query)."""
+    qs = service.practitioners.filter(is_active=True, clinic_id=service.clinic_id)
+    if practitioner is not None:
+        qs = qs.filter(pk=practitioner.pk)
+    return list(qs.order_by("display_name"))
+
+
+def booking_window(*, clinic: Clinic, now: datetime) -> tuple[datetime, datetime]:
+    """The earliest and latest instants a patient may book a visit to start."""
+    not_before = now + timedelta(minutes=clinic.min_booking_notice_minutes)
+    last_day = now.astimezone(clinic.tz).date() + timedelta(days=clinic.booking_horizon_days)
+    return not_before, local_day_bounds(last_day, clinic.tz)[1]
+
+
+def available_slots(
+    *,
+    service: Service,
+    start_date: date,
+    end_date: date,
+    now: datetime,
+    practitioner: Practitioner | None = None,
+    modality: str | None = None,
+    enforce_notice: bool = True,
+    ignore_appointment_id: int | None = None,
+) -> list[Slot]:
+    """Free times for `service` from `start_date` to `end_date` (clinic-local dates).
+
+    Loads everything in a fixed number of queries, whatever the number of
+    practitioners and days: practitioners, working hours, time off, appointments.
+    "No preference" (no `practitioner`) merges every practitioner who offers the
+    service. Staff bookings pass `enforce_notice=False`: the notice and horizon bind
+    patients only, not the past. A reschedule passes `ignore_appointment_id` so that
+    the visit being moved does not block its own new time.
+    """
+    clinic = service.clinic
+    tz = clinic.tz
+    modalities = [modality] if modality else service.allowed_modalities()
+    if any(m not in service.allowed_modalities() for m in modalities):
+        return []
+    practitioners = bookable_practitioners(service=service, practitioner=practitioner)
+    if not practitioners or end_date < start_date:
+        return []
+    ids = [p.pk for p in practitioners]
+    range_start = local_day_bounds(start_date, tz)[0]
+    range_end = local_day_bounds(end_date, tz)[1]
+    if enforce_notice:
+        not_before, not_after = booking_window(clinic=clinic, now=now)
+    else:
+        not_before, not_after = now, range_end
+
+    blocks: dict[int, list[slots.WeeklyBlock]] = defaultdict(list)
+    for wh in WorkingHours.objects.filter(
+        practitioner_id__in=ids, location__is_active=True
+    ).values_list(
+        "practitioner_id",
+        "weekday",
+        "start_time",
+        "end_time",
+        "location_id",
+        "break_start",
+        "break_end",
+    ):
+        pid, weekday, st, et, loc, bs, be = wh
+        blocks[pid].append(slots.WeeklyBlock(weekday, st, et, loc, bs, be))
+
+    busy: dict[int, list[slots.Interval]] = defaultdict(list)
+    for pid, s, e in TimeOff.objects.filter(
+        practitioner_id__in=ids, start__lt=range_end, end__gt=range_start
+    ).values_list("practitioner_id", "start", "end"):
+        busy[pid].append((s, e))
+    # Appointments are held from start to blocked_until (end + buffer). Widen the read
+    # by a day so a long visit starting before the range still blocks its tail.
+    for pid, s, e in (
+        Appointment.objects.active()
+        .filter(
+            practitioner_id__in=ids,
+            start__lt=range_end,
+            blocked_until__gt=range_start - timedelta(days=1),
+        )
+        .exclude(pk=ignore_appointment_id)
+        .values_list("practitioner_id", "start", "blocked_until")
+    ):
+        busy[pid].append((s, e))
+
+    days = slots.days_between(start_date, end_date)
+    step = timedelta(minutes=clinic.slot_step_minutes)
+    result: list[Slot] = []
+    for p in practitioners:
+        windows = slots.working_windows(blocks.get(p.pk, []), days, tz)
+        starts = slots.free_starts(
+            windows=windows,
+            busy=busy.get(p.pk, []),
+            duration=service.duration,
+            buffer=service.buffer,
+            step=step,
+            not_before=max(not_before, range_start),
+            not_after=min(not_after, range_end),
+            tz=tz,
+        )
+        for start, location_id in starts:
+            for m in modalities:
+                result.append(
+                    Slot(
+                        start=start,
+                        end=start + service.duration,
+                        practitioner_id=p.pk,
+                        modality=m,
+                        location_id=location_id if m == Modality.CLINIC else None,
+                    )
+                )
+    result.sort(key=lambda s: (s.start, s.practitioner_id, s.modality))
+    return result
+
+
+def slot_is_available(
+    *,
+    service: Service,
+    practitioner: Practitioner,
+    start: datetime,
+    modality: str,
+    now: datetime,
+    location_id: int | None = None,
+    enforce_notice: bool = True,
+    ignore_appointment_id: int | None = None,
+) -> Slot | None:
+    """The slot at exactly `start` when it is free, else None."""
+    day = start.astimezone(service.clinic.tz).date()
+    for slot in available_slots(
+        service=service,
+        start_date=day,
+        end_date=day,
+        now=now,
+        practitioner=practitioner,
+        modality=modality,
+        enforce_notice=enforce_notice,
+        ignore_appointment_id=ignore_appointment_id,
+    ):
+        if slot.start == start and (location_id is None or slot.location_id == location_id):
+            return slot
+    return None
+
+
+def nearest_free_slots(
+    *,
+    service: Service,
+    practitioner: Practitioner | None,
+    modality: str,
+    around: datetime,
+    now: datetime,
+    count: int = 5,
+) -> list[Slot]:
+    """The free times closest to `around` (within a week either side), nearest first."""
+    tz = service.clinic.tz
+    day = around.astimezone(tz).date()
+    candidates = available_slots(
+        service=service,
+        start_date=day - timedelta(days=7),
+        end_date=day + timedelta(days=7),
+        now=now,
+        practitioner=practitioner,
+        modality=modality,
+    )
+    seen: set[datetime] = set()
+    unique: list[Slot] = []
+    for slot in sorted(candidates, key=lambda s: abs(s.start - around)):
+        if slot.start not in seen:
+            seen.add(slot.start)
+            unique.append(slot)
+        if len(unique) == count:
+            break
+    return sorted(unique, key=lambda s: s.start)
+
+
+def appointment_list_for_patient(*, patient_id: int) -> list[Appointment]:
+    return list(
+        Appointment.objects.filter(patient_id=patient_id)
+        .select_related("service", "practitioner", "location")
+        .order_by("-start")
+    )
+
+
+def appointment_list_for_schedule(
+    *,
+    clinic: Clinic,
+    start: datetime,
+    end: datetime,
+    practitioner: Practitioner | None = None,
+    location_id: int | None = None,
+) -> list[Appointment]:
+    """Appointments of a clinic in [start, end), for the staff schedule."""
+    qs = (
+        Appointment.objects.for_clinic(clinic)
+        .filter(start__lt=end, end__gt=start)
+        .select_related("patient", "practitioner", "service", "location")
+    )
+    if practitioner is not None:
+        qs = qs.filter(practitioner=practitioner)
+    if location_id is not None:
+        qs = qs.filter(Q(location_id=location_id))
+    return list(qs.order_by("start", "practitioner__display_name"))

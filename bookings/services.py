@@ -1,0 +1,378 @@
+"""Writes for bookings: book, cancel, reschedule, mark attendance.
+
+Every write that moves a practitioner's time goes through `_hold_time`: it locks the
+practitioner row (PostgreSQL) or holds SQLite's single write lock (IMMEDIATE
+transactions), re-checks availability, and writes inside a savepoint. On PostgreSQL the
+exclusion constraint `appt_no_overlap_per_practitioner` is the backstop for any path that
+forgets, so a race can never leave two active appointments overlapping.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import uuid
+from datetime import date, datetime
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from bookings.models import Appointment, Modality, Service
+from bookings.selectors import Slot, nearest_free_slots, slot_is_available
+from clinic.errors import DomainError
+from clinic.models import Clinic, Patient, Practitioner, User
+
+logger = logging.getLogger(__name__)
+
+EXCLUSION_VIOLATION = "23P01"
+
+
+class SlotUnavailable(DomainError):
+    """The time is not free (taken meanwhile, outside hours, or too soon)."""
+
+    def __init__(self, message: str, *, alternatives: list[Slot] | None = None) -> None:
+        super().__init__(message, field="start")
+        self.alternatives = alternatives or []
+
+
+class CancellationWindowPassed(DomainError):
+    """Too close to the visit for a patient to change it online."""
+
+
+def telehealth_room_url() -> str:
+    """An unguessable video room under TELEHEALTH_BASE_URL (144 bits of randomness)."""
+    return f"{settings.TELEHEALTH_BASE_URL}/stance-{secrets.token_urlsafe(18)}"
+
+
+def _lock_practitioners(*practitioner_ids: int) -> None:
+    """Serialise writes to these practitioners' time until the transaction ends.
+
+    Rows are locked in id order so two writers never deadlock. SQLite ignores
+    SELECT ... FOR UPDATE; there the IMMEDIATE transaction already holds the only
+    write lock.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL lock_timeout = '5s'")
+    list(
+        Practitioner.objects.select_for_update()
+        .filter(pk__in=sorted(set(practitioner_ids)))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def _save_holding_time(appointment: Appointment, **save_kwargs: object) -> None:
+    """Save inside a savepoint; an overlap caught by the database becomes SlotUnavailable."""
+    try:
+        with transaction.atomic():
+            appointment.save(**save_kwargs)  # type: ignore[arg-type]
+    except IntegrityError as exc:
+        if getattr(exc.__cause__, "sqlstate", None) == EXCLUSION_VIOLATION:
+            raise SlotUnavailable("That time was just taken.") from exc
+        raise
+
+
+def _taken_error(
+    *,
+    service: Service,
+    practitioner: Practitioner | None,
+    modality: str,
+    start: datetime,
+    now: datetime,
+    message: str = "That time was just taken.",
+) -> SlotUnavailable:
+    alternatives = nearest_free_slots(
+        service=service, practitioner=practitioner, modality=modality, around=start, now=now
+    )
+    return SlotUnavailable(message, alternatives=alternatives)
+
+
+def _check_booking_shape(*, service: Service, practitioner: Practitioner, modality: str) -> None:
+    if modality not in service.allowed_modalities():
+        raise DomainError(f"{service.name} is not offered as {modality}.", field="modality")
+    if practitioner.clinic_id != service.clinic_id or not practitioner.is_active:
+        raise DomainError("That practitioner does not offer this service.", field="practitioner")
+    if not service.practitioners.filter(pk=practitioner.pk).exists():
+        raise DomainError("That practitioner does not offer this service.", field="practitioner")
+
+
+def appointment_book(
+    *,
+    service: Service,
+    practitioner: Practitioner,
+    modality: str,
+    start: datetime,
+    patient: Patient,
+    source: str = Appointment.Source.ONLINE,
+    booked_by: User | None = None,
+    location_id: int | None = None,
+    booking_request_id: uuid.UUID | None = None,
+    now: datetime | None = None,
+) -> Appointment:
+    """Book a visit, or raise SlotUnavailable (with the nearest free times) or DomainError.
+
+    1. Check the shape: the service allows the modality, the practitioner offers it.
+    2. In one transaction: lock the practitioner, return the existing booking for a
+       repeated `booking_request_id`, re-check that `start` is a free slot (staff
+       bookings skip the patient notice and horizon), then insert in a savepoint.
+    3. A clinic visit takes the location of the working hours the slot falls in.
+    """
+    now = now or timezone.now()
+    if timezone.is_naive(start):
+        raise DomainError("The start time needs a time zone.", field="start")
+    _check_booking_shape(service=service, practitioner=practitioner, modality=modality)
+    if patient.clinic_id != service.clinic_id:
+        raise DomainError("That patient belongs to another clinic.", field="patient")
+    enforce = source != Appointment.Source.STAFF
+    if start <= now:
+        raise DomainError("That time has already passed.", field="start")
+
+    try:
+        with transaction.atomic():
+            appointment = _book_locked(
+                service=service,
+                practitioner=practitioner,
+                modality=modality,
+                start=start,
+                patient=patient,
+                source=source,
+                booked_by=booked_by,
+                location_id=location_id,
+                booking_request_id=booking_request_id,
+                now=now,
+                enforce=enforce,
+            )
+    except SlotUnavailable as exc:
+        raise _taken_error(
+            service=service,
+            practitioner=None,
+            modality=modality,
+            start=start,
+            now=now,
+            message=exc.message,
+        ) from exc
+    logger.info(
+        "appointment booked id=%s practitioner=%s source=%s",
+        appointment.pk,
+        practitioner.pk,
+        source,
+    )
+    return appointment
+
+
+def _book_locked(
+    *,
+    service: Service,
+    practitioner: Practitioner,
+    modality: str,
+    start: datetime,
+    patient: Patient,
+    source: str,
+    booked_by: User | None,
+    location_id: int | None,
+    booking_request_id: uuid.UUID | None,
+    now: datetime,
+    enforce: bool,
+) -> Appointment:
+    _lock_practitioners(practitioner.pk)
+    if booking_request_id is not None:
+        existing = Appointment.objects.filter(booking_request_id=booking_request_id).first()
+        if existing is not None:
+            return existing
+    slot = slot_is_available(
+        service=service,
+        practitioner=practitioner,
+        start=start,
+        modality=modality,
+        now=now,
+        location_id=location_id if modality == Modality.CLINIC else None,
+        enforce_notice=enforce,
+    )
+    if slot is None:
+        raise SlotUnavailable("That time is no longer available.")
+    appointment = Appointment(
+        patient=patient,
+        practitioner=practitioner,
+        service=service,
+        modality=modality,
+        location_id=slot.location_id,
+        start=slot.start,
+        end=slot.end,
+        blocked_until=slot.end + service.buffer,
+        source=source,
+        booked_by=booked_by,
+        booking_request_id=booking_request_id,
+        telehealth_url=telehealth_room_url() if modality == Modality.TELEHEALTH else "",
+    )
+    _save_holding_time(appointment)
+    return appointment
+
+
+def patient_can_change(appointment: Appointment, *, now: datetime) -> bool:
+    """Whether a patient may still cancel or reschedule online (outside the window)."""
+    clinic = appointment.practitioner.clinic
+    cutoff = appointment.start - timezone.timedelta(hours=clinic.cancellation_notice_hours)
+    return appointment.status == Appointment.Status.BOOKED and now < cutoff
+
+
+def _window_error(clinic: Clinic) -> CancellationWindowPassed:
+    phone = f" on {clinic.phone}" if clinic.phone else ""
+    return CancellationWindowPassed(
+        f"This visit is less than {clinic.cancellation_notice_hours} hours away, so it can "
+        f"no longer be changed online. Please call the clinic{phone}."
+    )
+
+
+def appointment_cancel(
+    *,
+    appointment: Appointment,
+    by_user: User | None,
+    reason: str = "",
+    as_staff: bool = False,
+    now: datetime | None = None,
+) -> Appointment:
+    """Cancel a booked visit. Patients are held to the clinic's cancellation window."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        appt = (
+            Appointment.objects.select_for_update()
+            .select_related("practitioner__clinic")
+            .get(pk=appointment.pk)
+        )
+        if appt.status != Appointment.Status.BOOKED:
+            raise DomainError("Only a booked visit can be cancelled.")
+        if not as_staff and not patient_can_change(appt, now=now):
+            raise _window_error(appt.practitioner.clinic)
+        appt.status = Appointment.Status.CANCELLED
+        appt.cancelled_at = now
+        appt.cancelled_by = by_user if by_user and by_user.is_authenticated else None
+        appt.cancellation_reason = reason[:500]
+        appt.save(
+            update_fields=[
+                "status",
+                "cancelled_at",
+                "cancelled_by",
+                "cancellation_reason",
+                "updated_at",
+            ]
+        )
+    logger.info("appointment cancelled id=%s staff=%s", appt.pk, as_staff)
+    return appt
+
+
+def appointment_reschedule(
+    *,
+    appointment: Appointment,
+    start: datetime,
+    by_user: User | None,
+    practitioner: Practitioner | None = None,
+    location_id: int | None = None,
+    as_staff: bool = False,
+    now: datetime | None = None,
+) -> Appointment:
+    """Move a booked visit to a new free time (optionally to another practitioner).
+
+    The appointment keeps its identity (same code, so the same calendar UID) and its
+    iCalendar SEQUENCE goes up by one. Its own current time does not block the move.
+    """
+    now = now or timezone.now()
+    if timezone.is_naive(start):
+        raise DomainError("The start time needs a time zone.", field="start")
+    if start <= now:
+        raise DomainError("That time has already passed.", field="start")
+    target = practitioner or appointment.practitioner
+    with transaction.atomic():
+        _lock_practitioners(appointment.practitioner_id, target.pk)
+        appt = (
+            Appointment.objects.select_for_update()
+            .select_related("practitioner__clinic", "service__clinic")
+            .get(pk=appointment.pk)
+        )
+        if appt.status != Appointment.Status.BOOKED:
+            raise DomainError("Only a booked visit can be moved.")
+        if not as_staff and not patient_can_change(appt, now=now):
+            raise _window_error(appt.practitioner.clinic)
+        _check_booking_shape(service=appt.service, practitioner=target, modality=appt.modality)
+        slot = slot_is_available(
+            service=appt.service,
+            practitioner=target,
+            start=start,
+            modality=appt.modality,
+            now=now,
+            location_id=location_id if appt.modality == Modality.CLINIC else None,
+            enforce_notice=not as_staff,
+            ignore_appointment_id=appt.pk,
+        )
+        if slot is None:
+            raise SlotUnavailable("That time is no longer available.")
+        appt.practitioner = target
+        appt.start = slot.start
+        appt.end = slot.end
+        appt.blocked_until = slot.end + appt.service.buffer
+        appt.location_id = slot.location_id
+        appt.sequence += 1
+        _save_holding_time(appt)
+    logger.info("appointment rescheduled id=%s staff=%s", appt.pk, as_staff)
+    return appt
+
+
+def appointment_mark(
+    *, appointment: Appointment, status: str, by_user: User, now: datetime | None = None
+) -> Appointment:
+    """Staff record that a visit was attended or not attended."""
+    now = now or timezone.now()
+    if status not in {Appointment.Status.ATTENDED, Appointment.Status.NO_SHOW}:
+        raise DomainError("Choose attended or did not attend.", field="status")
+    with transaction.atomic():
+        appt = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        if appt.status == Appointment.Status.CANCELLED:
+            raise DomainError("A cancelled visit cannot be marked.")
+        if appt.start > now:
+            raise DomainError("Attendance can be recorded once the visit has started.")
+        appt.status = status
+        appt.save(update_fields=["status", "updated_at"])
+    logger.info("appointment marked id=%s status=%s by=%s", appt.pk, status, by_user.pk)
+    return appt
+
+
+def patient_match_or_create(
+    *,
+    clinic: Clinic,
+    first_name: str,
+    last_name: str,
+    email: str,
+    phone: str,
+    date_of_birth: date,
+) -> Patient:
+    """The clinic's patient with this email, or a new patient with a login account.
+
+    A match keeps the saved details unchanged: a booking form never overwrites a
+    patient's record. A new patient gets an account with no usable password; they set
+    one through the "set your password" link.
+    """
+    email = email.strip().lower()
+    existing = Patient.objects.filter(clinic=clinic, email__iexact=email).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            user = User.objects.filter(email__iexact=email).first()
+            if user is None:
+                user = User.objects.create_user(email=email, role=User.Role.PATIENT)
+            linkable = (
+                user.role == User.Role.PATIENT and not Patient.objects.filter(user=user).exists()
+            )
+            return Patient.objects.create(
+                clinic=clinic,
+                user=user if linkable else None,
+                first_name=first_name.strip(),
+                last_name=last_name.strip(),
+                email=email,
+                phone=phone.strip(),
+                date_of_birth=date_of_birth,
+            )
+    except IntegrityError:
+        # Another request created the same patient a moment ago.
+        return Patient.objects.get(clinic=clinic, email__iexact=email)

@@ -1,0 +1,9 @@
+"""URLs of the bookings app: the public booking flow, patients' own pages, staff pages
+and the JSON API. Each views module owns its patterns."""
+
+from bookings import api
+from bookings.views import patient, public, staff
+
+app_name = "bookings"
+
+urlpatterns = public.urlpatterns + patient.urlpatterns + staff.urlpatterns + api.urlpatterns

@@ -1,0 +1,58 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+
+from clinic.models import Clinic, Location, Patient, Practitioner, User
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "first_name", "last_name", "role", "clinic", "is_active"]
+    list_filter = ["role", "clinic", "is_active", "is_staff"]
+    search_fields = ["email", "first_name", "last_name"]
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        ("Person", {"fields": ("first_name", "last_name", "role", "clinic")}),
+        (
+            "Permissions",
+            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
+        ),
+        ("Dates", {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (None, {"classes": ("wide",), "fields": ("email", "password1", "password2", "role")}),
+    )
+
+
+class LocationInline(admin.StackedInline):
+    model = Location
+    extra = 0
+
+
+@admin.register(Clinic)
+class ClinicAdmin(admin.ModelAdmin):
+    list_display = ["name", "timezone", "phone", "cancellation_notice_hours"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [LocationInline]
+
+
+@admin.register(Location)
+class LocationAdmin(admin.ModelAdmin):
+    list_display = ["name", "clinic", "is_active"]
+    list_filter = ["clinic"]
+
+
+@admin.register(Practitioner)
+class PractitionerAdmin(admin.ModelAdmin):
+    list_display = ["display_name", "profession", "clinic", "is_active"]
+    list_filter = ["clinic", "profession", "is_active"]
+    filter_horizontal = ["locations"]
+    search_fields = ["display_name", "user__email"]
+
+
+@admin.register(Patient)
+class PatientAdmin(admin.ModelAdmin):
+    list_display = ["last_name", "first_name", "email", "clinic", "created_at"]
+    list_filter = ["clinic"]
+    search_fields = ["last_name", "first_name", "email", "phone"]
+    readonly_fields = ["code", "created_at"]

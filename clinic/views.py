@@ -1,0 +1,23 @@
+from django.contrib.auth import views as auth_views
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from bookings.models import Service
+from clinic.selectors import clinic_get_default
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """The clinic's front page: who we are and a way to book."""
+    clinic = clinic_get_default()
+    services = (
+        Service.objects.filter(clinic=clinic, is_active=True, bookable_online=True)
+        if clinic
+        else Service.objects.none()
+    )
+    return render(request, "clinic/home.html", {"clinic": clinic, "services": services})
+
+
+class StanceLoginView(auth_views.LoginView):
+    """Log in with an email address and password."""
+
+    redirect_authenticated_user = True

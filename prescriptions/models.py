@@ -1,0 +1,1 @@
+"""Assessments, the exercise library and programmes (built in later issues)."""

@@ -1,0 +1,133 @@
+"""Plain make_* helpers with sensible defaults. All people and data are invented."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.utils import timezone
+
+from bookings.models import Appointment, Service, WorkingHours
+from clinic.models import Clinic, Location, Patient, Practitioner, User
+
+_seq = itertools.count(1)
+PASSWORD = "correct-horse-battery-staple"
+
+
+def make_clinic(**kw: Any) -> Clinic:
+    n = next(_seq)
+    defaults: dict[str, Any] = {
+        "name": f"Harbour Movement Clinic {n}",
+        "slug": f"clinic-{n}",
+        "timezone": "Australia/Sydney",
+        "phone": "02 9000 0000",
+        "min_booking_notice_minutes": 0,
+    }
+    defaults.update(kw)
+    return Clinic.objects.create(**defaults)
+
+
+def make_location(clinic: Clinic, **kw: Any) -> Location:
+    defaults: dict[str, Any] = {"name": "Main rooms", "address": "1 Example Street, Sydney NSW"}
+    defaults.update(kw)
+    return Location.objects.create(clinic=clinic, **defaults)
+
+
+def make_user(*, role: str = User.Role.PATIENT, clinic: Clinic | None = None, **kw: Any) -> User:
+    n = next(_seq)
+    email = kw.pop("email", f"person{n}@example.org")
+    return User.objects.create_user(
+        email=email, password=kw.pop("password", PASSWORD), role=role, clinic=clinic, **kw
+    )
+
+
+def make_practitioner(clinic: Clinic, **kw: Any) -> Practitioner:
+    n = next(_seq)
+    user = kw.pop("user", None) or make_user(role=User.Role.PRACTITIONER, clinic=clinic)
+    defaults: dict[str, Any] = {
+        "display_name": f"Practitioner {n}",
+        "profession": Practitioner.Profession.EXERCISE_PHYSIOLOGIST,
+    }
+    defaults.update(kw)
+    return Practitioner.objects.create(user=user, clinic=clinic, **defaults)
+
+
+def make_service(clinic: Clinic, practitioners: list[Practitioner] = (), **kw: Any) -> Service:
+    defaults: dict[str, Any] = {"name": "Follow-up", "duration_minutes": 30}
+    defaults.update(kw)
+    service = Service.objects.create(clinic=clinic, **defaults)
+    service.practitioners.set(practitioners)
+    return service
+
+
+def make_hours(
+    practitioner: Practitioner,
+    location: Location,
+    weekdays: range | list[int] = range(7),
+    start: time = time(9),
+    end: time = time(17),
+    **kw: Any,
+) -> list[WorkingHours]:
+    return [
+        WorkingHours.objects.create(
+            practitioner=practitioner,
+            location=location,
+            weekday=d,
+            start_time=start,
+            end_time=end,
+            **kw,
+        )
+        for d in weekdays
+    ]
+
+
+def make_patient(clinic: Clinic, *, user: User | None = None, **kw: Any) -> Patient:
+    n = next(_seq)
+    defaults: dict[str, Any] = {
+        "first_name": "Alex",
+        "last_name": f"Tester{n}",
+        "date_of_birth": date(1985, 3, 14),
+        "phone": "0400 000 000",
+        "email": user.email if user else f"patient{n}@example.org",
+    }
+    defaults.update(kw)
+    return Patient.objects.create(clinic=clinic, user=user, **defaults)
+
+
+def local(clinic: Clinic, y: int, m: int, d: int, hh: int = 0, mm: int = 0) -> datetime:
+    return datetime(y, m, d, hh, mm, tzinfo=clinic.tz)
+
+
+def next_weekday_at(clinic: Clinic, weekday: int, hh: int, mm: int = 0, weeks: int = 1) -> datetime:
+    """A clinic-local time on a weekday at least `weeks` weeks from today."""
+    today = timezone.now().astimezone(clinic.tz).date() + timedelta(weeks=weeks)
+    day = today + timedelta(days=(weekday - today.weekday()) % 7)
+    return datetime.combine(day, time(hh, mm), tzinfo=clinic.tz)
+
+
+def make_appointment(
+    *,
+    patient: Patient,
+    practitioner: Practitioner,
+    service: Service,
+    start: datetime,
+    modality: str = "clinic",
+    location: Location | None = None,
+    **kw: Any,
+) -> Appointment:
+    """A row written directly (no service rules), for setting the scene in tests."""
+    end = start + service.duration
+    if modality == "clinic" and location is None:
+        location = practitioner.working_hours.first().location
+    return Appointment.objects.create(
+        patient=patient,
+        practitioner=practitioner,
+        service=service,
+        modality=modality,
+        location=location,
+        start=start,
+        end=end,
+        blocked_until=end + service.buffer,
+        **kw,
+    )
