@@ -1,3 +1,9 @@
-from django.urls import URLPattern
+from django.http import HttpRequest, HttpResponse
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+
+def service_list(request: HttpRequest) -> HttpResponse:  # placeholder, replaced by the flow
+    return HttpResponse("Booking is coming.")
+
+
+urlpatterns: list[URLPattern] = [path("book/", service_list, name="service-list")]

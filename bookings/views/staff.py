@@ -1,3 +1,9 @@
-from django.urls import URLPattern
+from django.http import HttpRequest, HttpResponse
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+
+def schedule(request: HttpRequest) -> HttpResponse:  # placeholder
+    return HttpResponse("Schedule.")
+
+
+urlpatterns: list[URLPattern] = [path("staff/", schedule, name="staff-schedule")]
