@@ -17,6 +17,11 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "clinic/home.html", {"clinic": clinic, "services": services})
 
 
+def healthz(request: HttpRequest) -> HttpResponse:
+    """Liveness for load balancers and docker-compose: no database, no templates."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
 class StanceLoginView(auth_views.LoginView):
     """Log in with an email address and password."""
 
