@@ -261,3 +261,103 @@ class Appointment(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status != self.Status.CANCELLED
+
+
+class Notification(models.Model):
+    """One email to a patient, planned as a row before it is sent: the outbox.
+
+    Rows are written in the same transaction as the booking change that causes them, so a
+    message exists exactly when the change commits. A sweep every minute hands due rows to
+    the worker; the status column makes each send happen once (bookings/notifications.py).
+    No message content is stored: it is rendered from the appointment when sent.
+    """
+
+    class Kind(models.TextChoices):
+        CONFIRMATION = "confirmation", "Booking confirmation"
+        RESCHEDULE = "reschedule", "Reschedule notice"
+        CANCELLATION = "cancellation", "Cancellation notice"
+        REMINDER = "reminder", "Reminder"
+        PROGRAMME_READY = "programme_ready", "Programme ready"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Planned"
+        QUEUED = "queued", "Queued"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+        VOID = "void", "Not sent"
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="notifications")
+    appointment = models.ForeignKey(
+        Appointment,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        help_text="Empty for messages about something else (a programme that is ready).",
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    lead_minutes = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Reminders: how long before the visit, in minutes."
+    )
+    due_at = models.DateTimeField(help_text="When the message should go out (UTC).")
+    appointment_start_snapshot = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="The visit's start when this was planned; a reminder for another start "
+        "is void (the visit was moved).",
+    )
+    context = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Ids and paths for messages that are not about an appointment; never "
+        "patient details.",
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(
+        default=0, help_text="How many times a worker has tried to send it."
+    )
+    claimed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When it was last handed to, or taken by, a worker."
+    )
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="Why the last attempt failed, or why it was not sent (no addresses).",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["due_at", "pk"]
+        indexes = [models.Index(fields=["status", "due_at"], name="notification_status_due")]
+        constraints = [
+            # Planning twice is harmless: one row per appointment, kind and planned time.
+            models.UniqueConstraint(
+                fields=["appointment", "kind", "due_at"], name="notification_once_per_time"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="reminder") | Q(lead_minutes__isnull=False),
+                name="notification_reminder_has_lead",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="programme_ready") | Q(appointment__isnull=False),
+                name="notification_appointment_kinds",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk} ({self.status})"
+
+    @property
+    def is_open(self) -> bool:
+        """Not finished: it may still be sent."""
+        return self.status in OPEN_STATUSES
+
+
+OPEN_STATUSES = (
+    Notification.Status.PENDING,
+    Notification.Status.QUEUED,
+    Notification.Status.SENDING,
+)

@@ -19,6 +19,11 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from bookings.models import Appointment, Modality, Service
+from bookings.notifications import (
+    notifications_plan_for_booking,
+    notifications_plan_for_cancel,
+    notifications_plan_for_reschedule,
+)
 from bookings.selectors import Slot, nearest_free_slots, slot_is_available
 from clinic.errors import DomainError
 from clinic.models import Clinic, Patient, Practitioner, User
@@ -118,6 +123,9 @@ def appointment_book(
        repeated `booking_request_id`, re-check that `start` is a free slot (staff
        bookings skip the patient notice and horizon), then insert in a savepoint.
     3. A clinic visit takes the location of the working hours the slot falls in.
+    4. In the same transaction, plan the confirmation and the reminders (outbox rows);
+       the confirmation is handed to the worker after commit, never before, and a broker
+       that is down does not fail or hold up the booking.
     """
     now = now or timezone.now()
     if timezone.is_naive(start):
@@ -207,6 +215,7 @@ def _book_locked(
         telehealth_url=telehealth_room_url() if modality == Modality.TELEHEALTH else "",
     )
     _save_holding_time(appointment)
+    notifications_plan_for_booking(appointment=appointment, now=now)
     return appointment
 
 
@@ -258,6 +267,7 @@ def appointment_cancel(
                 "updated_at",
             ]
         )
+        notifications_plan_for_cancel(appointment=appt, now=now)
     logger.info("appointment cancelled id=%s staff=%s", appt.pk, as_staff)
     return appt
 
@@ -276,6 +286,8 @@ def appointment_reschedule(
 
     The appointment keeps its identity (same code, so the same calendar UID) and its
     iCalendar SEQUENCE goes up by one. Its own current time does not block the move.
+    Its open reminders are void and new ones planned, and a reschedule notice goes out
+    after commit.
     """
     now = now or timezone.now()
     if timezone.is_naive(start):
@@ -314,6 +326,7 @@ def appointment_reschedule(
         appt.location_id = slot.location_id
         appt.sequence += 1
         _save_holding_time(appt)
+        notifications_plan_for_reschedule(appointment=appt, now=now)
     logger.info("appointment rescheduled id=%s staff=%s", appt.pk, as_staff)
     return appt
 

@@ -19,6 +19,36 @@ def validate_timezone(value: str) -> None:
         raise ValidationError(f"{value!r} is not a known IANA time zone.")
 
 
+MAX_REMINDER_LEADS = 4
+MAX_REMINDER_LEAD_HOURS = 14 * 24
+
+
+def parse_reminder_lead_hours(value: str) -> list[int]:
+    """Reminder lead times written as comma-separated whole hours ("24, 2"), as minutes,
+    longest first and without repeats. Raises ValueError for anything else."""
+    hours: set[int] = set()
+    for part in value.split(","):
+        part = part.strip().lower().removesuffix("h").strip()
+        if not part:
+            continue
+        if not part.isdigit() or not 1 <= int(part) <= MAX_REMINDER_LEAD_HOURS:
+            raise ValueError(part)
+        hours.add(int(part))
+    if len(hours) > MAX_REMINDER_LEADS:
+        raise ValueError(value)
+    return sorted((h * 60 for h in hours), reverse=True)
+
+
+def validate_reminder_lead_hours(value: str) -> None:
+    try:
+        parse_reminder_lead_hours(value)
+    except ValueError:
+        raise ValidationError(
+            f"Enter up to {MAX_REMINDER_LEADS} whole numbers of hours between 1 and "
+            f"{MAX_REMINDER_LEAD_HOURS}, separated by commas, for example 24, 2."
+        ) from None
+
+
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
@@ -115,6 +145,17 @@ class Clinic(models.Model):
         validators=[MinValueValidator(5), MaxValueValidator(60)],
         help_text="Start times are offered on this grid, in minutes.",
     )
+    reminder_lead_hours = models.CharField(
+        "reminder times",
+        max_length=40,
+        blank=True,
+        default="24, 2",
+        validators=[validate_reminder_lead_hours],
+        help_text="When patients get reminder emails, in hours before the visit, separated "
+        "by commas (for example 24, 2). Whole days (24, 48...) mean the same time of day "
+        "that many days before, even across a daylight-saving change. Leave empty for "
+        "no reminders.",
+    )
 
     class Meta:
         constraints = [
@@ -134,6 +175,14 @@ class Clinic(models.Model):
     @property
     def tz(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.timezone)
+
+    @property
+    def reminder_leads_minutes(self) -> list[int]:
+        """The reminder lead times in minutes, longest first (none if misconfigured)."""
+        try:
+            return parse_reminder_lead_hours(self.reminder_lead_hours)
+        except ValueError:
+            return []
 
 
 class Location(models.Model):

@@ -133,21 +133,52 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis and Celery -----------------------------------------------------------------
+# Redis is the broker when REDIS_URL is set. Without it (`make run`), the broker is a
+# folder of message files (kombu's filesystem transport under var/broker/), shared by the
+# web process and the worker that `make run` starts beside it. Reminders never ride the
+# broker for long: they are outbox rows (bookings.Notification) that a sweep hands to the
+# worker when due, so the broker only ever holds "send row N now" messages.
 REDIS_URL = env_str("REDIS_URL", "")
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+if REDIS_URL:
+    CELERY_BROKER_URL = REDIS_URL
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
+        # Unacknowledged messages come back after an hour; every countdown we use
+        # (email retries, at most STANCE_EMAIL_RETRY_MAX_SECONDS) is far shorter.
+        "visibility_timeout": 3600,
+        # A booking never waits long on a Redis that is down or unreachable.
+        "socket_connect_timeout": 2,
+        "socket_timeout": 5,
+    }
+else:
+    _BROKER_DIR = BASE_DIR / "var" / "broker"
+    for _sub in ("queue", "processed"):
+        (_BROKER_DIR / _sub).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_BROKER_DIR / "queue"),
+        "data_folder_out": str(_BROKER_DIR / "queue"),
+        "processed_folder": str(_BROKER_DIR / "processed"),
+        "store_processed": False,
+        "control_folder": str(_BROKER_DIR),
+    }
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_TASK_IGNORE_RESULT = True
+# Acknowledge after the task ran, and give the message back if the worker process dies,
+# so a killed worker loses nothing; the outbox status makes the redelivery harmless.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A lost broker connection lets running sends finish (cancelling one mid-SMTP could
+# send it twice); their late acks fail and the redelivered message finds the row sent.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_TASK_SOFT_TIME_LIMIT = 45
 CELERY_TASK_TIME_LIMIT = 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TIMEZONE = "UTC"
+CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
 
 # --- Email ---------------------------------------------------------------------------
 # With EMAIL_HOST set, mail goes over SMTP (Mailpit in docker-compose); otherwise each
@@ -175,6 +206,15 @@ else:
         }
     }
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Stance <bookings@stance.example>")
+# Patient email (bookings/notifications.py). A transient failure (connection refused,
+# timeout, SMTP 4xx) is retried with exponential backoff and jitter, capped well below the
+# broker's visibility timeout; a permanent one (SMTP 5xx) marks the message failed at once.
+STANCE_EMAIL_MAX_ATTEMPTS = env_int("STANCE_EMAIL_MAX_ATTEMPTS", 6)
+STANCE_EMAIL_RETRY_BASE_SECONDS = 30.0
+STANCE_EMAIL_RETRY_MAX_SECONDS = 300.0
+# A message handed to the broker, or taken by a worker, this long ago without an outcome
+# is handed over again by the sweep (its message or its worker was lost).
+STANCE_EMAIL_STALE_CLAIM_MINUTES = 10
 
 # --- Stance ---------------------------------------------------------------------------
 TELEHEALTH_BASE_URL = env_str("TELEHEALTH_BASE_URL", "https://meet.jit.si").rstrip("/")

@@ -1,0 +1,203 @@
+"""Patient emails rendered from an outbox row: subject, plain text, HTML, and a calendar
+file where it helps. Templates: `templates/bookings/emails/<kind>_subject.txt`,
+`<kind>_body.txt` and `<kind>_body.html` (extending `_base.html`).
+
+What goes in: the clinic's name and contacts, the patient's first name, when (in the
+clinic's time zone; telehealth also in the patient's own zone when known), with whom,
+where or the video link, and the signed manage link. Never clinical detail: no
+screening answers, assessments, notes or exercises.
+"""
+
+from __future__ import annotations
+
+import email.message
+from datetime import datetime
+from email.utils import formataddr, parseaddr
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from bookings.ics import appointment_ics
+from bookings.models import Appointment, Modality, Notification
+from bookings.notifications import opt_out_token_for
+from bookings.tokens import manage_token_for
+from clinic.models import Clinic
+
+Kind = Notification.Kind
+
+ICS_METHOD = {
+    Kind.CONFIRMATION: "REQUEST",
+    Kind.RESCHEDULE: "REQUEST",
+    Kind.CANCELLATION: "CANCEL",
+}
+"""Messages that carry the visit as a calendar file (same UID for the visit's life; the
+SEQUENCE goes up with each move, so calendars update the entry in place)."""
+
+
+def format_when(instant: datetime, tz: ZoneInfo) -> str:
+    """ "Tuesday 3 March 2026, 10:15 am" in `tz`."""
+    local = instant.astimezone(tz)
+    hour = local.hour % 12 or 12
+    return (
+        f"{local:%A} {local.day} {local:%B} {local.year}, "
+        f"{hour}:{local:%M} {'am' if local.hour < 12 else 'pm'}"
+    )
+
+
+def zone_label(tz: ZoneInfo) -> str:
+    """ "Sydney time" for Australia/Sydney."""
+    return f"{tz.key.rsplit('/', 1)[-1].replace('_', ' ')} time"
+
+
+def lead_label(minutes: int) -> str:
+    """ "the day before", "2 days before", "2 hours before", "30 minutes before"."""
+    days, rest = divmod(minutes, 24 * 60)
+    if not rest:
+        return "the day before" if days == 1 else f"{days} days before"
+    if minutes % 60 == 0:
+        hours = minutes // 60
+        return f"{hours} hour{'s' if hours != 1 else ''} before"
+    return f"{minutes} minutes before"
+
+
+def _join(labels: list[str]) -> str:
+    return labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} and {labels[-1]}"
+
+
+def absolute_url(path: str) -> str:
+    return f"{settings.SITE_URL}{path}"
+
+
+def notification_email(notification: Notification) -> EmailMultiAlternatives:
+    """The email for one outbox row, ready to send (by the default mailer)."""
+    context = email_context(notification)
+    kind = notification.kind
+    subject = " ".join(render_to_string(f"bookings/emails/{kind}_subject.txt", context).split())
+    text = render_to_string(f"bookings/emails/{kind}_body.txt", context)
+    html = render_to_string(f"bookings/emails/{kind}_body.html", context)
+    clinic: Clinic = context["clinic"]
+    headers = {"Message-ID": _message_id(notification)}
+    if kind == Kind.REMINDER:
+        # RFC 8058 one-click unsubscribe: mail apps offer "Unsubscribe" and POST to it.
+        headers["List-Unsubscribe"] = f"<{context['opt_out_url']}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=text,
+        from_email=_from_address(clinic),
+        to=[notification.patient.email],
+        reply_to=[clinic.email] if clinic.email else None,
+        headers=headers,
+    )
+    message.attach_alternative(html, "text/html")
+    method = ICS_METHOD.get(kind)
+    if method and notification.appointment is not None:
+        message.attach(_calendar_part(notification.appointment, method))
+    return message
+
+
+def email_context(notification: Notification) -> dict[str, Any]:
+    patient = notification.patient
+    appointment = notification.appointment
+    clinic = appointment.practitioner.clinic if appointment else patient.clinic
+    context: dict[str, Any] = {
+        "clinic": clinic,
+        "first_name": patient.first_name,
+        "notification": notification,
+        "site_url": settings.SITE_URL,
+        "opt_out_url": absolute_url(
+            reverse("bookings:reminders-opt-out", args=[opt_out_token_for(patient)])
+        ),
+        "reminders_off": patient.reminders_opt_out,
+        "book_url": absolute_url(reverse("bookings:service-list")),
+    }
+    if appointment is not None:
+        context.update(_appointment_context(appointment, clinic))
+        context["planned_reminders"] = _planned_reminders(notification)
+    else:
+        link = str(notification.context.get("link_path", "/"))
+        context["link_url"] = absolute_url(link if link.startswith("/") else "/")
+    return context
+
+
+def _appointment_context(appointment: Appointment, clinic: Clinic) -> dict[str, Any]:
+    tz = clinic.tz
+    telehealth = appointment.modality == Modality.TELEHEALTH
+    patient_zone = ""
+    own = appointment.patient.timezone
+    if telehealth and own and own != clinic.timezone:
+        own_tz = ZoneInfo(own)
+        if (
+            appointment.start.astimezone(own_tz).utcoffset()
+            != appointment.start.astimezone(tz).utcoffset()
+        ):
+            patient_zone = f"{format_when(appointment.start, own_tz)} ({zone_label(own_tz)})"
+    return {
+        "appointment": appointment,
+        "when": format_when(appointment.start, tz),
+        "zone": zone_label(tz),
+        "when_patient_zone": patient_zone,
+        "duration_minutes": int((appointment.end - appointment.start).total_seconds() // 60),
+        "service_name": appointment.service.name,
+        "practitioner_name": appointment.practitioner.display_name,
+        "profession": appointment.practitioner.get_profession_display().lower(),
+        "telehealth": telehealth,
+        "video_url": appointment.telehealth_url if telehealth else "",
+        "location": appointment.location if not telehealth else None,
+        "manage_url": absolute_url(
+            reverse("bookings:manage", args=[manage_token_for(appointment)])
+        ),
+    }
+
+
+def _planned_reminders(notification: Notification) -> str:
+    """ "the day before and 2 hours before": the reminders still to come for this visit
+    (none when the patient turned reminders off), for confirmations and notices."""
+    if notification.kind not in (Kind.CONFIRMATION, Kind.RESCHEDULE):
+        return ""
+    if notification.patient.reminders_opt_out:
+        return ""
+    leads = (
+        Notification.objects.filter(
+            appointment_id=notification.appointment_id,
+            kind=Kind.REMINDER,
+            status__in=[Notification.Status.PENDING, Notification.Status.QUEUED],
+            appointment_start_snapshot=notification.appointment.start,
+        )
+        .order_by("due_at")
+        .values_list("lead_minutes", flat=True)
+    )
+    labels = [lead_label(m) for m in leads if m]
+    return _join(labels) if labels else ""
+
+
+def _calendar_part(appointment: Appointment, method: str) -> email.message.MIMEPart:
+    part = email.message.MIMEPart()
+    part.set_content(
+        appointment_ics(appointment, method).decode(),
+        subtype="calendar",
+        charset="utf-8",
+        params={"method": method},
+        disposition="attachment",
+        filename="appointment.ics",
+    )
+    return part
+
+
+def _from_address(clinic: Clinic) -> str:
+    """The clinic's name on the site's sending address: "Harbour Clinic <bookings@...>"."""
+    _, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    return formataddr((clinic.name, address or settings.DEFAULT_FROM_EMAIL))
+
+
+def _message_id(notification: Notification) -> str:
+    """The same Message-ID on every try of one row: if a worker dies after the server took
+    the message and it goes out again, many mail apps show the two as one."""
+    _, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    domain = address.rpartition("@")[2] or "stance.invalid"
+    stamp = int(notification.created_at.timestamp()) if notification.created_at else 0
+    return f"<stance.{notification.pk}.{stamp}@{domain}>"

@@ -1,0 +1,42 @@
+"""Celery tasks for patient email. Thin: ids in, services do the work
+(bookings/notifications.py). Messages carry a row id and nothing about the patient."""
+
+from __future__ import annotations
+
+from celery import Task, shared_task
+
+from bookings.notifications import (
+    TransientEmailError,
+    notification_send,
+    notifications_dispatch_due,
+    retry_delay,
+)
+
+
+@shared_task(
+    acks_late=True,
+    ignore_result=True,
+    soft_time_limit=30,
+    time_limit=45,
+)
+def notifications_sweep() -> int:
+    """Every minute (beat): hand each due outbox row to `send_notification`. Two sweeps at
+    once are harmless: they claim disjoint rows."""
+    return len(notifications_dispatch_due())
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    ignore_result=True,
+    max_retries=None,  # the row's `attempts` caps tries (STANCE_EMAIL_MAX_ATTEMPTS)
+)
+def send_notification(self: Task, notification_id: int) -> str:
+    """Send one outbox row, at most once; safe to receive twice. A transient failure is
+    retried with exponential backoff and jitter (countdowns of minutes at most, far below
+    the broker's visibility timeout)."""
+    try:
+        return notification_send(notification_id=notification_id)
+    except TransientEmailError as exc:
+        raise self.retry(countdown=retry_delay(exc.attempts), exc=exc) from None

@@ -1,0 +1,47 @@
+"""Reminder opt-out: the link in every reminder email, no login needed.
+
+The signed token names one patient and one purpose (its own salt), so it can only turn
+that patient's reminder emails off or on. GET shows one button rather than acting at
+once, because mail scanners open links in emails before people do; mail apps that
+offer "Unsubscribe" (the List-Unsubscribe-Post header, RFC 8058) POST here directly.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import URLPattern, path
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from bookings.notifications import patient_from_opt_out_token, patient_set_reminders
+from clinic.selectors import clinic_get_default
+
+TEMPLATE = "bookings/reminders_opt_out.html"
+
+
+def _invalid_link(request: HttpRequest) -> HttpResponse:
+    context = {"invalid": True, "clinic": clinic_get_default()}
+    return render(request, TEMPLATE, context, status=404)
+
+
+@csrf_exempt  # the signed token is the credential; one-click POSTs from mail apps carry no CSRF
+@never_cache
+@require_http_methods(["GET", "POST"])
+def reminders_opt_out(request: HttpRequest, token: str) -> HttpResponse:
+    patient = patient_from_opt_out_token(token)  # the signed token is the only access
+    if patient is None:
+        return _invalid_link(request)
+    changed = False
+    if request.method == "POST":
+        turn_on = request.POST.get("action") == "resume"
+        patient = patient_set_reminders(patient=patient, opt_out=not turn_on)
+        changed = True
+    context = {"clinic": patient.clinic, "off": patient.reminders_opt_out, "changed": changed}
+    return render(request, TEMPLATE, context)
+
+
+urlpatterns: list[URLPattern] = [
+    path("reminders/<str:token>/", reminders_opt_out, name="reminders-opt-out"),
+]
