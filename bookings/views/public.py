@@ -1,9 +1,1008 @@
-from django.http import HttpRequest, HttpResponse
-from django.urls import URLPattern, path
+"""The public online booking flow. No login is needed until the very end, and none at all
+for a new patient.
+
+service list -> modality -> practitioner -> a week of free times -> the patient's details
+-> screening questions (clinic visits) -> review and confirm -> done (+ calendar file).
+
+Until the details step, the visitor's choices travel in the query string (plain links
+and GET forms, so every page works without JavaScript and can be bookmarked). From the
+details step on they are a draft in the session: the chosen slot, the patient's details,
+the screening answers and an idempotency key for the booking. Every step re-validates
+what it reads; a bad link gets a clear message page, never a server error.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter, defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib import messages
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, URLPattern, path, reverse
+from django.utils import timezone
+
+from bookings.forms.public import (
+    AUSTRALIAN_ZONES,
+    OTHER_ZONES,
+    ChosenSlotForm,
+    ModalityForm,
+    PatientDetailsForm,
+    PractitionerForm,
+    ScreeningForm,
+    TimeZoneForm,
+    parse_day,
+    parse_uuid,
+    zone_label,
+)
+from bookings.ics import appointment_ics
+from bookings.models import Appointment, Modality, ScreeningQuestion, Service
+from bookings.selectors import (
+    Slot,
+    available_slots,
+    bookable_practitioners,
+    booking_window,
+    slot_is_available,
+)
+from bookings.services import SlotUnavailable, appointment_book, patient_match_or_create
+from bookings.tokens import manage_token_for
+from clinic.errors import DomainError
+from clinic.lib.time import local_day_bounds, week_start
+from clinic.models import Clinic, Location, Patient, Practitioner
+from clinic.ratelimit import rate_limit_exceeded
+from clinic.selectors import clinic_get_default, patient_get_for_user
+
+DRAFT_KEY = "booking_draft"
+"""Session key of the booking being made (JSON-safe dict)."""
+BOOKED_KEY = "booking_codes"
+"""Session key of the appointment codes this session booked (they may see them)."""
+UNAVAILABLE_KEY = "booking_unavailable"
+"""Session key of a start time that turned out not to be free (shown on the week page)."""
+TOTAL_STEPS = 6
+MAX_REMEMBERED_BOOKINGS = 20
+
+MODALITY_HINTS = {
+    Modality.CLINIC: "Come to one of our clinics.",
+    Modality.TELEHEALTH: "A video call on your phone, tablet or computer. You get a link.",
+}
+SERVICE_MODES = {
+    Service.Modalities.CLINIC: "In clinic",
+    Service.Modalities.TELEHEALTH: "By video (telehealth)",
+    Service.Modalities.BOTH: "In clinic or by video",
+}
 
 
-def service_list(request: HttpRequest) -> HttpResponse:  # placeholder, replaced by the flow
-    return HttpResponse("Booking is coming.")
+# --- Formatting: times are shown in the clinic's zone, like "Tuesday 3 March, 10:15 am" --
 
 
-urlpatterns: list[URLPattern] = [path("book/", service_list, name="service-list")]
+def format_time(moment: datetime) -> str:
+    hour = moment.hour % 12 or 12
+    return f"{hour}:{moment:%M} {'am' if moment.hour < 12 else 'pm'}"
+
+
+def format_day(day: date) -> str:
+    return f"{day:%A} {day.day} {day:%B}"
+
+
+def format_when(moment: datetime, tz: ZoneInfo) -> str:
+    local = moment.astimezone(tz)
+    return f"{format_day(local.date())}, {format_time(local)}"
+
+
+def format_in_zone(moment: datetime, clinic_tz: ZoneInfo, zone: str) -> str:
+    """The time in the visitor's zone, naming the day when it differs from the clinic's."""
+    other = moment.astimezone(ZoneInfo(zone))
+    same_day = other.date() == moment.astimezone(clinic_tz).date()
+    day = "" if same_day else f" {format_day(other.date())}"
+    return f"{format_time(other)}{day} in {zone_label(zone)}"
+
+
+# --- Small helpers ----------------------------------------------------------------------
+
+
+def _problem(request: HttpRequest, message: str, *, status: int = 400) -> HttpResponse:
+    """A clear page for a booking link that cannot work (malformed or unknown)."""
+    return render(request, "bookings/book_problem.html", {"message": message}, status=status)
+
+
+def _service_or_404(code: uuid.UUID) -> Service:
+    service = (
+        Service.objects.select_related("clinic")
+        .filter(code=code, is_active=True, bookable_online=True)
+        .first()
+    )
+    if service is None:
+        raise Http404("No such service")
+    return service
+
+
+def _check_modality(service: Service, modality: str) -> None:
+    if modality not in service.allowed_modalities():
+        raise Http404("This service is not offered that way")
+
+
+def _url(name: str, *args: object, query: Mapping[str, object] | None = None) -> str:
+    url = reverse(f"bookings:{name}", args=args)
+    if query:
+        clean = {k: "" if v is None else str(v) for k, v in query.items()}
+        url = f"{url}?{urlencode(clean)}"
+    return url
+
+
+def _week_url(service: Service, modality: str, pref: str, monday: date, tz: str = "") -> str:
+    query: dict[str, object] = {"practitioner": pref, "week": monday.isoformat()}
+    if tz:
+        query["tz"] = tz
+    return _url("slot-list", service.code, modality, query=query)
+
+
+def _visitor_tz(zone: str, clinic: Clinic, modality: str) -> str:
+    """The visitor's own zone when it is worth showing (telehealth, not the clinic's)."""
+    if modality != Modality.TELEHEALTH or not zone or zone == clinic.timezone:
+        return ""
+    return zone
+
+
+# --- The chosen slot, as it travels in links and in the session draft ---------------------
+
+
+@dataclass
+class Choice:
+    """A slot the visitor picked, resolved and checked against the database."""
+
+    service: Service
+    modality: str
+    practitioner: Practitioner
+    pref: str  # "any" (No preference) or the chosen practitioner's code
+    start: datetime
+    location_id: int | None
+    tz: str  # the visitor's own zone for telehealth times, or ""
+
+    @property
+    def clinic(self) -> Clinic:
+        return self.service.clinic
+
+    def params(self) -> dict[str, str]:
+        return {
+            "service": str(self.service.code),
+            "modality": self.modality,
+            "practitioner": str(self.practitioner.code),
+            "start": self.start.astimezone(self.clinic.tz).isoformat(),
+            "location": "" if self.location_id is None else str(self.location_id),
+            "pref": self.pref,
+            "tz": self.tz,
+        }
+
+    def details_url(self, **extra: str) -> str:
+        return _url("book-details", query={**self.params(), **extra})
+
+    def week_url(self, modality: str | None = None) -> str:
+        monday = week_start(self.start.astimezone(self.clinic.tz).date())
+        return _week_url(self.service, modality or self.modality, self.pref, monday, self.tz)
+
+
+def _resolve_choice(data: Mapping[str, Any]) -> tuple[Choice | None, str]:
+    """A Choice from query parameters (or a stored draft), or None and why not."""
+    form = ChosenSlotForm(data)
+    if not form.is_valid():
+        return None, "This booking link is not complete or not valid."
+    cd = form.cleaned_data
+    service = (
+        Service.objects.select_related("clinic")
+        .filter(code=cd["service"], is_active=True, bookable_online=True)
+        .first()
+    )
+    if service is None or cd["modality"] not in service.allowed_modalities():
+        return None, "We could not find that service. It may no longer be booked online."
+    practitioner = next(
+        (p for p in bookable_practitioners(service=service) if p.code == cd["practitioner"]),
+        None,
+    )
+    if practitioner is None:
+        return None, "That practitioner does not offer this service online."
+    clinic_visit = cd["modality"] == Modality.CLINIC
+    choice = Choice(
+        service=service,
+        modality=cd["modality"],
+        practitioner=practitioner,
+        pref=cd["pref"] or str(practitioner.code),
+        start=cd["start"].astimezone(ZoneInfo("UTC")),
+        location_id=cd["location"] if clinic_visit else None,
+        tz=cd["tz"],
+    )
+    return choice, ""
+
+
+def _free_slot(choice: Choice, now: datetime) -> Slot | None:
+    return slot_is_available(
+        service=choice.service,
+        practitioner=choice.practitioner,
+        start=choice.start,
+        modality=choice.modality,
+        now=now,
+        location_id=choice.location_id,
+    )
+
+
+def _back_to_week(request: HttpRequest, choice: Choice) -> HttpResponse:
+    """The slot is not free: show its week with the message and the nearest times."""
+    request.session[UNAVAILABLE_KEY] = choice.start.isoformat()
+    return redirect(choice.week_url())
+
+
+# --- The session draft ----------------------------------------------------------------
+
+
+def _draft_start(
+    request: HttpRequest,
+    choice: Choice,
+    slot: Slot,
+    *,
+    patient_id: int | None = None,
+    details: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """A new draft for this slot. A new slot always gets a new idempotency key."""
+    previous = request.session.get(DRAFT_KEY) or {}
+    choice.location_id = slot.location_id
+    screening = None
+    same_visit = (previous.get("slot") or {}).get("modality") == choice.modality
+    if same_visit and not previous.get("appointment"):
+        screening = previous.get("screening")
+    draft = {
+        "slot": choice.params(),
+        "patient_id": patient_id,
+        "patient": details,
+        "request_id": str(uuid.uuid4()),
+        "screening": screening,
+        "appointment": None,
+    }
+    request.session[DRAFT_KEY] = draft
+    return draft
+
+
+def _draft_load(request: HttpRequest) -> tuple[dict[str, Any], Choice] | None:
+    draft = request.session.get(DRAFT_KEY)
+    if not isinstance(draft, dict) or not isinstance(draft.get("slot"), dict):
+        return None
+    choice, _ = _resolve_choice(draft["slot"])
+    if choice is None:
+        return None
+    return draft, choice
+
+
+def _draft_save(request: HttpRequest, draft: dict[str, Any]) -> None:
+    request.session[DRAFT_KEY] = draft
+    request.session.modified = True
+
+
+def _expired(request: HttpRequest) -> HttpResponse:
+    messages.info(request, "Your booking was not found or has timed out. Please start again.")
+    return redirect("bookings:service-list")
+
+
+def _after_details(choice: Choice) -> HttpResponse:
+    if choice.modality == Modality.CLINIC:
+        return redirect("bookings:book-screening")
+    return redirect("bookings:book-review")
+
+
+def _session_patient(request: HttpRequest, clinic: Clinic) -> Patient | None:
+    """The logged-in visitor's patient record at this clinic, if any."""
+    patient = patient_get_for_user(request.user)  # type: ignore[arg-type]
+    if patient is None or patient.clinic_id != clinic.pk:
+        return None
+    return patient
+
+
+# --- 1. Services ------------------------------------------------------------------------
+
+
+def service_list(request: HttpRequest) -> HttpResponse:
+    """The clinic's services that can be booked online."""
+    clinic = clinic_get_default()
+    services = (
+        list(Service.objects.filter(clinic=clinic, is_active=True, bookable_online=True))
+        if clinic
+        else []
+    )
+    rows = [(s, SERVICE_MODES.get(s.modalities, "")) for s in services]
+    return render(
+        request,
+        "bookings/book_service_list.html",
+        {"clinic": clinic, "rows": rows, "step": 1, "total_steps": TOTAL_STEPS},
+    )
+
+
+# --- 2. In clinic or by video --------------------------------------------------------------
+
+
+def book_modality(request: HttpRequest, service_code: uuid.UUID) -> HttpResponse:
+    service = _service_or_404(service_code)
+    allowed = service.allowed_modalities()
+    if len(allowed) == 1:
+        return redirect("bookings:book-practitioner", service.code, allowed[0])
+    form = ModalityForm(request.GET if "modality" in request.GET else None, allowed=allowed)
+    if form.is_bound and form.is_valid():
+        return redirect("bookings:book-practitioner", service.code, form.cleaned_data["modality"])
+    options = [
+        {
+            "id": "modality" if i == 0 else f"modality-{value}",
+            "value": value,
+            "label": Modality(value).label,
+            "hint": MODALITY_HINTS[Modality(value)],
+        }
+        for i, value in enumerate(allowed)
+    ]
+    return render(
+        request,
+        "bookings/book_modality.html",
+        {
+            "service": service,
+            "form": form,
+            "options": options,
+            "errors": form.summary_errors() if form.is_bound else [],
+            "back_url": reverse("bookings:service-list"),
+            "step": 2,
+            "total_steps": TOTAL_STEPS,
+        },
+    )
+
+
+# --- 3. Practitioner ----------------------------------------------------------------------
+
+
+def book_practitioner(request: HttpRequest, service_code: uuid.UUID, modality: str) -> HttpResponse:
+    service = _service_or_404(service_code)
+    _check_modality(service, modality)
+    practitioners = bookable_practitioners(service=service)
+    codes = [str(p.code) for p in practitioners]
+    bound = "practitioner" in request.GET
+    form = PractitionerForm(request.GET if bound else None, codes=codes)
+    if bound and form.is_valid():
+        monday = week_start(timezone.now().astimezone(service.clinic.tz).date())
+        return redirect(_week_url(service, modality, form.cleaned_data["practitioner"], monday))
+    options = [
+        {
+            "id": "practitioner",
+            "value": "any",
+            "label": "No preference",
+            "hint": "See the free times of everyone who offers this service.",
+        }
+    ] + [
+        {
+            "id": f"practitioner-{p.code}",
+            "value": str(p.code),
+            "label": p.display_name,
+            "profession": p.get_profession_display(),
+            "bio": p.bio,
+        }
+        for p in practitioners
+    ]
+    many_modalities = len(service.allowed_modalities()) > 1
+    back_url = (
+        reverse("bookings:book-modality", args=[service.code])
+        if many_modalities
+        else reverse("bookings:service-list")
+    )
+    return render(
+        request,
+        "bookings/book_practitioner.html",
+        {
+            "service": service,
+            "modality_label": Modality(modality).label,
+            "form": form,
+            "options": options,
+            "has_practitioners": bool(practitioners),
+            "errors": form.summary_errors() if bound else [],
+            "back_url": back_url,
+            "step": 3,
+            "total_steps": TOTAL_STEPS,
+        },
+    )
+
+
+# --- 4. A week of free times -------------------------------------------------------------
+
+
+@dataclass
+class TimeLink:
+    slot: Slot
+    day_label: str
+    label: str
+    visitor_label: str
+    practitioner_name: str
+    location_name: str
+    url: str
+
+
+def _one_per_time(
+    found: list[Slot],
+    practitioners: list[Practitioner],
+    booked: Counter[tuple[int, date]],
+    tz: ZoneInfo,
+) -> list[Slot]:
+    """For "No preference": one slot per time (and place), given to the practitioner
+    with the fewest bookings that day; ties go to the first in name order."""
+    order = {p.pk: i for i, p in enumerate(practitioners)}
+    best: dict[tuple[datetime, int | None], Slot] = {}
+    for slot in found:
+        key = (slot.start, slot.location_id)
+        day = slot.start.astimezone(tz).date()
+        rank = (booked[(slot.practitioner_id, day)], order.get(slot.practitioner_id, 0))
+        current = best.get(key)
+        if current is None or rank < (
+            booked[(current.practitioner_id, day)],
+            order.get(current.practitioner_id, 0),
+        ):
+            best[key] = slot
+    return sorted(best.values(), key=lambda s: (s.start, s.location_id or 0))
+
+
+def _bookings_per_day(
+    practitioners: list[Practitioner], start: datetime, end: datetime, tz: ZoneInfo
+) -> Counter[tuple[int, date]]:
+    counts: Counter[tuple[int, date]] = Counter()
+    for pid, begins in (
+        Appointment.objects.active()
+        .filter(practitioner__in=practitioners, start__gte=start, start__lt=end)
+        .values_list("practitioner_id", "start")
+    ):
+        counts[(pid, begins.astimezone(tz).date())] += 1
+    return counts
+
+
+def _nearest(links: list[TimeLink], around: datetime, count: int = 5) -> list[TimeLink]:
+    seen: set[datetime] = set()
+    unique = []
+    for link in sorted(links, key=lambda x: abs(x.slot.start - around)):
+        if link.slot.start not in seen:
+            seen.add(link.slot.start)
+            unique.append(link)
+        if len(unique) == count:
+            break
+    return sorted(unique, key=lambda x: x.slot.start)
+
+
+def slot_list(request: HttpRequest, service_code: uuid.UUID, modality: str) -> HttpResponse:
+    """One week (Monday to Sunday, clinic-local) of free times, grouped by day."""
+    service = _service_or_404(service_code)
+    _check_modality(service, modality)
+    clinic, tz, now = service.clinic, service.clinic.tz, timezone.now()
+    practitioners = bookable_practitioners(service=service)
+
+    pref = request.GET.get("practitioner") or "any"
+    chosen = None
+    if pref != "any":
+        code = parse_uuid(pref)
+        chosen = next((p for p in practitioners if p.code == code), None)
+        if chosen is None:
+            return _problem(
+                request, "We could not find that practitioner for this service.", status=404
+            )
+
+    today = now.astimezone(tz).date()
+    first_monday = week_start(today)
+    last_day = booking_window(clinic=clinic, now=now)[1].astimezone(tz).date() - timedelta(days=1)
+    last_monday = week_start(last_day)
+    monday = first_monday
+    if request.GET.get("week"):
+        asked = parse_day(request.GET["week"])
+        if asked is None:
+            return _problem(request, "The week in this link is not a valid date.")
+        monday = min(max(week_start(asked), first_monday), last_monday)
+
+    tz_form = TimeZoneForm(request.GET if request.GET.get("tz") else None)
+    zone = tz_form.cleaned_data["tz"] if tz_form.is_bound and tz_form.is_valid() else ""
+    visitor_zone = _visitor_tz(zone, clinic, modality)
+
+    sunday = monday + timedelta(days=6)
+    found = available_slots(
+        service=service,
+        start_date=monday,
+        end_date=sunday,
+        now=now,
+        practitioner=chosen,
+        modality=modality,
+    )
+    if chosen is None:
+        bounds = (local_day_bounds(monday, tz)[0], local_day_bounds(sunday, tz)[1])
+        found = _one_per_time(
+            found, practitioners, _bookings_per_day(practitioners, *bounds, tz), tz
+        )
+    locations = (
+        {loc.pk: loc.name for loc in Location.objects.filter(clinic=clinic)}
+        if modality == Modality.CLINIC
+        else {}
+    )
+    people = {p.pk: p for p in practitioners}
+    links = [
+        _time_link(slot, service, pref, zone, visitor_zone, people, locations) for slot in found
+    ]
+    days = _group_by_day(links, monday, tz)
+
+    next_free_url = next_free_label = ""
+    if not links and monday < last_monday:
+        later = available_slots(
+            service=service,
+            start_date=sunday + timedelta(days=1),
+            end_date=last_day,
+            now=now,
+            practitioner=chosen,
+            modality=modality,
+        )
+        if later:
+            first = later[0].start.astimezone(tz)
+            next_free_url = _week_url(service, modality, pref, week_start(first.date()), zone)
+            next_free_label = format_day(first.date())
+
+    unavailable = None
+    nearest: list[TimeLink] = []
+    flagged = request.session.pop(UNAVAILABLE_KEY, None) if hasattr(request, "session") else None
+    if flagged:
+        try:
+            unavailable = datetime.fromisoformat(flagged)
+        except (TypeError, ValueError):
+            unavailable = None
+        if unavailable is not None:
+            nearest = _nearest(links, unavailable)
+
+    zone_choices = list(AUSTRALIAN_ZONES) + list(OTHER_ZONES)
+    if zone and zone not in dict(zone_choices):
+        zone_choices.append((zone, zone_label(zone)))
+    return render(
+        request,
+        "bookings/book_slot_list.html",
+        {
+            "service": service,
+            "clinic": clinic,
+            "modality": modality,
+            "modality_label": Modality(modality).label,
+            "pref": pref,
+            "chosen": chosen,
+            "week_label": f"{format_day(monday)} to {format_day(sunday)} {sunday.year}",
+            "monday": monday,
+            "days": days,
+            "has_times": bool(links),
+            "prev_url": _week_url(service, modality, pref, monday - timedelta(days=7), zone)
+            if monday > first_monday
+            else "",
+            "next_url": _week_url(service, modality, pref, monday + timedelta(days=7), zone)
+            if monday < last_monday
+            else "",
+            "next_free_url": next_free_url,
+            "next_free_label": next_free_label,
+            "unavailable": unavailable,
+            "nearest": nearest,
+            "is_telehealth": modality == Modality.TELEHEALTH,
+            "tz_form": tz_form,
+            "zone": zone,
+            "zone_choices": zone_choices,
+            "clinic_zone_label": zone_label(clinic.timezone),
+            "errors": tz_form.summary_errors() if tz_form.is_bound else [],
+            "back_url": reverse("bookings:book-practitioner", args=[service.code, modality]),
+            "step": 4,
+            "total_steps": TOTAL_STEPS,
+        },
+    )
+
+
+def _time_link(
+    slot: Slot,
+    service: Service,
+    pref: str,
+    zone: str,
+    visitor_zone: str,
+    people: dict[int, Practitioner],
+    locations: dict[int, str],
+) -> TimeLink:
+    """One free time as a link to the details step, with what the page says about it."""
+    tz = service.clinic.tz
+    local = slot.start.astimezone(tz)
+    practitioner = people[slot.practitioner_id]
+    query = {
+        "service": str(service.code),
+        "modality": slot.modality,
+        "practitioner": str(practitioner.code),
+        "start": local.isoformat(),
+        "location": "" if slot.location_id is None else str(slot.location_id),
+        "pref": pref,
+        "tz": zone,
+    }
+    return TimeLink(
+        slot=slot,
+        day_label=format_day(local.date()),
+        label=format_time(local),
+        visitor_label=format_in_zone(slot.start, tz, visitor_zone) if visitor_zone else "",
+        practitioner_name=practitioner.display_name if pref == "any" else "",
+        location_name=locations.get(slot.location_id or 0, ""),
+        url=_url("book-details", query=query),
+    )
+
+
+def _group_by_day(links: list[TimeLink], monday: date, tz: ZoneInfo) -> list[dict[str, Any]]:
+    by_day: dict[date, dict[str, list[TimeLink]]] = defaultdict(lambda: defaultdict(list))
+    for link in links:
+        by_day[link.slot.start.astimezone(tz).date()][link.location_name].append(link)
+    days = []
+    for offset in range(7):
+        day = monday + timedelta(days=offset)
+        groups = [{"location": name, "times": times} for name, times in by_day[day].items()]
+        groups.sort(key=lambda g: g["location"])
+        days.append({"date": day, "label": format_day(day), "groups": groups})
+    return days
+
+
+# --- 5. The patient's details -------------------------------------------------------------
+
+
+def _slot_summary(choice: Choice) -> dict[str, Any]:
+    """What the visitor is booking, for the details, screening and review pages."""
+    tz = choice.clinic.tz
+    location = (
+        Location.objects.filter(pk=choice.location_id, clinic=choice.clinic).first()
+        if choice.location_id
+        else None
+    )
+    zone = _visitor_tz(choice.tz, choice.clinic, choice.modality)
+    return {
+        "service": choice.service,
+        "practitioner": choice.practitioner,
+        "modality": choice.modality,
+        "modality_label": Modality(choice.modality).label,
+        "location": location,
+        "when": format_when(choice.start, tz),
+        "visitor_when": format_in_zone(choice.start, tz, zone) if zone else "",
+        "is_telehealth": choice.modality == Modality.TELEHEALTH,
+    }
+
+
+def book_details(request: HttpRequest) -> HttpResponse:
+    """Check the chosen slot, then take a new patient's details (or use the logged-in
+    patient's record) and start the draft."""
+    choice, message = _resolve_choice(request.GET)
+    if choice is None:
+        return _problem(request, message)
+    now = timezone.now()
+    slot = _free_slot(choice, now)
+    if slot is None:
+        return _back_to_week(request, choice)
+
+    patient = _session_patient(request, choice.clinic)
+    if patient is not None:
+        _draft_start(request, choice, slot, patient_id=patient.pk)
+        return _after_details(choice)
+    previous = request.session.get(DRAFT_KEY) or {}
+    known = previous.get("patient") if isinstance(previous, dict) else None
+    if request.GET.get("keep") == "1" and isinstance(known, dict):
+        # An alternative time offered after a clash: keep the details already given.
+        _draft_start(request, choice, slot, details=known)
+        return _after_details(choice)
+
+    today = now.astimezone(choice.clinic.tz).date()
+    if request.method == "POST":
+        form = PatientDetailsForm(request.POST, today=today)
+        if form.is_valid():
+            _draft_start(request, choice, slot, details=form.patient_details())
+            return _after_details(choice)
+    else:
+        initial = PatientDetailsForm.initial_from(known if isinstance(known, dict) else None)
+        form = PatientDetailsForm(initial=initial, today=today)
+    login_url = f"{reverse('login')}?{urlencode({'next': request.get_full_path()})}"
+    return render(
+        request,
+        "bookings/book_details.html",
+        {
+            **_slot_summary(choice),
+            "form": form,
+            "errors": form.summary_errors() if form.is_bound else [],
+            "login_url": login_url,
+            "back_url": choice.week_url(),
+            "step": 5,
+            "total_steps": TOTAL_STEPS,
+        },
+    )
+
+
+# --- 6. Screening questions (clinic visits) ------------------------------------------------
+
+
+def book_screening(request: HttpRequest) -> HttpResponse:
+    """The clinic's screening questions before an in-clinic visit; any "yes" stops the
+    booking and offers another way."""
+    loaded = _draft_load(request)
+    if loaded is None:
+        return _expired(request)
+    draft, choice = loaded
+    if draft.get("appointment"):
+        return redirect("bookings:book-done", draft["appointment"])
+    if choice.modality != Modality.CLINIC:
+        return redirect("bookings:book-review")
+    questions = list(
+        ScreeningQuestion.objects.filter(clinic=choice.clinic, is_active=True).order_by(
+            "display_order", "id"
+        )
+    )
+    if not questions:
+        draft["screening"] = {"answers": {}, "clear": True}
+        _draft_save(request, draft)
+        return redirect("bookings:book-review")
+
+    previous = (draft.get("screening") or {}).get("answers") or {}
+    if request.method == "POST":
+        form = ScreeningForm(request.POST, questions=questions)
+        if form.is_valid():
+            draft["screening"] = {"answers": form.answers(), "clear": not form.any_yes()}
+            _draft_save(request, draft)
+            if form.any_yes():
+                return _screening_stop(request, choice)
+            return redirect("bookings:book-review")
+    else:
+        initial = {f"q{pk}": answer for pk, answer in previous.items()}
+        form = ScreeningForm(initial=initial, questions=questions)
+    rows = [{"name": f"q{q.pk}", "text": q.text, "field": form[f"q{q.pk}"]} for q in questions]
+    back_url = choice.week_url() if draft.get("patient_id") else choice.details_url()
+    return render(
+        request,
+        "bookings/book_screening.html",
+        {
+            **_slot_summary(choice),
+            "form": form,
+            "rows": rows,
+            "errors": form.summary_errors() if form.is_bound else [],
+            "back_url": back_url,
+            "step": 5,
+            "total_steps": TOTAL_STEPS,
+        },
+    )
+
+
+def _screening_stop(request: HttpRequest, choice: Choice) -> HttpResponse:
+    telehealth_url = ""
+    if Modality.TELEHEALTH in choice.service.allowed_modalities():
+        telehealth_url = choice.week_url(modality=Modality.TELEHEALTH)
+    return render(
+        request,
+        "bookings/book_screening_stop.html",
+        {
+            "service": choice.service,
+            "clinic": choice.clinic,
+            "telehealth_url": telehealth_url,
+            "another_time_url": choice.week_url(),
+            "back_url": reverse("bookings:book-screening"),
+        },
+    )
+
+
+# --- 7. Review and confirm ------------------------------------------------------------------
+
+
+def book_review(request: HttpRequest) -> HttpResponse:
+    """Everything on one page, then "Confirm booking". Rate-limited and double-submit safe:
+    the draft's idempotency key makes a repeated POST return the same appointment."""
+    if request.method == "POST" and rate_limit_exceeded(
+        request, "public-booking", settings.STANCE_BOOKING_RATE_LIMIT
+    ):
+        response = render(request, "bookings/book_rate_limited.html", status=429)
+        response["Retry-After"] = "60"
+        return response
+    loaded = _draft_load(request)
+    if loaded is None:
+        return _expired(request)
+    draft, choice = loaded
+    if draft.get("appointment"):
+        return redirect("bookings:book-done", draft["appointment"])
+    if choice.modality == Modality.CLINIC and not (draft.get("screening") or {}).get("clear"):
+        return redirect("bookings:book-screening")
+    patient = None
+    if draft.get("patient_id"):
+        patient = _session_patient(request, choice.clinic)
+        if patient is None or patient.pk != draft["patient_id"]:
+            return _expired(request)
+    elif not isinstance(draft.get("patient"), dict):
+        return redirect(choice.details_url())
+
+    context: dict[str, Any] = {}
+    if request.method == "POST":
+        try:
+            appointment = _confirm(request, draft, choice, patient)
+        except SlotUnavailable as exc:
+            context["taken"] = True
+            context["alternatives"] = _alternative_links(choice, exc.alternatives)
+        except DomainError as exc:
+            context["domain_error"] = exc.message
+        else:
+            _remember_booking(request, appointment)
+            draft["appointment"] = str(appointment.code)
+            _draft_save(request, draft)
+            return redirect("bookings:book-done", appointment.code)
+
+    details = draft.get("patient") or {}
+    many_modalities = len(choice.service.allowed_modalities()) > 1
+    context.update(
+        {
+            **_slot_summary(choice),
+            "patient": patient,
+            "details": details,
+            "date_of_birth": parse_day(details.get("date_of_birth", "")),
+            "change_service_url": reverse("bookings:service-list"),
+            "change_modality_url": reverse("bookings:book-modality", args=[choice.service.code])
+            if many_modalities
+            else "",
+            "change_practitioner_url": reverse(
+                "bookings:book-practitioner", args=[choice.service.code, choice.modality]
+            ),
+            "change_time_url": choice.week_url(),
+            "change_details_url": "" if patient else choice.details_url(),
+            "change_screening_url": reverse("bookings:book-screening")
+            if choice.modality == Modality.CLINIC
+            else "",
+            "back_url": _review_back_url(draft, choice),
+            "step": 6,
+            "total_steps": TOTAL_STEPS,
+        }
+    )
+    status = 409 if context.get("taken") else 400 if context.get("domain_error") else 200
+    return render(request, "bookings/book_review.html", context, status=status)
+
+
+def _review_back_url(draft: dict[str, Any], choice: Choice) -> str:
+    if choice.modality == Modality.CLINIC:
+        return reverse("bookings:book-screening")
+    return choice.week_url() if draft.get("patient_id") else choice.details_url()
+
+
+def _confirm(
+    request: HttpRequest, draft: dict[str, Any], choice: Choice, patient: Patient | None
+) -> Appointment:
+    """Book it. The patient record and the appointment are one transaction: when the time
+    was taken meanwhile, no new patient is left behind either."""
+    request_id = parse_uuid(str(draft.get("request_id", ""))) or uuid.uuid4()
+    with transaction.atomic():
+        if patient is None:
+            details = draft["patient"]
+            born = parse_day(details.get("date_of_birth", ""))
+            if born is None:
+                raise DomainError("Your date of birth is missing. Please check your details.")
+            patient = patient_match_or_create(
+                clinic=choice.clinic,
+                first_name=details["first_name"],
+                last_name=details["last_name"],
+                email=details["email"],
+                phone=details["phone"],
+                date_of_birth=born,
+            )
+        user = request.user if request.user.is_authenticated else None
+        return appointment_book(
+            service=choice.service,
+            practitioner=choice.practitioner,
+            modality=choice.modality,
+            start=choice.start,
+            patient=patient,
+            source=Appointment.Source.ONLINE,
+            booked_by=user,  # type: ignore[arg-type]
+            location_id=choice.location_id,
+            booking_request_id=request_id,
+        )
+
+
+def _alternative_links(choice: Choice, alternatives: list[Slot]) -> list[dict[str, str]]:
+    """The nearest free times as links that keep the details already given."""
+    if not alternatives:
+        return []
+    people = {p.pk: p for p in bookable_practitioners(service=choice.service)}
+    places = {loc.pk: loc.name for loc in Location.objects.filter(clinic=choice.clinic)}
+    tz = choice.clinic.tz
+    links = []
+    for slot in alternatives:
+        practitioner = people.get(slot.practitioner_id)
+        if practitioner is None:
+            continue
+        query = {
+            **choice.params(),
+            "practitioner": str(practitioner.code),
+            "start": slot.start.astimezone(tz).isoformat(),
+            "location": "" if slot.location_id is None else str(slot.location_id),
+            "keep": "1",
+        }
+        links.append(
+            {
+                "label": format_when(slot.start, tz),
+                "practitioner": practitioner.display_name,
+                "location": places.get(slot.location_id or 0, ""),
+                "url": _url("book-details", query=query),
+            }
+        )
+    return links
+
+
+def _remember_booking(request: HttpRequest, appointment: Appointment) -> None:
+    codes = [c for c in request.session.get(BOOKED_KEY, []) if c != str(appointment.code)]
+    codes.append(str(appointment.code))
+    request.session[BOOKED_KEY] = codes[-MAX_REMEMBERED_BOOKINGS:]
+
+
+# --- 8. Done, and 9. the calendar file -------------------------------------------------------
+
+
+def _appointment_for_visitor(request: HttpRequest, code: uuid.UUID) -> Appointment:
+    """The appointment, for the session that booked it or its logged-in patient; else 404."""
+    appointment = (
+        Appointment.objects.select_related("service", "practitioner__clinic", "location", "patient")
+        .filter(code=code)
+        .first()
+    )
+    if appointment is None:
+        raise Http404("No such appointment")
+    booked_here = str(appointment.code) in request.session.get(BOOKED_KEY, [])
+    owner = request.user.is_authenticated and appointment.patient.user_id == request.user.pk
+    if not (booked_here or owner):
+        raise Http404("No such appointment")
+    return appointment
+
+
+def _manage_url(appointment: Appointment) -> str:
+    try:
+        return reverse("bookings:manage", args=[manage_token_for(appointment)])
+    except NoReverseMatch:  # the manage page is not there yet
+        return ""
+
+
+def book_done(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
+    appointment = _appointment_for_visitor(request, code)
+    clinic = appointment.practitioner.clinic
+    tz = clinic.tz
+    draft = request.session.get(DRAFT_KEY) or {}
+    zone = ""
+    if isinstance(draft, dict) and draft.get("appointment") == str(appointment.code):
+        zone = _visitor_tz((draft.get("slot") or {}).get("tz", ""), clinic, appointment.modality)
+    return render(
+        request,
+        "bookings/book_done.html",
+        {
+            "appointment": appointment,
+            "clinic": clinic,
+            "is_telehealth": appointment.modality == Modality.TELEHEALTH,
+            "is_cancelled": appointment.status == Appointment.Status.CANCELLED,
+            "when": format_when(appointment.start, tz),
+            "until": format_time(appointment.end.astimezone(tz)),
+            "visitor_when": format_in_zone(appointment.start, tz, zone) if zone else "",
+            "ics_url": reverse("bookings:book-ics", args=[appointment.code]),
+            "manage_url": _manage_url(appointment),
+            "offer_password": not request.user.is_authenticated,
+        },
+    )
+
+
+def book_ics(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
+    appointment = _appointment_for_visitor(request, code)
+    response = HttpResponse(
+        appointment_ics(appointment), content_type="text/calendar; charset=utf-8"
+    )
+    response["Content-Disposition"] = 'attachment; filename="appointment.ics"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+urlpatterns: list[URLPattern] = [
+    path("book/", service_list, name="service-list"),
+    path("book/details/", book_details, name="book-details"),
+    path("book/screening/", book_screening, name="book-screening"),
+    path("book/review/", book_review, name="book-review"),
+    path("book/done/<uuid:code>/", book_done, name="book-done"),
+    path("book/done/<uuid:code>/calendar.ics", book_ics, name="book-ics"),
+    path("book/<uuid:service_code>/", book_modality, name="book-modality"),
+    path(
+        "book/<uuid:service_code>/<str:modality>/",
+        book_practitioner,
+        name="book-practitioner",
+    ),
+    path("book/<uuid:service_code>/<str:modality>/times/", slot_list, name="slot-list"),
+]

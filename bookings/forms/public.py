@@ -1,0 +1,342 @@
+"""Forms of the public booking flow. They validate; the templates write the HTML by hand
+(GOV.UK patterns: error summary, fieldsets, hints tied with aria-describedby)."""
+
+from __future__ import annotations
+
+import re
+import uuid
+import zoneinfo
+from datetime import date, datetime
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from bookings.models import Modality, ScreeningQuestion
+
+MAX_DB_ID = 2**63 - 1
+
+# Time zones offered by "Also show times in": Australia first, then places patients
+# often join a video call from. Any other valid IANA zone in the URL is accepted too.
+AUSTRALIAN_ZONES = [
+    ("Australia/Sydney", "Sydney, Canberra (NSW, ACT)"),
+    ("Australia/Melbourne", "Melbourne (Victoria)"),
+    ("Australia/Brisbane", "Brisbane (Queensland)"),
+    ("Australia/Adelaide", "Adelaide (South Australia)"),
+    ("Australia/Darwin", "Darwin (Northern Territory)"),
+    ("Australia/Perth", "Perth (Western Australia)"),
+    ("Australia/Hobart", "Hobart (Tasmania)"),
+    ("Australia/Lord_Howe", "Lord Howe Island"),
+]
+OTHER_ZONES = [
+    ("Pacific/Auckland", "Auckland (New Zealand)"),
+    ("Asia/Singapore", "Singapore"),
+    ("Asia/Kolkata", "India"),
+    ("Asia/Tokyo", "Tokyo (Japan)"),
+    ("Asia/Hong_Kong", "Hong Kong"),
+    ("Europe/London", "London (United Kingdom)"),
+    ("Europe/Paris", "Paris, Berlin (Central Europe)"),
+    ("America/New_York", "New York (US Eastern)"),
+    ("America/Los_Angeles", "Los Angeles (US Pacific)"),
+    ("UTC", "UTC"),
+]
+ZONE_LABELS = dict(AUSTRALIAN_ZONES + OTHER_ZONES)
+
+_ISO_START = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?([+-]\d{2}:\d{2}|Z)$")
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_PHONE_CHARS = re.compile(r"^[0-9 +()\-]+$")
+
+
+def is_known_zone(name: str) -> bool:
+    return bool(name) and len(name) <= 64 and name in zoneinfo.available_timezones()
+
+
+def zone_label(name: str) -> str:
+    return ZONE_LABELS.get(name) or name.split("/")[-1].replace("_", " ")
+
+
+def parse_start(value: str) -> datetime | None:
+    """An aware datetime from strict ISO 8601 with an offset, else None.
+
+    A "+" typed into an address bar arrives as a space; accept that too.
+    """
+    value = (value or "").strip().replace(" ", "+")
+    if len(value) > 40 or not _ISO_START.match(value):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None
+
+
+def parse_day(value: str) -> date | None:
+    """A date from YYYY-MM-DD, else None."""
+    if not _ISO_DAY.match(value or ""):
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def parse_uuid(value: str) -> uuid.UUID | None:
+    if not value or len(value) > 36:
+        return None
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
+
+
+class SummaryErrorsMixin:
+    """Errors as (field id, message) pairs for the GOV.UK error summary."""
+
+    error_anchors: dict[str, str] = {}
+
+    def summary_errors(self) -> list[tuple[str, str]]:
+        form: Any = self
+        result = []
+        for name, errors in form.errors.items():
+            anchor = self.error_anchors.get(name, f"id_{name}")
+            result.extend((anchor, str(message)) for message in errors)
+        return result
+
+
+class ModalityForm(SummaryErrorsMixin, forms.Form):
+    modality = forms.ChoiceField(
+        choices=Modality.choices,
+        error_messages={
+            "required": "Select how you would like to be seen",
+            "invalid_choice": "Select how you would like to be seen",
+        },
+    )
+    error_anchors = {"modality": "modality"}
+
+    def __init__(self, *args: Any, allowed: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field: Any = self.fields["modality"]
+        field.choices = [(value, Modality(value).label) for value in allowed]
+
+
+class PractitionerForm(SummaryErrorsMixin, forms.Form):
+    practitioner = forms.ChoiceField(
+        error_messages={
+            "required": "Select a practitioner, or No preference",
+            "invalid_choice": "Select a practitioner, or No preference",
+        },
+    )
+    error_anchors = {"practitioner": "practitioner"}
+
+    def __init__(self, *args: Any, codes: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field: Any = self.fields["practitioner"]
+        field.choices = [("any", "No preference"), *((c, c) for c in codes)]
+
+
+class TimeZoneForm(SummaryErrorsMixin, forms.Form):
+    tz = forms.CharField(required=False, max_length=64)
+
+    def clean_tz(self) -> str:
+        value = self.cleaned_data["tz"].strip()
+        if value and not is_known_zone(value):
+            raise ValidationError("Select a time zone from the list")
+        return value
+
+
+class ChosenSlotForm(forms.Form):
+    """The slot picked on the week page, as it arrives in the query string."""
+
+    service = forms.UUIDField()
+    modality = forms.ChoiceField(choices=Modality.choices)
+    practitioner = forms.UUIDField()
+    start = forms.CharField(max_length=40)
+    location = forms.IntegerField(required=False, min_value=1, max_value=MAX_DB_ID)
+    pref = forms.CharField(required=False, max_length=36)
+    tz = forms.CharField(required=False, max_length=64)
+
+    def clean_start(self) -> datetime:
+        parsed = parse_start(self.cleaned_data["start"])
+        if parsed is None:
+            raise ValidationError("The time is not a valid date and time.")
+        return parsed
+
+    def clean_pref(self) -> str:
+        value = self.cleaned_data["pref"]
+        if value and value != "any" and parse_uuid(value) is None:
+            raise ValidationError("The practitioner choice is not valid.")
+        return value
+
+    def clean_tz(self) -> str:
+        value = self.cleaned_data["tz"]
+        if value and not is_known_zone(value):
+            raise ValidationError("The time zone is not valid.")
+        return value
+
+
+NAME_MAX = 80
+PHONE_MAX = 30
+
+
+class PatientDetailsForm(SummaryErrorsMixin, forms.Form):
+    """A new patient's details. Date of birth is three inputs (day, month, year)."""
+
+    first_name = forms.CharField(
+        max_length=NAME_MAX,
+        error_messages={
+            "required": "Enter your first name",
+            "max_length": f"First name must be {NAME_MAX} characters or fewer",
+        },
+    )
+    last_name = forms.CharField(
+        max_length=NAME_MAX,
+        error_messages={
+            "required": "Enter your last name",
+            "max_length": f"Last name must be {NAME_MAX} characters or fewer",
+        },
+    )
+    email = forms.EmailField(
+        max_length=254,
+        error_messages={
+            "required": "Enter your email address",
+            "invalid": "Enter an email address in the correct format, like name@example.com",
+            "max_length": "Email address must be 254 characters or fewer",
+        },
+    )
+    phone = forms.CharField(
+        max_length=PHONE_MAX,
+        error_messages={
+            "required": "Enter your phone number",
+            "max_length": f"Phone number must be {PHONE_MAX} characters or fewer",
+        },
+    )
+    dob_day = forms.CharField(required=False)
+    dob_month = forms.CharField(required=False)
+    dob_year = forms.CharField(required=False)
+    # Filled in by clean() from the three inputs above; never read from the request.
+    date_of_birth = forms.Field(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, today: date, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = today
+        self.dob_error_parts: set[str] = set()
+
+    def summary_errors(self) -> list[tuple[str, str]]:
+        # The date's summary link goes to the first of its inputs that is wrong.
+        first = next(
+            (p for p in ("dob_day", "dob_month", "dob_year") if p in self.dob_error_parts),
+            "dob_day",
+        )
+        self.error_anchors = {"date_of_birth": f"id_{first}"}
+        return super().summary_errors()
+
+    def clean_email(self) -> str:
+        return self.cleaned_data["email"].strip().lower()
+
+    def clean_phone(self) -> str:
+        value = " ".join(self.cleaned_data["phone"].split())
+        digits = re.sub(r"\D", "", value)
+        if not _PHONE_CHARS.match(value) or not 8 <= len(digits) <= 15:
+            raise ValidationError("Enter a phone number, like 0400 000 000 or +61 400 000 000")
+        return value
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        cleaned["date_of_birth"] = None
+        try:
+            cleaned["date_of_birth"] = self._date_of_birth(cleaned)
+        except ValidationError as exc:
+            self.add_error("date_of_birth", exc)
+        return cleaned
+
+    def _date_of_birth(self, cleaned: dict[str, Any]) -> date:
+        parts = {
+            "dob_day": cleaned.get("dob_day", ""),
+            "dob_month": cleaned.get("dob_month", ""),
+            "dob_year": cleaned.get("dob_year", ""),
+        }
+        missing = [name for name, value in parts.items() if not value]
+        if len(missing) == 3:
+            self.dob_error_parts = set(parts)
+            raise ValidationError("Enter your date of birth")
+        if missing:
+            self.dob_error_parts = set(missing)
+            words = " and a ".join(name.removeprefix("dob_") for name in missing)
+            raise ValidationError(f"Date of birth must include a {words}")
+        wrong = {
+            name
+            for name, value in parts.items()
+            if not value.isdigit() or len(value) > (4 if name == "dob_year" else 2)
+        }
+        if len(parts["dob_year"]) != 4:
+            wrong.add("dob_year")
+        if wrong:
+            self.dob_error_parts = wrong
+            raise ValidationError("Date of birth must be a real date, like 27 3 1980")
+        try:
+            born = date(int(parts["dob_year"]), int(parts["dob_month"]), int(parts["dob_day"]))
+        except ValueError:
+            self.dob_error_parts = set(parts)
+            raise ValidationError("Date of birth must be a real date, like 27 3 1980") from None
+        if born > self.today:
+            self.dob_error_parts = set(parts)
+            raise ValidationError("Date of birth must be in the past")
+        age = (
+            self.today.year
+            - born.year
+            - ((self.today.month, self.today.day) < (born.month, born.day))
+        )
+        if age >= 120:
+            self.dob_error_parts = {"dob_year"}
+            raise ValidationError("Date of birth must be less than 120 years ago")
+        return born
+
+    def patient_details(self) -> dict[str, str]:
+        """The cleaned details in a JSON-safe form, for the session draft."""
+        data = self.cleaned_data
+        return {
+            "first_name": data["first_name"],
+            "last_name": data["last_name"],
+            "email": data["email"],
+            "phone": data["phone"],
+            "date_of_birth": data["date_of_birth"].isoformat(),
+        }
+
+    @classmethod
+    def initial_from(cls, details: dict[str, str] | None) -> dict[str, str]:
+        if not details:
+            return {}
+        initial = {k: v for k, v in details.items() if k != "date_of_birth"}
+        born = parse_day(details.get("date_of_birth", ""))
+        if born:
+            initial.update(
+                dob_day=str(born.day), dob_month=str(born.month), dob_year=str(born.year)
+            )
+        return initial
+
+
+ANSWERS = [("yes", "Yes"), ("no", "No")]
+
+
+class ScreeningForm(SummaryErrorsMixin, forms.Form):
+    """One required Yes/No question per active screening question."""
+
+    def __init__(self, *args: Any, questions: list[ScreeningQuestion], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.questions = questions
+        for question in questions:
+            self.fields[f"q{question.pk}"] = forms.ChoiceField(
+                choices=ANSWERS,
+                label=question.text,
+                error_messages={
+                    "required": f"Select yes or no: {question.text}",
+                    "invalid_choice": f"Select yes or no: {question.text}",
+                },
+            )
+        self.error_anchors = {f"q{q.pk}": f"q{q.pk}" for q in questions}
+
+    def answers(self) -> dict[str, str]:
+        return {str(q.pk): self.cleaned_data[f"q{q.pk}"] for q in self.questions}
+
+    def any_yes(self) -> bool:
+        return "yes" in self.answers().values()
