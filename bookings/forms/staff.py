@@ -1,0 +1,261 @@
+"""Forms for the clinic staff's pages: they validate input only; templates write the HTML.
+
+Every value that arrives in a query string or a POST body goes through one of these, so
+a malformed date, code or time becomes a form error next to its field, never a 500.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from django import forms
+from django.core.validators import RegexValidator
+from django.utils import timezone
+
+from bookings.models import Appointment, Modality, Service
+from clinic.models import Clinic, Location, Practitioner
+
+EARLIEST_DATE = date(2000, 1, 1)
+"""Dates before this are refused: nobody needs them and they keep date arithmetic safe."""
+LATEST_DATE = date(2099, 12, 31)
+"""Dates after this are refused, so adding a week can never overflow."""
+DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
+ALL = "all"
+ANY = "any"
+
+phone_validator = RegexValidator(
+    r"^\+?[0-9 ()\-]{6,30}$",
+    "Enter a phone number using digits, spaces, brackets or a leading +, like 0400 123 456.",
+)
+
+
+class StaffForm(forms.Form):
+    """Bootstrap classes on every widget; Django adds aria-invalid and aria-describedby."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.RadioSelect):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                css = "form-select"
+            else:
+                css = "form-control"
+            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                attrs = self.fields[name].widget.attrs
+                attrs["class"] = f"{attrs.get('class', '')} is-invalid".strip()
+
+
+def _date_field(label: str, *, required: bool = True, help_text: str = "") -> forms.DateField:
+    return forms.DateField(
+        label=label,
+        required=required,
+        help_text=help_text or "For example 2026-03-03.",
+        input_formats=DATE_INPUT_FORMATS,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": "Enter a real date, like 2026-03-03."},
+    )
+
+
+def _check_date_range(value: date | None) -> date | None:
+    if value is not None and not EARLIEST_DATE <= value <= LATEST_DATE:
+        raise forms.ValidationError(
+            f"Enter a date between {EARLIEST_DATE:%Y} and {LATEST_DATE:%Y}.", code="range"
+        )
+    return value
+
+
+class ScheduleFilterForm(StaffForm):
+    """The schedule's GET filters. A bad value is reported and replaced by its default."""
+
+    view = forms.ChoiceField(
+        label="Show", choices=[("day", "One day"), ("week", "One week")], required=False
+    )
+    date = _date_field("Date", required=False)
+    practitioner = forms.ChoiceField(label="Practitioner", required=False)
+    location = forms.ChoiceField(label="Location", required=False)
+
+    def __init__(
+        self,
+        *args: Any,
+        practitioners: Sequence[Practitioner],
+        locations: Sequence[Location],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["practitioner"].choices = [(ALL, "All practitioners")] + [
+            (str(p.code), p.display_name) for p in practitioners
+        ]
+        self.fields["location"].choices = [("", "All locations")] + [
+            (str(loc.pk), loc.name) for loc in locations
+        ]
+
+    def clean_date(self) -> date | None:
+        return _check_date_range(self.cleaned_data.get("date"))
+
+
+class PatientSearchForm(StaffForm):
+    q = forms.CharField(
+        label="Name, email or phone",
+        max_length=100,
+        required=False,
+        error_messages={"max_length": "Enter at most %(limit_value)d characters."},
+    )
+
+
+class NewPatientForm(StaffForm):
+    first_name = forms.CharField(label="First name", max_length=80)
+    last_name = forms.CharField(label="Last name", max_length=80)
+    email = forms.EmailField(
+        label="Email address",
+        max_length=254,
+        help_text="If the clinic already has a patient with this email, we use their record.",
+        error_messages={"invalid": "Enter an email address like name@example.org."},
+    )
+    phone = forms.CharField(label="Phone", max_length=30, validators=[phone_validator])
+    date_of_birth = _date_field("Date of birth", help_text="For example 1985-03-14.")
+
+    def clean_date_of_birth(self) -> date:
+        value: date = self.cleaned_data["date_of_birth"]
+        if value.year < 1900:
+            raise forms.ValidationError("Enter a date of birth after 1900.", code="range")
+        if value > timezone.localdate():
+            raise forms.ValidationError("The date of birth must be in the past.", code="future")
+        return value
+
+
+class BookingDetailsForm(StaffForm):
+    """Step 2 of a staff booking: what, how, with whom and which day."""
+
+    service = forms.ModelChoiceField(
+        label="Service",
+        queryset=Service.objects.none(),
+        to_field_name="code",
+        empty_label="Choose a service",
+        error_messages={"invalid_choice": "Choose a service from the list."},
+    )
+    modality = forms.ChoiceField(label="How", choices=Modality.choices, widget=forms.RadioSelect)
+    practitioner = forms.ChoiceField(label="Practitioner")
+    date = _date_field("Day")
+
+    def __init__(self, *args: Any, clinic: Clinic, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["service"].queryset = Service.objects.filter(clinic=clinic, is_active=True)
+        self.practitioners = list(
+            Practitioner.objects.filter(clinic=clinic, is_active=True).order_by("display_name")
+        )
+        self.fields["practitioner"].choices = [(ANY, "Any practitioner")] + [
+            (str(p.code), p.display_name) for p in self.practitioners
+        ]
+
+    def clean_date(self) -> date:
+        return _check_date_range(self.cleaned_data["date"])  # type: ignore[return-value]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        service: Service | None = data.get("service")
+        if service is None:
+            return data
+        modality = data.get("modality")
+        if modality and modality not in service.allowed_modalities():
+            self.add_error(
+                "modality", f"{service.name} is {service.get_modalities_display().lower()}."
+            )
+        code = data.get("practitioner")
+        data["practitioner_obj"] = None
+        if code and code != ANY:
+            chosen = next(p for p in self.practitioners if str(p.code) == code)
+            if not service.practitioners.filter(pk=chosen.pk).exists():
+                self.add_error("practitioner", f"{chosen.display_name} does not offer this.")
+            data["practitioner_obj"] = chosen
+        return data
+
+
+class MoveForm(StaffForm):
+    """Where to look for a new time: a day and a practitioner who offers the service."""
+
+    date = _date_field("Day")
+    practitioner = forms.ChoiceField(label="Practitioner")
+
+    def __init__(self, *args: Any, practitioners: Sequence[Practitioner], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["practitioner"].choices = [(ANY, "Any practitioner")] + [
+            (str(p.code), p.display_name) for p in practitioners
+        ]
+
+    def clean_date(self) -> date:
+        return _check_date_range(self.cleaned_data["date"])  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class PickedSlot:
+    """A time chosen from the list: who, when (aware UTC) and where."""
+
+    practitioner_code: uuid.UUID
+    start: datetime
+    location_id: int | None
+
+
+def slot_value(*, practitioner_code: uuid.UUID, start: datetime, location_id: int | None) -> str:
+    """The radio value that names one free time; `SlotPickForm` reads it back."""
+    return f"{practitioner_code}|{start.astimezone(UTC).isoformat()}|{location_id or ''}"
+
+
+class SlotPickForm(StaffForm):
+    slot = forms.CharField(
+        label="Time",
+        max_length=120,
+        error_messages={"required": "Choose a time."},
+    )
+
+    def clean_slot(self) -> PickedSlot:
+        problem = forms.ValidationError("Choose a time from the list.", code="invalid")
+        parts = self.cleaned_data["slot"].split("|")
+        if len(parts) != 3:
+            raise problem
+        code, start_text, location_text = parts
+        try:
+            practitioner_code = uuid.UUID(code)
+            start = datetime.fromisoformat(start_text)
+        except ValueError:
+            raise problem from None
+        if start.tzinfo is None or not EARLIEST_DATE <= start.date() <= LATEST_DATE:
+            raise problem
+        if location_text and not (location_text.isdigit() and len(location_text) < 10):
+            raise problem
+        return PickedSlot(practitioner_code, start, int(location_text) if location_text else None)
+
+
+class CancelForm(StaffForm):
+    reason = forms.CharField(
+        label="Reason for cancelling",
+        max_length=500,
+        help_text="Kept with the appointment. At most 500 characters.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={
+            "required": "Enter a reason for cancelling.",
+            "max_length": "Enter at most %(limit_value)d characters.",
+        },
+    )
+
+
+class MarkForm(StaffForm):
+    status = forms.ChoiceField(
+        label="Attendance",
+        choices=[
+            (Appointment.Status.ATTENDED, "Attended"),
+            (Appointment.Status.NO_SHOW, "Did not attend"),
+        ],
+        error_messages={"required": "Choose attended or did not attend."},
+    )
