@@ -1,3 +1,673 @@
-from django.urls import URLPattern
+"""Stance's JSON API, version 1 (Django REST framework, documented with drf-spectacular).
 
-urlpatterns: list[URLPattern] = []
+One APIView per endpoint (HackSoft styleguide): an input serializer validates the shape,
+the view calls a selector or a service, an output serializer writes the answer. Objects
+are addressed by their UUID `code`. An appointment can be read or cancelled by the
+logged-in patient who owns it or with its signed manage token; anyone else gets 404.
+
+Choices: the catalogue lists every clinic's services and practitioners (each service
+names its clinic). An unknown or malformed service or practitioner in a query string or
+body is a 400 with a field error (not a 404), like any other bad input. Replaying a
+booking with a `booking_request_id` already used returns the existing appointment with
+200 (a new booking is 201).
+
+The human-readable documentation at /api/docs/ (`api_docs`) is rendered on the server from
+the same OpenAPI schema that /api/schema/ serves.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from http import HTTPStatus
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import URLPattern, path
+from django.utils import timezone
+
+from drf_spectacular.generators import SchemaGenerator
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.parsers import JSONParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from bookings.models import Appointment, Modality, Service
+from bookings.selectors import (
+    Slot,
+    appointment_list_for_patient,
+    available_slots,
+    bookable_practitioners,
+)
+from bookings.serializers import (
+    AppointmentOutputSerializer,
+    AvailabilityInputSerializer,
+    AvailabilityOutputSerializer,
+    BookingConflictSerializer,
+    BookingInputSerializer,
+    CancelInputSerializer,
+    DetailSerializer,
+    PractitionerOutputSerializer,
+    ServiceOutputSerializer,
+    validation_errors_for,
+)
+from bookings.services import (
+    SlotUnavailable,
+    appointment_book,
+    appointment_cancel,
+    patient_match_or_create,
+)
+from bookings.tokens import appointment_code_from_manage_token
+from clinic.errors import DomainError
+from clinic.models import Location, Practitioner
+from clinic.selectors import patient_get_for_user
+
+TAKEN_MESSAGE = "That time was just taken."
+
+# --- Reads ------------------------------------------------------------------------------
+# Catalogue reads used only by the API; candidates for bookings.selectors.
+
+
+def service_list_bookable_online() -> list[Service]:
+    """Active services that patients may book online, with their clinic and practitioners."""
+    return list(
+        Service.objects.filter(is_active=True, bookable_online=True)
+        .select_related("clinic")
+        .prefetch_related("practitioners")
+        .order_by("clinic_id", "display_order", "name")
+    )
+
+
+def practitioner_list_active() -> list[Practitioner]:
+    """Active practitioners with their bookable services and active locations (3 queries)."""
+    return list(
+        Practitioner.objects.filter(is_active=True)
+        .prefetch_related(
+            Prefetch(
+                "services",
+                queryset=Service.objects.filter(is_active=True, bookable_online=True),
+            ),
+            Prefetch("locations", queryset=Location.objects.filter(is_active=True)),
+        )
+        .order_by("display_name")
+    )
+
+
+def _bookable_service(code: uuid.UUID) -> Service:
+    service = (
+        Service.objects.select_related("clinic")
+        .filter(code=code, is_active=True, bookable_online=True)
+        .first()
+    )
+    if service is None:
+        raise ValidationError({"service": ["Unknown service."]})
+    return service
+
+
+def _practitioner_offering(practitioners: list[Practitioner], code: uuid.UUID) -> Practitioner:
+    for practitioner in practitioners:
+        if practitioner.code == code:
+            return practitioner
+    raise ValidationError({"practitioner": ["That practitioner does not offer this service."]})
+
+
+def _slot_rows(slots: list[Slot], practitioners: list[Practitioner]) -> list[dict[str, Any]]:
+    codes = {p.pk: p.code for p in practitioners}
+    return [
+        {
+            "start": s.start,
+            "end": s.end,
+            "practitioner": codes[s.practitioner_id],
+            "modality": s.modality,
+            "location": s.location_id,
+        }
+        for s in slots
+        if s.practitioner_id in codes
+    ]
+
+
+def _appointment_data(appointment: Appointment) -> dict[str, Any]:
+    tz = appointment.practitioner.clinic.tz
+    return AppointmentOutputSerializer(appointment, context={"tz": tz}).data
+
+
+# --- Access -----------------------------------------------------------------------------
+
+
+def _appointment_for_caller(request: Request, code: uuid.UUID) -> Appointment:
+    """The appointment, for its own logged-in patient or the holder of its manage token.
+
+    A token works until the visit is over. Everybody else (other patients, staff, a bad
+    or expired token) gets 404, so the answer never tells whether the code exists.
+    """
+    appointment = (
+        Appointment.objects.select_related("service", "practitioner__clinic", "patient")
+        .filter(code=code)
+        .first()
+    )
+    if appointment is None:
+        raise NotFound
+    token = request.query_params.get("token") or request.headers.get("X-Manage-Token")
+    if (
+        token
+        and appointment_code_from_manage_token(token) == str(appointment.code)
+        and timezone.now() < appointment.end
+    ):
+        return appointment
+    user = request.user
+    if user.is_authenticated and appointment.patient.user_id == user.pk:
+        return appointment
+    raise NotFound
+
+
+class BookingRateThrottle(ScopedRateThrottle):
+    """ScopedRateThrottle reading its rate at request time, keyed on the client address.
+
+    DRF copies DEFAULT_THROTTLE_RATES into the class when it is imported, so a changed
+    setting would be ignored; a missing or None rate turns the limit off. Without
+    NUM_PROXIES, DRF would key on the X-Forwarded-For header as sent, which any client
+    can change on every request; we use REMOTE_ADDR then.
+    """
+
+    def get_rate(self) -> str | None:
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+    def get_ident(self, request: Request) -> str:
+        if api_settings.NUM_PROXIES is None:
+            return str(request.META.get("REMOTE_ADDR", ""))
+        return super().get_ident(request)
+
+
+# --- Schema fragments -----------------------------------------------------------------
+
+CODE_PARAMETER = OpenApiParameter(
+    "code", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The appointment's id."
+)
+TOKEN_PARAMETERS = [
+    OpenApiParameter(
+        "token",
+        OpenApiTypes.STR,
+        OpenApiParameter.QUERY,
+        required=False,
+        description="The appointment's manage token (from the booking answer).",
+    ),
+    OpenApiParameter(
+        "X-Manage-Token",
+        OpenApiTypes.STR,
+        OpenApiParameter.HEADER,
+        required=False,
+        description="The manage token, as a header instead of ?token=.",
+    ),
+]
+CSRF_FAILED = OpenApiResponse(
+    DetailSerializer,
+    description="A logged-in session without its CSRF token (anonymous callers need none).",
+)
+NOT_JSON = OpenApiResponse(DetailSerializer, description="The body is not JSON.")
+NOT_FOUND = OpenApiResponse(
+    DetailSerializer,
+    description="No such appointment, or not yours: not logged in as its patient and no "
+    "valid manage token (other patients and staff get this too).",
+)
+
+
+# --- Views ------------------------------------------------------------------------------
+
+
+class ServiceListApi(APIView):
+    @extend_schema(
+        operation_id="services_list",
+        summary="List the services patients can book online",
+        description="Active services that can be booked online, with the practitioners who "
+        "offer them and the clinic (whose time zone availability uses).",
+        tags=["Catalogue"],
+        responses={200: ServiceOutputSerializer(many=True)},
+    )
+    def get(self, request: Request) -> Response:
+        services = service_list_bookable_online()
+        return Response(ServiceOutputSerializer(services, many=True).data)
+
+
+class PractitionerListApi(APIView):
+    @extend_schema(
+        operation_id="practitioners_list",
+        summary="List the practitioners",
+        description="Active practitioners, the services they offer and where they work.",
+        tags=["Catalogue"],
+        responses={200: PractitionerOutputSerializer(many=True)},
+    )
+    def get(self, request: Request) -> Response:
+        practitioners = practitioner_list_active()
+        return Response(PractitionerOutputSerializer(practitioners, many=True).data)
+
+
+class AvailabilityApi(APIView):
+    @extend_schema(
+        operation_id="availability_list",
+        summary="Find free times for a service",
+        description="Free slots for the service between two dates (clinic-local, both "
+        "included, at most 62 days), within the clinic's booking notice and horizon. "
+        "Without `practitioner`, every practitioner who offers the service is included; "
+        "without `modality`, every way the service is offered. An unknown service or "
+        "practitioner, or a modality the service does not offer, is a 400 with a field "
+        "error.",
+        tags=["Booking"],
+        parameters=[AvailabilityInputSerializer],
+        responses={
+            200: AvailabilityOutputSerializer,
+            400: OpenApiResponse(
+                validation_errors_for(AvailabilityInputSerializer, "AvailabilityErrors"),
+                description="Missing or malformed parameters; messages per parameter.",
+            ),
+        },
+    )
+    def get(self, request: Request) -> Response:
+        query = AvailabilityInputSerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        service = _bookable_service(data["service"])
+        practitioners = bookable_practitioners(service=service)
+        practitioner = None
+        if data.get("practitioner"):
+            practitioner = _practitioner_offering(practitioners, data["practitioner"])
+        modality = data.get("modality")
+        if modality and modality not in service.allowed_modalities():
+            raise ValidationError({"modality": [f"{service.name} is not offered as {modality}."]})
+        slots = available_slots(
+            service=service,
+            start_date=data["start"],
+            end_date=data["end"],
+            now=timezone.now(),
+            practitioner=practitioner,
+            modality=modality,
+        )
+        body = {"slots": _slot_rows(slots, practitioners)}
+        return Response(AvailabilityOutputSerializer(body, context={"tz": service.clinic.tz}).data)
+
+
+class AppointmentCreateApi(APIView):
+    parser_classes = [JSONParser]
+    throttle_classes = [BookingRateThrottle]
+    throttle_scope = "booking"
+
+    @extend_schema(
+        operation_id="appointment_create",
+        summary="Book an appointment",
+        description="Books a free slot for a patient, matched by email within the clinic "
+        "or created. Open to anonymous callers (no CSRF token needed without a session) "
+        "and rate-limited per client. The answer carries a `manage_token` for reading and "
+        "cancelling the appointment later. Repeating a request with the same "
+        "`booking_request_id` returns the appointment already made with 200; reusing it "
+        "for a different booking is a 400.",
+        tags=["Booking"],
+        request=BookingInputSerializer,
+        responses={
+            201: OpenApiResponse(AppointmentOutputSerializer, description="Booked."),
+            200: OpenApiResponse(
+                AppointmentOutputSerializer,
+                description="A repeated `booking_request_id`: the appointment already made.",
+            ),
+            400: OpenApiResponse(
+                validation_errors_for(BookingInputSerializer, "BookingErrors"),
+                description="Bad input (for example a time without a UTC offset, a time in "
+                "the past, an unknown service, a date of birth in the future).",
+            ),
+            403: CSRF_FAILED,
+            409: OpenApiResponse(
+                BookingConflictSerializer,
+                description="The time is not free (any more); the nearest free times follow.",
+            ),
+            415: NOT_JSON,
+            429: OpenApiResponse(DetailSerializer, description="Too many bookings; retry later."),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        body = BookingInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        request_id = data.get("booking_request_id")
+        if request_id is not None:
+            existing = _appointment_by_request_id(request_id)
+            if existing is not None:
+                return _replay(existing, data)
+        service = _bookable_service(data["service"])
+        practitioners = bookable_practitioners(service=service)
+        practitioner = _practitioner_offering(practitioners, data["practitioner"])
+        location_id = _location_for(service, data["modality"], data.get("location"))
+        try:
+            # One transaction: a refused booking leaves no new patient behind.
+            with transaction.atomic():
+                patient = patient_match_or_create(clinic=service.clinic, **data["patient"])
+                appointment = appointment_book(
+                    service=service,
+                    practitioner=practitioner,
+                    modality=data["modality"],
+                    start=data["start"],
+                    patient=patient,
+                    source=Appointment.Source.API,
+                    booked_by=request.user if request.user.is_authenticated else None,
+                    location_id=location_id,
+                    booking_request_id=request_id,
+                )
+        except SlotUnavailable as exc:
+            return _conflict(service, exc.alternatives)
+        except DomainError as exc:
+            raise ValidationError({exc.field or "non_field_errors": [exc.message]}) from exc
+        except IntegrityError:
+            # The same booking_request_id, sent twice at once for different practitioners.
+            existing = _appointment_by_request_id(request_id) if request_id else None
+            if existing is None:
+                raise
+            return _replay(existing, data)
+        return Response(_appointment_data(appointment), status=status.HTTP_201_CREATED)
+
+
+def _appointment_by_request_id(request_id: uuid.UUID) -> Appointment | None:
+    return (
+        Appointment.objects.select_related("service", "practitioner__clinic", "patient")
+        .filter(booking_request_id=request_id)
+        .first()
+    )
+
+
+def _replay(existing: Appointment, data: dict[str, Any]) -> Response:
+    same = (
+        existing.service.code == data["service"]
+        and existing.practitioner.code == data["practitioner"]
+        and existing.modality == data["modality"]
+        and existing.start == data["start"]
+        and existing.patient.email.lower() == data["patient"]["email"].strip().lower()
+    )
+    if not same:
+        raise ValidationError(
+            {"booking_request_id": ["This id was already used for a different booking."]}
+        )
+    return Response(_appointment_data(existing), status=status.HTTP_200_OK)
+
+
+def _location_for(service: Service, modality: str, location_id: int | None) -> int | None:
+    if location_id is None:
+        return None
+    if modality == Modality.TELEHEALTH:
+        raise ValidationError({"location": ["A telehealth visit has no location."]})
+    if not Location.objects.filter(
+        pk=location_id, clinic_id=service.clinic_id, is_active=True
+    ).exists():
+        raise ValidationError({"location": ["Unknown location."]})
+    return location_id
+
+
+def _conflict(service: Service, alternatives: list[Slot]) -> Response:
+    rows = _slot_rows(alternatives, bookable_practitioners(service=service))
+    body = BookingConflictSerializer(
+        {"detail": TAKEN_MESSAGE, "alternatives": rows}, context={"tz": service.clinic.tz}
+    ).data
+    return Response(body, status=status.HTTP_409_CONFLICT)
+
+
+class AppointmentDetailApi(APIView):
+    @extend_schema(
+        operation_id="appointment_retrieve",
+        summary="Read an appointment",
+        description="For the logged-in patient who owns it, or with its manage token "
+        "(until the visit is over).",
+        tags=["Appointments"],
+        parameters=[CODE_PARAMETER, *TOKEN_PARAMETERS],
+        responses={200: AppointmentOutputSerializer, 404: NOT_FOUND},
+    )
+    def get(self, request: Request, code: uuid.UUID) -> Response:
+        appointment = _appointment_for_caller(request, code)
+        return Response(_appointment_data(appointment))
+
+
+class AppointmentCancelApi(APIView):
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        operation_id="appointment_cancel",
+        summary="Cancel an appointment",
+        description="For the logged-in patient who owns it (with a CSRF token, as for any "
+        "session) or with its manage token. Patients can cancel online only outside the "
+        "clinic's cancellation window.",
+        tags=["Appointments"],
+        parameters=[CODE_PARAMETER, *TOKEN_PARAMETERS],
+        request=CancelInputSerializer,
+        responses={
+            200: OpenApiResponse(AppointmentOutputSerializer, description="Cancelled."),
+            400: OpenApiResponse(
+                validation_errors_for(CancelInputSerializer, "CancelErrors"),
+                description="The reason is too long.",
+            ),
+            403: CSRF_FAILED,
+            404: NOT_FOUND,
+            409: OpenApiResponse(
+                DetailSerializer,
+                description="Already cancelled, or too close to the visit to cancel online "
+                "(the message says whom to call).",
+            ),
+            415: NOT_JSON,
+        },
+    )
+    def post(self, request: Request, code: uuid.UUID) -> Response:
+        appointment = _appointment_for_caller(request, code)
+        body = CancelInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        if appointment.status == Appointment.Status.CANCELLED:
+            return Response(
+                {"detail": "This appointment is already cancelled."},
+                status=status.HTTP_409_CONFLICT,
+            )
+        try:
+            cancelled = appointment_cancel(
+                appointment=appointment,
+                by_user=request.user if request.user.is_authenticated else None,
+                reason=body.validated_data["reason"],
+                as_staff=False,
+            )
+        except DomainError as exc:
+            return Response({"detail": exc.message}, status=status.HTTP_409_CONFLICT)
+        return Response(_appointment_data(cancelled))
+
+
+class MyAppointmentListApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="my_appointments_list",
+        summary="List my appointments",
+        description="The logged-in patient's appointments, latest first (session login). "
+        "Anonymous callers get 403; a logged-in user with no patient record gets [].",
+        tags=["Appointments"],
+        responses={
+            200: AppointmentOutputSerializer(many=True),
+            403: OpenApiResponse(DetailSerializer, description="Not logged in."),
+        },
+    )
+    def get(self, request: Request) -> Response:
+        patient = patient_get_for_user(request.user)
+        if patient is None:
+            return Response([])
+        appointments = appointment_list_for_patient(patient_id=patient.pk)
+        serializer = AppointmentOutputSerializer(
+            appointments, many=True, context={"tz": patient.clinic.tz}
+        )
+        return Response(serializer.data)
+
+
+# --- Documentation page -----------------------------------------------------------------
+
+HTTP_METHODS = ("get", "post", "put", "patch", "delete")
+TAG_ORDER = ("Catalogue", "Booking", "Appointments")
+"""The order of the reference's sections: what there is, how to book, what happens next."""
+
+
+def api_docs(request: HttpRequest) -> HttpResponse:
+    """The API reference as plain HTML, generated from the OpenAPI schema (no JavaScript)."""
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    components = schema.get("components", {}).get("schemas", {})
+    # Sections in TAG_ORDER; inside one, endpoints in the order urlpatterns lists them.
+    url_order = {
+        "/" + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", str(p.pattern)): i
+        for i, p in enumerate(urlpatterns)
+    }
+    paths = sorted(schema.get("paths", {}).items(), key=lambda kv: url_order.get(kv[0], 99))
+    groups: dict[str, list[dict[str, Any]]] = {tag: [] for tag in TAG_ORDER}
+    for path_name, item in paths:
+        for method, operation in item.items():
+            if method in HTTP_METHODS:
+                tag = (operation.get("tags") or ["Other"])[0]
+                groups.setdefault(tag, []).append(
+                    _operation_doc(path_name, method, operation, components)
+                )
+    sections = [{"tag": tag, "operations": ops} for tag, ops in groups.items() if ops]
+    return render(request, "api/docs.html", {"info": schema.get("info", {}), "sections": sections})
+
+
+def _operation_doc(
+    path_name: str, method: str, operation: dict[str, Any], components: dict[str, Any]
+) -> dict[str, Any]:
+    body = operation.get("requestBody", {}).get("content", {})
+    media_type, media = next(iter(body.items()), (None, {}))
+    return {
+        "anchor": operation.get("operationId", f"{method}-{path_name}"),
+        "method": method.upper(),
+        "path": path_name,
+        "summary": operation.get("summary", ""),
+        "description": operation.get("description", ""),
+        "anonymous": {} in operation.get("security", [{}]),
+        "parameters": [
+            {
+                "name": p["name"],
+                "in": p["in"],
+                "type": _type_label(p.get("schema", {}), components),
+                "required": p.get("required", False),
+                "description": p.get("description", ""),
+            }
+            for p in operation.get("parameters", [])
+        ],
+        "request": _body_doc(media.get("schema"), components, media_type) if media_type else None,
+        "responses": [
+            {
+                "code": code,
+                "description": response.get("description") or _status_phrase(code),
+                "body": _body_doc(
+                    response.get("content", {}).get("application/json", {}).get("schema"),
+                    components,
+                    "application/json",
+                ),
+            }
+            for code, response in sorted(operation.get("responses", {}).items())
+        ],
+    }
+
+
+def _status_phrase(code: str) -> str:
+    try:
+        return HTTPStatus(int(code)).phrase
+    except ValueError:
+        return ""
+
+
+def _resolve(schema: dict[str, Any], components: dict[str, Any]) -> dict[str, Any]:
+    """Follow $ref and merge allOf, so a field's own description and type sit together."""
+    while "$ref" in schema:
+        schema = components.get(schema["$ref"].rsplit("/", 1)[-1], {})
+    if "allOf" in schema:
+        merged: dict[str, Any] = {}
+        for part in schema["allOf"]:
+            merged.update(_resolve(part, components))
+        merged.update({k: v for k, v in schema.items() if k != "allOf"})
+        return merged
+    return schema
+
+
+def _type_label(schema: dict[str, Any], components: dict[str, Any]) -> str:
+    schema = _resolve(schema, components)
+    if "oneOf" in schema:
+        labels = [_type_label(part, components) for part in schema["oneOf"]]
+        return " or ".join(label for label in labels if label)
+    if "enum" in schema:
+        values = [str(v) for v in schema["enum"] if v not in (None, "")]
+        return ("one of " + ", ".join(values)) if values else "null"
+    kind = schema.get("type", "object")
+    if kind == "array":
+        label = "array of " + _type_label(schema.get("items", {}), components)
+    else:
+        label = f"{kind} ({schema['format']})" if "format" in schema else kind
+    limits = []
+    if "maxLength" in schema:
+        limits.append(f"at most {schema['maxLength']} characters")
+    if "minimum" in schema:
+        limits.append(f"at least {schema['minimum']}")
+    if schema.get("nullable"):
+        limits.append("or null")
+    return ", ".join([label, *limits])
+
+
+def _body_doc(
+    schema: dict[str, Any] | None, components: dict[str, Any], media_type: str | None
+) -> dict[str, Any] | None:
+    if not schema:
+        return None
+    schema = _resolve(schema, components)
+    is_list = schema.get("type") == "array"
+    if is_list:
+        schema = _resolve(schema.get("items", {}), components)
+    return {
+        "media_type": media_type,
+        "is_list": is_list,
+        "fields": _fields(schema, components, prefix=""),
+    }
+
+
+def _fields(schema: dict[str, Any], components: dict[str, Any], prefix: str) -> list[dict]:
+    rows: list[dict[str, Any]] = []
+    required = set(schema.get("required", []))
+    for name, raw in schema.get("properties", {}).items():
+        prop = _resolve(raw, components)
+        full_name = prefix + name
+        rows.append(
+            {
+                "name": full_name,
+                "type": _type_label(prop, components),
+                "required": name in required,
+                "read_only": prop.get("readOnly", False),
+                "description": prop.get("description", ""),
+            }
+        )
+        if prop.get("type") == "array":
+            item = _resolve(prop.get("items", {}), components)
+            if "properties" in item:
+                rows.extend(_fields(item, components, prefix=f"{full_name}[]."))
+        elif "properties" in prop:
+            rows.extend(_fields(prop, components, prefix=f"{full_name}."))
+    return rows
+
+
+urlpatterns: list[URLPattern] = [
+    path("api/v1/services/", ServiceListApi.as_view(), name="api-service-list"),
+    path("api/v1/practitioners/", PractitionerListApi.as_view(), name="api-practitioner-list"),
+    path("api/v1/availability/", AvailabilityApi.as_view(), name="api-availability"),
+    path("api/v1/appointments/", AppointmentCreateApi.as_view(), name="api-appointment-create"),
+    path(
+        "api/v1/appointments/<uuid:code>/",
+        AppointmentDetailApi.as_view(),
+        name="api-appointment-detail",
+    ),
+    path(
+        "api/v1/appointments/<uuid:code>/cancel/",
+        AppointmentCancelApi.as_view(),
+        name="api-appointment-cancel",
+    ),
+    path("api/v1/me/appointments/", MyAppointmentListApi.as_view(), name="api-my-appointments"),
+]
