@@ -1,0 +1,292 @@
+"""Goal defaults, progression rules and the pain-monitoring rule (CLINICAL.md §4). No DB."""
+
+import pytest
+
+from prescriptions.dosing import (
+    GOAL_DOSES,
+    Action,
+    Goal,
+    ItemTarget,
+    PainZone,
+    SessionLog,
+    Span,
+    goal_defaults,
+    load_increase,
+    pain_check,
+    pain_zone,
+    progression_suggestion,
+)
+from prescriptions.library import GLUTEAL_TENDINOPATHY, DoseType, default_library
+
+lib = default_library()
+hip_thrust = lib.exercise("hip-thrust")
+bridge = lib.exercise("glute-bridge")
+clam = lib.exercise("clam")
+
+# --- Goal defaults -------------------------------------------------------------------------
+
+
+def test_endurance_is_15_to_30_reps_for_1_to_3_sets():
+    dose = goal_defaults(Goal.MUSCULAR_ENDURANCE, bridge)
+    assert dose.reps_range == Span(15, 30)
+    assert dose.sets_range == Span(1, 3)
+    assert dose.reps in dose.reps_range and dose.sets in dose.sets_range
+
+
+@pytest.mark.parametrize("goal", [Goal.STRENGTH, Goal.POWER])
+def test_strength_and_power_use_fewer_reps_more_sets_higher_loads_and_longer_rests(goal):
+    endurance = goal_defaults(Goal.MUSCULAR_ENDURANCE, hip_thrust)
+    dose = goal_defaults(goal, hip_thrust)
+    assert dose.reps_range.high < endurance.reps_range.low
+    assert dose.sets > endurance.sets
+    assert dose.percent_1rm.low > endurance.percent_1rm.high
+    assert dose.rest_seconds >= 120 > endurance.rest_seconds
+
+
+def test_hypertrophy_sits_between_endurance_and_strength():
+    dose = goal_defaults(Goal.HYPERTROPHY, hip_thrust)
+    assert dose.reps_range == Span(6, 12)
+    assert dose.percent_1rm == Span(67, 85)
+
+
+def test_every_goal_figure_names_its_source_and_evidence_tag():
+    for goal, g in GOAL_DOSES.items():
+        assert g.goal == goal
+        for key in ("sets", "reps", "holds", "hold_seconds", "rest_seconds", "days_per_week"):
+            source = g.sources[key]
+            assert any(tag in source for tag in ("[V]", "[M]", "[derived]")), (goal, key)
+        assert g.reps in g.reps_range and g.sets in g.sets_range
+        assert g.hold_seconds in g.hold_seconds_range and g.rest_seconds in g.rest_range
+
+
+def test_a_timed_hold_gets_holds_and_seconds_instead_of_reps():
+    supine = lib.exercise("supine-isometric-hip-abduction")
+    dose = goal_defaults(Goal.EARLY_REHAB, supine)
+    assert dose.dose_type == DoseType.HOLD_SECONDS
+    assert dose.hold_seconds_range == Span(5, 15)
+    assert dose.reps_range == Span(3, 10)  # number of holds
+    assert dose.sets == 1
+
+
+def test_gt_isometrics_follow_leap_lying_5_to_10_s_standing_5_to_15_s_twice_daily():
+    lying = goal_defaults("gt_load_management", lib.exercise("supine-isometric-hip-abduction"))
+    standing = goal_defaults(
+        Goal.GT_LOAD_MANAGEMENT, lib.exercise("standing-isometric-hip-abduction")
+    )
+    assert lying.hold_seconds_range == Span(5, 10)
+    assert standing.hold_seconds_range == Span(5, 15)
+    assert lying.sessions_per_day == standing.sessions_per_day == 2
+    assert lying.days_per_week == 7
+    assert standing.per_side and not lying.per_side
+
+
+def test_gt_side_stepping_is_10_steps_each_way_and_bridging_10_once_daily():
+    steps = goal_defaults(Goal.GT_LOAD_MANAGEMENT, lib.exercise("lateral-band-walk"))
+    assert (steps.dose_type, steps.reps, steps.per_side) == (DoseType.STEPS, 10, True)
+    bridging = goal_defaults(Goal.GT_LOAD_MANAGEMENT, bridge)
+    assert (bridging.sets, bridging.reps, bridging.sessions_per_day) == (1, 10, 1)
+
+
+def test_load_guidance_follows_how_the_exercise_is_loaded():
+    heavy = goal_defaults(Goal.STRENGTH, hip_thrust)
+    assert heavy.percent_1rm == Span(80, 100)
+    assert heavy.load_guidance == f"{Span(80, 100)} % of 1RM"
+    body_weight = goal_defaults(Goal.STRENGTH, bridge)
+    assert (body_weight.load_guidance, body_weight.percent_1rm) == ("Body weight", None)
+    carry = goal_defaults(Goal.MUSCULAR_ENDURANCE, lib.exercise("suitcase-carry"))
+    assert (carry.distance_m, carry.reps, carry.percent_1rm) == (20, None, None)
+    assert "body weight" in carry.load_guidance
+
+
+def test_it_notes_pairs_that_do_not_fit():
+    side_plank = lib.exercise("side-plank")
+    assert "does not train power" in goal_defaults(Goal.POWER, side_plank).notes[0]
+    assert "Compressive" in goal_defaults(Goal.GT_LOAD_MANAGEMENT, side_plank).notes[0]
+    assert goal_defaults(Goal.MUSCULAR_ENDURANCE, side_plank).notes == ()
+
+
+def test_an_unknown_goal_is_refused():
+    with pytest.raises(ValueError, match="bulking"):
+        goal_defaults("bulking", bridge)
+
+
+# --- Progression: loaded (CLINICAL.md §4.2) -------------------------------------------------
+
+
+def thrust(*sessions, reps=10, load=60):
+    return progression_suggestion(
+        exercise=hip_thrust, target=ItemTarget(reps=reps, load_kg=load), sessions=sessions
+    )
+
+
+def test_worked_example_12_reps_twice_at_60_kg_gives_62_5_or_65_kg():
+    result = thrust(SessionLog(reps=12, load_kg=60), SessionLog(reps=12, load_kg=60))
+    assert result.action == Action.INCREASE_LOAD
+    assert result.rule == "2_for_2"
+    assert result.load_range_kg == (61.2, 66.0)
+    assert result.load_options_kg == (62.5, 65.0)
+    assert result.new_load_kg == 62.5
+    assert not result.flag_practitioner
+
+
+@pytest.mark.parametrize(
+    "sessions",
+    [
+        [SessionLog(reps=12)],  # one session only
+        [SessionLog(reps=11), SessionLog(reps=12)],  # only one rep over in the first
+        [SessionLog(reps=12), SessionLog(reps=10), SessionLog(reps=12)],  # not consecutive
+        [SessionLog(reps=12, load_kg=57.5), SessionLog(reps=12)],  # first at a lower load
+    ],
+)
+def test_2_for_2_needs_two_reps_over_in_two_consecutive_sessions_at_the_load(sessions):
+    assert thrust(*sessions).action == Action.HOLD
+
+
+def test_sessions_not_done_are_skipped_when_counting_consecutive_ones():
+    result = thrust(SessionLog(reps=12), SessionLog(done=False), SessionLog(reps=12))
+    assert result.action == Action.INCREASE_LOAD
+
+
+def test_target_reps_at_rpe_7_or_less_add_load():
+    result = thrust(SessionLog(reps=10, rpe=7))
+    assert (result.action, result.rule) == (Action.INCREASE_LOAD, "rpe")
+    assert thrust(SessionLog(reps=10, rpe=8)).action == Action.HOLD
+
+
+def test_rpe_9_or_10_holds_the_load_even_with_reps_to_spare():
+    result = thrust(SessionLog(reps=12), SessionLog(reps=12, rpe=9))
+    assert (result.action, result.rule) == (Action.HOLD, "rpe_hold")
+
+
+def test_with_no_increment_inside_2_to_10_percent_it_offers_the_next_one_up():
+    (low, high), options = load_increase(10, increment_kg=2.5)
+    assert (low, high, options) == (10.2, 11.0, (12.5,))
+    result = thrust(SessionLog(reps=12), SessionLog(reps=12), load=10)
+    assert result.new_load_kg == 12.5
+    assert "more than 10 %" in result.notes[0]
+
+
+def test_a_loaded_hold_adds_load_once_the_target_is_met_twice():
+    result = progression_suggestion(
+        exercise=lib.exercise("suitcase-carry"),
+        target=ItemTarget(distance_m=20, load_kg=12),
+        sessions=[SessionLog(distance_m=20), SessionLog(distance_m=25)],
+    )
+    assert (result.action, result.rule, result.new_load_kg) == (
+        Action.INCREASE_LOAD, "target_met", 12.5,
+    )  # fmt: skip
+
+
+# --- Progression: along the chain ----------------------------------------------------------
+
+
+def test_unloaded_target_met_twice_with_good_quality_moves_along_the_chain():
+    result = progression_suggestion(
+        exercise=clam,
+        target=ItemTarget(reps=15),
+        sessions=[SessionLog(reps=15, quality="good"), SessionLog(reps=16, quality="good")],
+    )
+    assert result.action == Action.NEXT_EXERCISE
+    assert result.next_exercises == ("banded-clam",)
+    assert result.notes == ()
+
+
+def test_it_asks_for_a_quality_check_when_none_was_recorded():
+    result = progression_suggestion(
+        exercise=clam, target=ItemTarget(reps=15), sessions=[SessionLog(reps=15)] * 2
+    )
+    assert result.action == Action.NEXT_EXERCISE
+    assert "quality" in result.notes[0]
+
+
+def test_poor_quality_or_a_missed_target_keeps_the_exercise():
+    poor = progression_suggestion(
+        exercise=clam,
+        target=ItemTarget(reps=15),
+        sessions=[SessionLog(reps=15), SessionLog(reps=15, quality="poor")],
+    )
+    short = progression_suggestion(
+        exercise=clam,
+        target=ItemTarget(reps=15),
+        sessions=[SessionLog(reps=15), SessionLog(reps=14)],
+    )
+    assert poor.action == short.action == Action.HOLD
+
+
+def test_a_hold_target_met_twice_moves_on_from_the_supine_isometric():
+    result = progression_suggestion(
+        exercise=lib.exercise("supine-isometric-hip-abduction"),
+        target=ItemTarget(hold_seconds=10),
+        sessions=[SessionLog(hold_seconds=10), SessionLog(hold_seconds=10)],
+    )
+    assert result.next_exercises[0] == "standing-isometric-hip-abduction"
+
+
+def test_in_gluteal_tendinopathy_it_never_progresses_into_a_compressive_exercise():
+    result = progression_suggestion(
+        exercise=lib.exercise("banded-clam"),
+        target=ItemTarget(reps=15),
+        sessions=[SessionLog(reps=15, quality="good")] * 2,
+        avoid_for=[GLUTEAL_TENDINOPATHY],
+    )
+    assert "side-lying-hip-abduction" not in result.next_exercises
+    assert result.action == Action.HARDER_VARIATION
+    assert any("side-lying-hip-abduction" in n for n in result.notes)
+
+
+# --- Pain monitoring (CLINICAL.md §4.3) ----------------------------------------------------
+
+
+def test_pain_above_5_during_exercise_eases_the_load_and_flags_it():
+    check = pain_check(pain_during=6)
+    assert check.ease_load and check.flag
+    assert check.zone == PainZone.HIGH_RISK
+    assert "6/10" in check.reasons[0]
+    assert "Ease the load" in check.patient_message
+
+
+def test_pain_of_5_is_acceptable():
+    check = pain_check(pain_during=5, morning_pain=2, previous_morning_pain=2)
+    assert not check.ease_load and not check.flag
+    assert check.zone == PainZone.ACCEPTABLE
+
+
+def test_next_morning_pain_worse_than_before_eases_the_load():
+    check = pain_check(pain_during=2, morning_pain=4, previous_morning_pain=3)
+    assert check.ease_load and check.flag
+    assert "worse than 3/10" in check.reasons[0]
+
+
+@pytest.mark.parametrize(
+    ("score", "zone"),
+    [(0, PainZone.SAFE), (2, PainZone.SAFE), (3, PainZone.ACCEPTABLE), (6, PainZone.HIGH_RISK)],
+)
+def test_pain_zones(score, zone):
+    assert pain_zone(score) == zone
+
+
+@pytest.mark.parametrize("bad", [-1, 11, 5.5, True])
+def test_pain_scores_must_be_whole_numbers_from_0_to_10(bad):
+    with pytest.raises(ValueError, match="0 to 10"):
+        pain_check(pain_during=bad)
+
+
+def test_a_painful_session_overrides_progression_and_offers_easier_exercises():
+    result = thrust(SessionLog(reps=12), SessionLog(reps=12, pain_during=7))
+    assert (result.action, result.rule) == (Action.EASE, "pain")
+    assert result.flag_practitioner
+    assert result.next_exercises == hip_thrust.regressions
+
+
+def test_morning_pain_is_compared_with_the_last_morning_logged_or_the_baseline():
+    worse_than_last = thrust(
+        SessionLog(reps=12, morning_pain=1), SessionLog(reps=12, morning_pain=2)
+    )
+    assert worse_than_last.action == Action.EASE
+    same_as_baseline = progression_suggestion(
+        exercise=hip_thrust,
+        target=ItemTarget(reps=10, load_kg=60),
+        sessions=[SessionLog(reps=12), SessionLog(reps=12, morning_pain=3)],
+        baseline_morning_pain=3,
+    )
+    assert same_as_baseline.action == Action.INCREASE_LOAD
