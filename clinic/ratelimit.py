@@ -46,18 +46,23 @@ def client_address(request: HttpRequest) -> str:
     return str(request.META.get("REMOTE_ADDR") or "unknown")
 
 
-def rate_limit_exceeded(request: HttpRequest, scope: str, rate: str) -> bool:
+def rate_limit_exceeded(
+    request: HttpRequest, scope: str, rate: str, *, key: str | None = None
+) -> bool:
     """Count this request against the client's budget for `scope`; True once it is spent.
 
+    The budget belongs to the client's address, or to `key` when given (for example an
+    email address, so one inbox cannot be flooded from many addresses).
     Fixed windows: the counter for the current window is created with `add` (atomic)
     and bumped with `incr` (atomic on Redis and locmem), so concurrent requests cannot
-    both slip under the limit. The address is hashed so keys carry no personal data.
+    both slip under the limit. The address or key is hashed so keys carry no personal data.
     """
     parsed = parse_rate(rate)
     if parsed is None:
         return False
     limit, period = parsed
-    who = hashlib.sha256(client_address(request).encode()).hexdigest()[:32]
+    subject = key if key is not None else client_address(request)
+    who = hashlib.sha256(subject.encode()).hexdigest()[:32]
     window = int(time.time() // period)
     key = f"stance:ratelimit:{scope}:{who}:{period}:{window}"
     cache.add(key, 0, timeout=period + 1)

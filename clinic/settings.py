@@ -7,6 +7,7 @@ through the environment; bad production configuration fails loudly at start-up.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -75,7 +76,12 @@ INSTALLED_APPS = [
     "django_htmx",
     "rest_framework",
     "drf_spectacular",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "clinic",
+    "clinic.accounts",
     "bookings",
     "prescriptions",
 ]
@@ -87,18 +93,23 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "clinic.accounts.middleware.IdleTimeoutMiddleware",
+    "clinic.accounts.middleware.StaffMFAMiddleware",
+    # Last, as django-axes asks: it turns a lockout into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "clinic.urls"
 WSGI_APPLICATION = "clinic.wsgi.application"
 AUTH_USER_MODEL = "clinic.User"
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "clinic:home"
-LOGOUT_REDIRECT_URL = "clinic:home"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "home"
 
 TEMPLATES = [
     {
@@ -130,6 +141,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+else:
+    # Persistent connections: a new PostgreSQL connection is a new server process with
+    # cold catalogue caches, which doubled the booking week page's time under gunicorn
+    # (docs/BENCHMARKS.md). Health checks replace a connection the server has closed.
+    DATABASES["default"]["CONN_MAX_AGE"] = 60
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis and Celery -----------------------------------------------------------------
@@ -153,7 +170,7 @@ else:
     _BROKER_DIR = BASE_DIR / "var" / "broker"
     for _sub in ("queue", "processed"):
         (_BROKER_DIR / _sub).mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_URL = "filesystem://localhost/"  # a host name only to quiet a kombu warning
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_BROKER_DIR / "queue"),
         "data_folder_out": str(_BROKER_DIR / "queue"),
@@ -179,6 +196,10 @@ CELERY_TASK_TIME_LIMIT = 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
+# Keep the worker's database connection from task to task (Celery would close it after
+# each one); Django's own rules above (CONN_MAX_AGE, health checks) replace it around each
+# task as they do around each request (clinic/celery.py).
+CELERY_DB_REUSE_MAX = 1000
 
 # --- Email ---------------------------------------------------------------------------
 # With EMAIL_HOST set, mail goes over SMTP (Mailpit in docker-compose); otherwise each
@@ -223,6 +244,11 @@ STANCE_BOOKING_RATE_LIMIT = env_str("STANCE_BOOKING_RATE_LIMIT", "20/min")
 STANCE_MANAGE_LINK_MAX_AGE_DAYS = env_int("STANCE_MANAGE_LINK_MAX_AGE_DAYS", 90)
 
 # --- Auth -----------------------------------------------------------------------------
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses locked-out logins before any check
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Passwords (ASVS 6.2): length and a common-password list, no composition rules.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
@@ -231,6 +257,29 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # a set-or-reset link works once, for a day
+# Requests for a password link, per client address, and emails per address.
+STANCE_PASSWORD_RESET_RATE_LIMIT = env_str("STANCE_PASSWORD_RESET_RATE_LIMIT", "10/hour")
+STANCE_RESET_EMAILS_PER_ADDRESS = "3/hour"
+# Login lockout (django-axes): keyed on the address tried AND the client's address, so
+# nobody can lock a patient out from elsewhere (ASVS 6.1.1). It lifts after the
+# cool-off; a success resets the count.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = env_int("STANCE_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("STANCE_LOGIN_COOLOFF_MINUTES", 15))
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "clinic.accounts.lockout.axes_username"
+AXES_CLIENT_IP_CALLABLE = "clinic.accounts.lockout.axes_client_ip"
+AXES_LOCKOUT_CALLABLE = "clinic.accounts.views.lockout_response"
+# Two-step verification (django-otp: TOTP apps and single-use backup codes). Required
+# for staff whenever debug is off, unless STANCE_REQUIRE_STAFF_MFA=0 (the demo stack).
+STANCE_REQUIRE_STAFF_MFA = env_bool("STANCE_REQUIRE_STAFF_MFA", not DEBUG)
+OTP_TOTP_ISSUER = "Stance"
+# Sessions: logged out after this long without a request; staff sessions also end a
+# fixed time after login (clinic.accounts.middleware, accounts.signals).
+STANCE_STAFF_IDLE_TIMEOUT_MINUTES = env_int("STANCE_STAFF_IDLE_TIMEOUT_MINUTES", 30)
+STANCE_PATIENT_IDLE_TIMEOUT_MINUTES = env_int("STANCE_PATIENT_IDLE_TIMEOUT_MINUTES", 24 * 60)
+STANCE_STAFF_SESSION_MAX_HOURS = env_int("STANCE_STAFF_SESSION_MAX_HOURS", 10)
 
 # --- I18N and time --------------------------------------------------------------------
 LANGUAGE_CODE = "en-au"
@@ -276,11 +325,23 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 if not DEBUG:
+    # Production defaults: HTTPS only. The plain-HTTP demo stack turns these off.
     SESSION_COOKIE_SECURE = env_bool("STANCE_SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-    SECURE_SSL_REDIRECT = env_bool("STANCE_SSL_REDIRECT", False)
-    SECURE_HSTS_SECONDS = env_int("STANCE_HSTS_SECONDS", 0)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("STANCE_SSL_REDIRECT", True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain HTTP
+    SECURE_HSTS_SECONDS = env_int("STANCE_HSTS_SECONDS", 60 * 60 * 24 * 365)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("STANCE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("STANCE_HSTS_PRELOAD", False)
+    if not SECURE_HSTS_PRELOAD:
+        # Preloading is a one-way commitment the operator makes at hstspreload.org,
+        # never a default; so its reminder (security.W021) is silenced until they opt in.
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
+# Behind a TLS-terminating proxy, name the header it sets to "https" (for example
+# X-Forwarded-Proto). Only when the proxy always sets it: clients could forge it.
+_PROXY_SSL_HEADER = env_str("STANCE_PROXY_SSL_HEADER", "")
+if _PROXY_SSL_HEADER:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _PROXY_SSL_HEADER.upper().replace("-", "_"), "https")
 
 # --- REST framework -------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 from bookings.api import api_docs
 from clinic import views
+from clinic.accounts.views import StancePasswordResetView
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -14,7 +15,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "accounts/password-reset/",
-        auth_views.PasswordResetView.as_view(),
+        StancePasswordResetView.as_view(),
         name="password_reset",
     ),
     path(
@@ -32,6 +33,7 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
+    path("accounts/", include("clinic.accounts.urls")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", api_docs, name="api-docs"),

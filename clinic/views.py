@@ -3,6 +3,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from bookings.models import Service
+from clinic.accounts.forms import EmailAuthenticationForm
 from clinic.selectors import clinic_get_default
 
 
@@ -23,6 +24,9 @@ def healthz(request: HttpRequest) -> HttpResponse:
 
 
 class StanceLoginView(auth_views.LoginView):
-    """Log in with an email address and password."""
+    """Log in with an email address and password. django-axes counts failures per
+    address and connection (settings.AXES_*); staff then verify a second factor
+    (clinic.accounts.middleware.StaffMFAMiddleware)."""
 
+    authentication_form = EmailAuthenticationForm
     redirect_authenticated_user = True

@@ -30,6 +30,7 @@ if not os.environ.get("REDIS_URL"):
     elif os.environ.get("CI"):
         raise RuntimeError("CI needs Redis on 127.0.0.1:6379; .ci/run starts it.")
 os.environ.setdefault("STANCE_SECURE_COOKIES", "0")
+os.environ.setdefault("STANCE_SSL_REDIRECT", "0")  # the test client and live server speak HTTP
 
 from clinic.settings import *  # noqa: E402, F403
 
@@ -41,3 +42,10 @@ STORAGES = {
 }
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Two-step verification stays off unless a test turns it on with override_settings.
+STANCE_REQUIRE_STAFF_MFA = False
+
+# Task messages from tests stay in this process: a worker on a shared Redis (a developer's
+# `make run`) must never take them. Tests that need a real or a broken broker choose one
+# with tests.outbox.use_broker.
+CELERY_BROKER_URL = "memory://localhost/"  # a host name only to quiet a kombu warning

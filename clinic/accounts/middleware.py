@@ -1,0 +1,110 @@
+"""Session rules applied to every request: idle timeout, then two-step verification.
+
+Both read only the session and the settings on the common path (no extra query): the
+login receiver (clinic.accounts.signals) records what they need.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import SESSION_KEY, logout
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.urls import reverse
+
+from django_htmx.http import HttpResponseClientRedirect
+
+from clinic.accounts.selectors import mfa_enforced_for, mfa_is_enrolled
+from clinic.accounts.signals import LAST_SEEN_KEY, MFA_ENROLLED_KEY, STAFF_KEY
+
+TOUCH_EVERY_SECONDS = 60
+"""The last-seen time is saved at most once a minute, so most requests write nothing."""
+
+MFA_EXEMPT_URL_NAMES = {"logout", "healthz"}
+"""Pages an unverified user may still reach, besides the accounts: pages themselves."""
+
+
+def idle_timeout_seconds(*, staff: bool) -> int:
+    minutes = (
+        settings.STANCE_STAFF_IDLE_TIMEOUT_MINUTES
+        if staff
+        else settings.STANCE_PATIENT_IDLE_TIMEOUT_MINUTES
+    )
+    return int(minutes) * 60
+
+
+class IdleTimeoutMiddleware:
+    """Log out a session that has been idle too long: 30 minutes for staff by default,
+    a day for patients (STANCE_STAFF_/STANCE_PATIENT_IDLE_TIMEOUT_MINUTES)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        session = request.session
+        if SESSION_KEY in session:
+            now = int(time.time())
+            last_seen = session.get(LAST_SEEN_KEY)
+            limit = idle_timeout_seconds(staff=bool(session.get(STAFF_KEY)))
+            if isinstance(last_seen, int) and now - last_seen > limit:
+                logout(request)
+                messages.info(
+                    request,
+                    f"You were logged out after {limit // 60} minutes without activity. "
+                    "Log in again to carry on.",
+                )
+            elif not isinstance(last_seen, int) or now - last_seen >= TOUCH_EVERY_SECONDS:
+                session[LAST_SEEN_KEY] = now
+        return self.get_response(request)
+
+
+class StaffMFAMiddleware:
+    """Send a logged-in user who must verify a second factor, and has not, to set one
+    up or to enter a code. Who must: staff when STANCE_REQUIRE_STAFF_MFA is on, and
+    anyone who has set up two-step verification themselves."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self,
+        request: HttpRequest,
+        view_func: Callable[..., Any],
+        view_args: Any,
+        view_kwargs: Any,
+    ) -> HttpResponse | None:
+        user = request.user
+        if not user.is_authenticated:
+            return None
+        if not (request.session.get(MFA_ENROLLED_KEY) or mfa_enforced_for(user)):
+            return None
+        if user.is_verified():  # type: ignore[union-attr]
+            return None
+        match = request.resolver_match
+        if match is not None and (
+            match.namespace == "accounts" or match.url_name in MFA_EXEMPT_URL_NAMES
+        ):
+            return None
+        return _verification_needed(request)
+
+
+def _verification_needed(request: HttpRequest) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"detail": "Two-step verification is needed: log in on the website first."},
+            status=403,
+        )
+    name = "accounts:mfa-verify" if mfa_is_enrolled(request.user) else "accounts:mfa-setup"
+    target = request.get_full_path() if request.method == "GET" else reverse("home")
+    url = f"{reverse(name)}?{urlencode({'next': target})}"
+    if getattr(request, "htmx", False):
+        return HttpResponseClientRedirect(url)
+    return HttpResponseRedirect(url)
