@@ -7,7 +7,7 @@ DEV_ENV := DJANGO_DEBUG=1
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run serve migrate seed test test-fast lint fmt check-migrations ci compose-check bench clean
+.PHONY: install run serve migrate seed test test-fast lint fmt check-migrations audit ci compose-check bench bench-reminders clean
 
 $(BIN)/.installed: pyproject.toml build-constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "Stance needs Python 3.12 or newer (Django 6).")'
@@ -25,9 +25,9 @@ migrate: install
 seed: migrate ## Demo clinic, people and bookings (idempotent)
 	$(DEV_ENV) $(BIN)/python manage.py seed_demo
 
-run: seed ## Install, migrate, load demo data and serve http://127.0.0.1:8000
-	@echo "Stance is starting at http://$(HOST):$(PORT)/ (emails are written to var/mail/)"
-	$(DEV_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
+run: seed ## Install, migrate, load demo data, serve http://127.0.0.1:8000 with a worker and beat
+	@echo "Stance is starting at http://$(HOST):$(PORT)/ (emails are written to var/mail/; Ctrl-C stops all)"
+	$(DEV_ENV) $(BIN)/python manage.py run_stance $(HOST):$(PORT)
 
 test: install ## The whole suite (PostgreSQL and Redis on 127.0.0.1 when they answer)
 	$(BIN)/python -m pytest
@@ -46,13 +46,19 @@ fmt: install
 check-migrations: install
 	$(DEV_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
 
-ci: lint check-migrations test
+audit: install ## Known vulnerabilities in the installed packages (pip-audit; warns when offline)
+	$(BIN)/python .ci/pip_audit.py
+
+ci: lint check-migrations audit test
 
 compose-check: ## Validate docker-compose.yml (needs Debian's docker-compose package)
 	docker-compose -f docker-compose.yml config --quiet
 
 bench: install ## Benchmarks; figures go to docs/BENCHMARKS.md by hand
 	$(BIN)/python bench/run.py
+
+bench-reminders: install ## Email dispatch and outage recovery (PostgreSQL + Redis); see docs/BENCHMARKS.md
+	$(BIN)/python bench/reminders.py
 
 clean:
 	rm -rf $(VENV) var staticfiles test-results

@@ -1,9 +1,19 @@
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
-from bookings.models import Appointment, ScreeningQuestion, Service, TimeOff, WorkingHours
+from bookings.models import (
+    Appointment,
+    Notification,
+    ScreeningQuestion,
+    Service,
+    TimeOff,
+    WorkingHours,
+)
+from bookings.notifications import notification_retry
 
 
 @admin.register(Service)
@@ -67,3 +77,59 @@ class AppointmentAdmin(admin.ModelAdmin):
     raw_id_fields = ["patient"]
     search_fields = ["patient__last_name", "patient__email"]
     readonly_fields = ["code", "created_at", "updated_at", "sequence", "telehealth_url"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """The outbox, read only: what was planned, sent, failed or not sent, and why. Rows
+    change only through bookings/notifications.py; a failed one can be tried again."""
+
+    list_display = [
+        "id",
+        "kind",
+        "status",
+        "due_at",
+        "sent_at",
+        "attempts",
+        "appointment",
+        "last_error",
+    ]
+    list_filter = ["status", "kind", "due_at", "sent_at"]
+    list_select_related = ["appointment"]
+    date_hierarchy = "due_at"
+    search_fields = ["=id", "=appointment__code", "=patient__code"]
+    ordering = ["-due_at", "-pk"]
+    actions = ["retry_failed"]
+    fields = [
+        "kind",
+        "status",
+        "patient",
+        "appointment",
+        "lead_minutes",
+        "due_at",
+        "appointment_start_snapshot",
+        "claimed_at",
+        "attempts",
+        "sent_at",
+        "last_error",
+        "context",
+        "created_at",
+        "updated_at",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    @admin.action(description="Try the selected failed messages again")
+    def retry_failed(self, request: HttpRequest, queryset: QuerySet[Notification]) -> None:
+        retried = sum(notification_retry(notification=row) for row in queryset)
+        skipped = queryset.count() - retried
+        messages.info(
+            request,
+            f"{retried} failed message(s) will be tried again within a minute"
+            + (f"; {skipped} not failed, left as they were." if skipped else "."),
+        )

@@ -11,6 +11,7 @@ screening answers, assessments, notes or exercises.
 from __future__ import annotations
 
 import email.message
+import re
 from datetime import datetime
 from email.utils import formataddr, parseaddr
 from typing import Any
@@ -77,7 +78,7 @@ def notification_email(notification: Notification) -> EmailMultiAlternatives:
     context = email_context(notification)
     kind = notification.kind
     subject = " ".join(render_to_string(f"bookings/emails/{kind}_subject.txt", context).split())
-    text = render_to_string(f"bookings/emails/{kind}_body.txt", context)
+    text = _tidy(render_to_string(f"bookings/emails/{kind}_body.txt", context))
     html = render_to_string(f"bookings/emails/{kind}_body.html", context)
     clinic: Clinic = context["clinic"]
     headers = {"Message-ID": _message_id(notification)}
@@ -100,6 +101,11 @@ def notification_email(notification: Notification) -> EmailMultiAlternatives:
     return message
 
 
+def _tidy(text: str) -> str:
+    """At most one blank line in a row: template tags leave stray line breaks."""
+    return re.sub(r"\n\s*\n(\s*\n)+", "\n\n", text).strip() + "\n"
+
+
 def email_context(notification: Notification) -> dict[str, Any]:
     patient = notification.patient
     appointment = notification.appointment
@@ -118,6 +124,8 @@ def email_context(notification: Notification) -> dict[str, Any]:
     if appointment is not None:
         context.update(_appointment_context(appointment, clinic))
         context["planned_reminders"] = _planned_reminders(notification)
+        if notification.kind == Kind.CANCELLATION:
+            context["video_url"] = ""  # no call to join: the link goes with the visit
     else:
         link = str(notification.context.get("link_path", "/"))
         context["link_url"] = absolute_url(link if link.startswith("/") else "/")

@@ -36,6 +36,7 @@ import re
 import smtplib
 from datetime import UTC, datetime, timedelta
 from functools import partial
+from time import monotonic
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -47,6 +48,7 @@ from django.utils import timezone
 
 from celery.exceptions import SoftTimeLimitExceeded
 
+from bookings.mailer import mail_send
 from bookings.models import OPEN_STATUSES, Appointment, Notification
 from clinic.errors import DomainError
 from clinic.models import Patient
@@ -58,7 +60,12 @@ Status = Notification.Status
 
 MINUTES_PER_DAY = 24 * 60
 SWEEP_BATCH = 200
-"""Rows one sweep hands over at most; the next sweep takes the rest a minute later."""
+"""Rows one claim takes at most (one short transaction). A sweep claims batch after batch
+until nothing is due, so a backlog (after a broker outage, say) goes out at the worker's
+pace rather than a batch a minute."""
+SWEEP_MAX_SECONDS = 20.0
+"""A sweep stops claiming after this long, well inside its time limits; the next one
+goes on where it stopped."""
 
 PUBLISH_RETRY_POLICY = {
     "max_retries": 1,
@@ -104,6 +111,8 @@ def notifications_plan_for_reschedule(*, appointment: Appointment, now: datetime
     """A moved visit: its open reminders are void, new ones are planned for the new time,
     and a reschedule notice (with the updated calendar entry) goes out after commit."""
     _void_open(appointment, kinds=[Kind.REMINDER], reason="The visit was moved.")
+    # An earlier notice not sent yet would describe the same (latest) time: one is enough.
+    _void_open(appointment, kinds=[Kind.RESCHEDULE], reason="A newer notice replaces it.")
     notice = _plan_once(appointment, Kind.RESCHEDULE, due_at=now)
     _plan_reminders(appointment, now=now)
     _dispatch_on_commit([notice.pk])
@@ -265,16 +274,29 @@ def notifications_claim_due(*, now: datetime, batch: int = SWEEP_BATCH) -> list[
 
 
 def notifications_dispatch_due(*, now: datetime | None = None) -> list[int]:
-    """The sweep, every minute: claim what is due and publish each id to the send task.
-    If the broker fails part-way, the rest go back to pending for the next sweep."""
+    """The sweep, every minute: claim what is due, batch after batch, and publish each id
+    to the send task. If the broker fails part-way, the rest go back to pending for the
+    next sweep."""
     now = now or timezone.now()
-    ids = notifications_claim_due(now=now)
+    deadline = monotonic() + SWEEP_MAX_SECONDS
+    handed: list[int] = []
+    while True:
+        ids = notifications_claim_due(now=now, batch=SWEEP_BATCH)
+        published = _publish_in_order(ids, claimed_at=now)
+        handed += published
+        if len(published) < SWEEP_BATCH or monotonic() > deadline:
+            break
+    if handed:
+        logger.info("notifications handed to the worker count=%s", len(handed))
+    return handed
+
+
+def _publish_in_order(ids: list[int], *, claimed_at: datetime) -> list[int]:
+    """Publish claimed ids until the broker fails; the rest go back to pending."""
     for i, pk in enumerate(ids):
         if not _publish(pk):
-            _release(ids[i:], claimed_at=now)
+            _release(ids[i:], claimed_at=claimed_at)
             return ids[:i]
-    if ids:
-        logger.info("notifications handed to the worker count=%s", len(ids))
     return ids
 
 
@@ -335,7 +357,7 @@ def notification_send(*, notification_id: int, now: datetime | None = None) -> s
         _finish(row, Status.FAILED, f"The email could not be built ({type(exc).__name__}).")
         return "failed"
     try:
-        message.send()
+        mail_send(message)  # over the worker's kept SMTP connection (bookings/mailer.py)
     except Exception as exc:
         permanent, reason = classify_send_error(exc)
         if permanent or row.attempts >= settings.STANCE_EMAIL_MAX_ATTEMPTS:
@@ -345,7 +367,10 @@ def notification_send(*, notification_id: int, now: datetime | None = None) -> s
             logger.warning("notification id=%s failed: %s", row.pk, reason)
             return "failed"
         Notification.objects.filter(pk=row.pk, status=Status.SENDING).update(
-            status=Status.QUEUED, claimed_at=timezone.now(), last_error=reason
+            status=Status.QUEUED,
+            claimed_at=timezone.now(),
+            last_error=reason,
+            updated_at=timezone.now(),
         )
         logger.info("notification id=%s try %s failed for now: %s", row.pk, row.attempts, reason)
         raise TransientEmailError(reason, attempts=row.attempts) from None
@@ -478,22 +503,29 @@ def retry_delay(attempts: int) -> float:
         settings.STANCE_EMAIL_RETRY_MAX_SECONDS,
         settings.STANCE_EMAIL_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0),
     )
-    return cap / 2 + random.uniform(0, cap / 2)
+    return cap / 2 + random.uniform(0, cap / 2)  # noqa: S311 - jitter, not a secret
 
 
 # --- Staff actions ---------------------------------------------------------------------
 
 
 def notification_retry(*, notification: Notification) -> bool:
-    """Staff: try a failed message again (from scratch). False if it was not failed."""
+    """Staff: try a failed message again (from scratch), handing it to the worker now.
+    False if it was not failed.
+
+    The planned time stays as it was (the history keeps it, and a late 24-hour reminder
+    whose 2-hour one has gone out meanwhile is still recognised as replaced); the usual
+    checks run again when it is sent, so a cancelled or past visit gets nothing."""
     updated = Notification.objects.filter(pk=notification.pk, status=Status.FAILED).update(
         status=Status.PENDING,
         attempts=0,
         claimed_at=None,
-        due_at=timezone.now(),
         updated_at=timezone.now(),
     )
-    return updated == 1
+    if updated != 1:
+        return False
+    _dispatch_on_commit([notification.pk])
+    return True
 
 
 # --- Reminder opt-out ------------------------------------------------------------------

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote_plus, urlencode
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -523,9 +523,7 @@ def slot_list(request: HttpRequest, service_code: uuid.UUID, modality: str) -> H
         else {}
     )
     people = {p.pk: p for p in practitioners}
-    links = [
-        _time_link(slot, service, pref, zone, visitor_zone, people, locations) for slot in found
-    ]
+    links = _time_links(found, service, pref, zone, visitor_zone, people, locations)
     days = _group_by_day(links, monday, tz)
 
     next_free_url = next_free_label = ""
@@ -594,37 +592,56 @@ def slot_list(request: HttpRequest, service_code: uuid.UUID, modality: str) -> H
     )
 
 
-def _time_link(
-    slot: Slot,
+def _time_links(
+    found: list[Slot],
     service: Service,
     pref: str,
     zone: str,
     visitor_zone: str,
     people: dict[int, Practitioner],
     locations: dict[int, str],
-) -> TimeLink:
-    """One free time as a link to the details step, with what the page says about it."""
+) -> list[TimeLink]:
+    """Each free time as a link to the details step, with what the page says about it.
+
+    A week holds hundreds of times, so what the links share (the details URL, the
+    service, each practitioner's code, each day's label) is worked out once: reversing
+    and url-encoding per link cost more than computing the slots (bench/). The query
+    string is the one `urlencode` gives for service, modality, practitioner, start,
+    location, pref, tz, in that order.
+    """
     tz = service.clinic.tz
-    local = slot.start.astimezone(tz)
-    practitioner = people[slot.practitioner_id]
-    query = {
-        "service": str(service.code),
-        "modality": slot.modality,
-        "practitioner": str(practitioner.code),
-        "start": local.isoformat(),
-        "location": "" if slot.location_id is None else str(slot.location_id),
-        "pref": pref,
-        "tz": zone,
-    }
-    return TimeLink(
-        slot=slot,
-        day_label=format_day(local.date()),
-        label=format_time(local),
-        visitor_label=format_in_zone(slot.start, tz, visitor_zone) if visitor_zone else "",
-        practitioner_name=practitioner.display_name if pref == "any" else "",
-        location_name=locations.get(slot.location_id or 0, ""),
-        url=_url("book-details", query=query),
-    )
+    head = f"{reverse('bookings:book-details')}?{urlencode({'service': str(service.code)})}"
+    tail = urlencode({"pref": pref, "tz": zone})
+    codes = {pk: quote_plus(str(p.code)) for pk, p in people.items()}
+    names = {pk: p.display_name if pref == "any" else "" for pk, p in people.items()}
+    day_labels: dict[date, str] = {}
+    links = []
+    for slot in found:
+        local = slot.start.astimezone(tz)
+        day = local.date()
+        day_label = day_labels.get(day)
+        if day_label is None:
+            day_label = day_labels[day] = format_day(day)
+        location = "" if slot.location_id is None else str(slot.location_id)
+        url = (
+            f"{head}&modality={quote_plus(slot.modality)}"
+            f"&practitioner={codes[slot.practitioner_id]}&start={quote_plus(local.isoformat())}"
+            f"&location={location}&{tail}"
+        )
+        links.append(
+            TimeLink(
+                slot=slot,
+                day_label=day_label,
+                label=format_time(local),
+                visitor_label=(
+                    format_in_zone(slot.start, tz, visitor_zone) if visitor_zone else ""
+                ),
+                practitioner_name=names[slot.practitioner_id],
+                location_name=locations.get(slot.location_id or 0, ""),
+                url=url,
+            )
+        )
+    return links
 
 
 def _group_by_day(links: list[TimeLink], monday: date, tz: ZoneInfo) -> list[dict[str, Any]]:

@@ -31,6 +31,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from bookings import slots
+from bookings.emails import lead_label, zone_label
 from bookings.forms.staff import (
     ALL,
     ANY,
@@ -46,7 +47,8 @@ from bookings.forms.staff import (
     slot_value,
 )
 from bookings.forms.staff import EARLIEST_DATE as FIRST_DATE
-from bookings.models import Appointment, Modality, TimeOff, WorkingHours
+from bookings.models import Appointment, Modality, Notification, TimeOff, WorkingHours
+from bookings.notifications import notification_list_for_appointment, notification_retry
 from bookings.selectors import (
     Slot,
     appointment_list_for_patient,
@@ -85,7 +87,8 @@ def _staff_user_or_404(request: HttpRequest) -> User:
 def _staff_clinic_or_404(request: HttpRequest) -> Clinic:
     """The clinic of the logged-in staff member; 404 for patients and the deactivated."""
     clinic = _staff_user_or_404(request).clinic
-    assert clinic is not None
+    if clinic is None:  # unreachable: _staff_user_or_404 checked clinic_id
+        raise Http404
     return clinic
 
 
@@ -629,6 +632,33 @@ def _book_for_patient(request: HttpRequest, clinic: Clinic, patient: Patient) ->
 # --- One appointment ----------------------------------------------------------------
 
 
+@dataclass
+class MessageRow:
+    """One email in an appointment's message history, its times in the clinic's zone."""
+
+    notification: Notification
+    label: str
+    planned: str
+    sent: str
+    can_retry: bool
+
+
+def _message_label(notification: Notification) -> str:
+    """ "Booking confirmation", "Reminder (2 hours before)"."""
+    if notification.kind == Notification.Kind.REMINDER and notification.lead_minutes:
+        return f"Reminder ({lead_label(notification.lead_minutes)})"
+    return notification.get_kind_display()
+
+
+def _message_rows(appointment: Appointment, tz: ZoneInfo) -> list[MessageRow]:
+    rows = []
+    for n in notification_list_for_appointment(appointment):
+        sent = _when(n.sent_at, tz) if n.sent_at else ("Not yet" if n.is_open else "Not sent")
+        failed = n.status == Notification.Status.FAILED
+        rows.append(MessageRow(n, _message_label(n), _when(n.due_at, tz), sent, failed))
+    return rows
+
+
 @login_required
 def appointment_detail(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
     appointment = _get_appointment_for_staff_or_404(request, code)
@@ -646,8 +676,28 @@ def appointment_detail(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
             "can_mark": appointment.status != Appointment.Status.CANCELLED,
             "has_started": appointment.start <= timezone.now(),
             "appointment_date": appointment.start.astimezone(tz).date().isoformat(),
+            "notification_rows": _message_rows(appointment, tz),
+            "zone": zone_label(tz),
         },
     )
+
+
+@login_required
+@require_POST
+def message_retry(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
+    """Try a failed email again: the "Try again" button in the message history."""
+    appointment = _get_appointment_for_staff_or_404(request, code)
+    pk = request.POST.get("notification", "")
+    if not pk.isdigit():
+        raise Http404
+    notification = get_object_or_404(Notification, appointment=appointment, pk=int(pk))
+    label = _message_label(notification)
+    if notification_retry(notification=notification):
+        messages.success(request, f"{label}: sending it again now.")
+    else:
+        messages.error(request, f"{label} has not failed, so it was not sent again.")
+    url = reverse("bookings:staff-appointment", args=[appointment.code])
+    return redirect(f"{url}#messages-heading")
 
 
 @login_required
@@ -846,6 +896,11 @@ urlpatterns: list[URLPattern] = [
     path("staff/appointments/<uuid:code>/cancel/", cancel, name="staff-cancel"),
     path("staff/appointments/<uuid:code>/move/", move, name="staff-move"),
     path("staff/appointments/<uuid:code>/mark/", mark, name="staff-mark"),
+    path(
+        "staff/appointments/<uuid:code>/messages/retry/",
+        message_retry,
+        name="staff-message-retry",
+    ),
     path("staff/patients/", patient_list, name="staff-patient-list"),
     path("staff/patients/<uuid:code>/", patient_detail, name="staff-patient-detail"),
 ]

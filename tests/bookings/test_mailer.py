@@ -1,0 +1,140 @@
+"""The worker's kept SMTP connection (bookings/mailer.py): many emails over one
+connection, a dropped connection replaced before the next email, a failed send never
+retried on the spot, and one file per email when the mailer writes files."""
+
+from __future__ import annotations
+
+import smtplib
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+from django.core.mail import EmailMessage
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from bookings import mailer
+from bookings.mailer import mail_send
+from tests.outbox import free_port
+
+
+class _Recorder:
+    def __init__(self, data_replies: list[str]) -> None:
+        self.lock = threading.Lock()
+        self.data_replies = data_replies
+        self.accepted: list[tuple[str, int]] = []  # (subject, client port)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        with self.lock:
+            if self.data_replies:
+                return self.data_replies.pop(0)
+            subject = next(
+                line.split(b":", 1)[1].strip().decode()
+                for line in envelope.original_content.splitlines()
+                if line.lower().startswith(b"subject:")
+            )
+            self.accepted.append((subject, session.peer[1]))
+        return "250 OK"
+
+
+class Server:
+    def __init__(self, port: int, data_replies: list[str] | None = None) -> None:
+        self.port = port
+        self.recorder = _Recorder(list(data_replies or []))
+        self.controller = Controller(self.recorder, hostname="127.0.0.1", port=port)
+
+    @property
+    def accepted(self) -> list[tuple[str, int]]:
+        with self.recorder.lock:
+            return list(self.recorder.accepted)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_connection() -> Iterator[None]:
+    yield
+    kept = getattr(mailer._local, "kept", None)
+    if kept is not None:
+        mailer._forget(kept[1])
+
+
+def _smtp_mailers(port: int) -> dict[str, Any]:
+    return {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 5},
+        }
+    }
+
+
+def _email(subject: str) -> EmailMessage:
+    return EmailMessage(subject, "Body.", "clinic@example.org", ["pat@example.org"])
+
+
+def _serve(server: Server) -> Server:
+    server.controller.start()
+    return server
+
+
+def test_emails_go_out_over_one_kept_connection(settings: Any) -> None:
+    server = _serve(Server(free_port()))
+    settings.MAILERS = _smtp_mailers(server.port)
+    try:
+        for n in range(3):
+            mail_send(_email(f"Message {n}"))
+    finally:
+        server.controller.stop()
+
+    subjects = [s for s, _ in server.accepted]
+    ports = {p for _, p in server.accepted}
+    assert subjects == ["Message 0", "Message 1", "Message 2"]
+    assert len(ports) == 1
+
+
+def test_a_connection_the_server_dropped_is_replaced_before_the_next_email(
+    settings: Any,
+) -> None:
+    port = free_port()
+    first = _serve(Server(port))
+    settings.MAILERS = _smtp_mailers(port)
+    mail_send(_email("Before the restart"))
+    first.controller.stop()  # the mail server restarts: our kept connection is dead
+    second = _serve(Server(port))
+    try:
+        mail_send(_email("After the restart"))
+    finally:
+        second.controller.stop()
+
+    assert [s for s, _ in first.accepted] == ["Before the restart"]
+    assert [s for s, _ in second.accepted] == ["After the restart"]
+
+
+def test_a_refused_send_is_raised_and_the_next_email_uses_a_new_connection(
+    settings: Any,
+) -> None:
+    server = _serve(Server(free_port(), data_replies=["421 4.3.2 Try again later"]))
+    settings.MAILERS = _smtp_mailers(server.port)
+    try:
+        with pytest.raises(smtplib.SMTPDataError):
+            mail_send(_email("Refused"))
+        assert server.accepted == []  # not retried on the spot
+        mail_send(_email("Accepted"))
+        mail_send(_email("Accepted too"))
+    finally:
+        server.controller.stop()
+
+    assert [s for s, _ in server.accepted] == ["Accepted", "Accepted too"]
+
+
+def test_the_file_mailer_still_writes_one_file_per_email(settings: Any, tmp_path: Any) -> None:
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "OPTIONS": {"file_path": str(tmp_path)},
+        }
+    }
+
+    mail_send(_email("One"))
+    mail_send(_email("Two"))
+
+    assert len(list(tmp_path.iterdir())) == 2
