@@ -38,4 +38,5 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", api_docs, name="api-docs"),
     path("", include("bookings.urls")),
+    path("", include("prescriptions.urls")),
 ]

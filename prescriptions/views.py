@@ -1,0 +1,323 @@
+"""Staff pages for assessments: start, edit a draft, view, sign off, amend.
+
+Every view's first line is an access helper (prescriptions/access.py): practitioners and
+clinic admins of the record's clinic only; anyone else gets 404.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from bookings.models import Appointment
+from clinic.errors import DomainError
+from clinic.models import Clinic, Practitioner
+from prescriptions import battery
+from prescriptions.access import (
+    clinician_or_404,
+    get_assessment_for_clinician_or_404,
+    get_patient_for_clinician_or_404,
+)
+from prescriptions.forms import AmendForm, AssessmentForm, AssessmentStartForm
+from prescriptions.models import Assessment
+from prescriptions.selectors import assessment_versions, battery_sections
+from prescriptions.services import (
+    AssessmentLocked,
+    StaleRevision,
+    assessment_amend,
+    assessment_create,
+    assessment_sign,
+    assessment_update_draft,
+)
+from prescriptions.vocabulary import RED_FLAG_GROUPS, Finding
+
+APPOINTMENT_CHOICES_DAYS = 180
+"""How far back the start page offers a patient's appointments to link to."""
+
+
+def _today(clinic: Clinic) -> date:
+    return timezone.now().astimezone(clinic.tz).date()
+
+
+def _when(moment: datetime, tz: ZoneInfo) -> str:
+    """ "Tuesday 3 March 2026, 10:15 am" in the clinic's zone."""
+    local = moment.astimezone(tz)
+    hour = local.hour % 12 or 12
+    return (
+        f"{local:%A} {local.day} {local:%B %Y}, "
+        f"{hour}:{local.minute:02d} {'am' if local.hour < 12 else 'pm'}"
+    )
+
+
+def _practitioners(clinic: Clinic, *also: Practitioner | None) -> list[Practitioner]:
+    """The clinic's active practitioners, plus any given ones (an inactive author stays)."""
+    found = list(Practitioner.objects.filter(clinic=clinic, is_active=True))
+    found += [p for p in also if p is not None and p not in found]
+    return sorted(found, key=lambda p: p.display_name)
+
+
+def _default_practitioner(
+    request: HttpRequest, practitioners: list[Practitioner], appointment: Appointment | None
+) -> str:
+    """The user, if they are a practitioner; else the appointment's; else the first."""
+    own = next((p for p in practitioners if p.user_id == request.user.pk), None)
+    chosen = own or (appointment.practitioner if appointment else None)
+    chosen = chosen or (practitioners[0] if practitioners else None)
+    return str(chosen.code) if chosen else ""
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def assessment_new(request: HttpRequest, patient_code: uuid.UUID) -> HttpResponse:
+    """Start a draft: practitioner, date, appointment and conditions (which pick the tests)."""
+    patient = get_patient_for_clinician_or_404(request, patient_code)
+    user = clinician_or_404(request)
+    clinic = patient.clinic
+    today = _today(clinic)
+    since = timezone.now() - timedelta(days=APPOINTMENT_CHOICES_DAYS)
+    appointments = list(
+        Appointment.objects.filter(patient=patient, start__gte=since)
+        .exclude(status=Appointment.Status.CANCELLED)
+        .select_related("service", "practitioner")
+        .order_by("-start")[:30]
+    )
+    practitioners = _practitioners(clinic)
+    chosen = next(
+        (a for a in appointments if str(a.code) == request.GET.get("appointment", "")), None
+    )
+    form = AssessmentStartForm(
+        request.POST if request.method == "POST" else None,
+        practitioners=practitioners,
+        appointments=[
+            (a, f"{_when(a.start, clinic.tz)}: {a.service.name} with {a.practitioner.display_name}")
+            for a in appointments
+        ],
+        today=today,
+        initial={
+            "practitioner": _default_practitioner(request, practitioners, chosen),
+            "assessed_on": min(chosen.start.astimezone(clinic.tz).date(), today)
+            if chosen
+            else today,
+            "appointment": str(chosen.code) if chosen else "",
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            assessment = assessment_create(
+                patient=patient,
+                practitioner=data["practitioner"],
+                created_by=user,
+                assessed_on=data["assessed_on"],
+                appointment=data["appointment"],
+                conditions=data["conditions"],
+                condition_other=data["condition_other"],
+                involved_side=data["involved_side"],
+            )
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            names = [battery.TESTS[t].name for t in assessment.battery]
+            messages.success(
+                request,
+                f"Started a draft assessment for {patient.full_name}. "
+                + (
+                    f"Suggested tests for the conditions: {', '.join(names)}."
+                    if names
+                    else "Choose the tests under 'Tests in this assessment'."
+                ),
+            )
+            return redirect("prescriptions:assessment-edit", code=assessment.code)
+    return render(
+        request,
+        "prescriptions/assessment_new.html",
+        {"patient": patient, "form": form, "appointment": chosen},
+    )
+
+
+def _edit_form(request: HttpRequest, assessment: Assessment, data: Any = None) -> AssessmentForm:
+    return AssessmentForm(
+        data,
+        assessment=assessment,
+        practitioners=_practitioners(assessment.clinic, assessment.practitioner),
+        today=_today(assessment.clinic),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def assessment_edit(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
+    """The draft on one page. Saving keeps the page (or goes to the review with
+    next=review); with errors, the page comes back with everything typed still in it."""
+    assessment = get_assessment_for_clinician_or_404(request, code)
+    user = clinician_or_404(request)
+    if not assessment.is_draft:
+        messages.info(request, "This assessment is signed. Amend it to make a correction.")
+        return redirect(assessment)
+    form = _edit_form(request, assessment, request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            added = assessment_update_draft(
+                assessment=assessment,
+                by=user,
+                fields=form.plain_fields(),
+                tests=form.tests(),
+                results=form.results(),
+                findings=form.findings(),
+                expected_revision=form.cleaned_data.get("revision"),
+            )
+        except AssessmentLocked as exc:
+            messages.error(request, exc.message)
+            return redirect(assessment)
+        except StaleRevision as exc:
+            messages.error(request, exc.message)
+            assessment.refresh_from_db()
+            data = request.POST.copy()
+            data["revision"] = str(assessment.revision)
+            form = _edit_form(request, assessment, data)
+            form.is_valid()
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            text = "Draft saved."
+            if added:
+                names = ", ".join(battery.TESTS[t].name for t in added)
+                text += f" Added the tests suggested for the new condition: {names}."
+            messages.success(request, text)
+            if request.POST.get("next") == "review":
+                return redirect(assessment)
+            return redirect("prescriptions:assessment-edit", code=assessment.code)
+    return render(
+        request,
+        "prescriptions/assessment_form.html",
+        {
+            "assessment": assessment,
+            "patient": assessment.patient,
+            "form": form,
+            "test_forms": _with_saved(form, assessment),
+        },
+    )
+
+
+def _with_saved(form: AssessmentForm, assessment: Assessment) -> list[Any]:
+    saved = {s.test.code: s for s in battery_sections(assessment=assessment)}
+    test_forms = form.test_forms()
+    for test_form in test_forms:
+        test_form.saved = saved.get(test_form.test.code)
+    return test_forms
+
+
+def _findings(assessment: Assessment) -> list[tuple[str, str]]:
+    sides = {"left": "left", "right": "right"}
+    result = []
+    for code, label in Finding.choices:
+        chosen = assessment.findings.get(code, [])
+        if chosen:
+            result.append((label, " and ".join(sides[s] for s in chosen)))
+    return result
+
+
+def _red_flags(assessment: Assessment) -> list[tuple[str, list[str]]]:
+    ticked = set(assessment.red_flags)
+    groups = []
+    for _key, title, flags in RED_FLAG_GROUPS:
+        labels = [f.label for f in flags if f.value in ticked]
+        if labels:
+            groups.append((title, labels))
+    return groups
+
+
+@login_required
+def assessment_detail(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
+    assessment = get_assessment_for_clinician_or_404(request, code)
+    user = clinician_or_404(request)
+    versions = assessment_versions(assessment=assessment)
+    newer = [v for v in versions if v.version > assessment.version]
+    tz = assessment.clinic.tz
+    return render(
+        request,
+        "prescriptions/assessment_detail.html",
+        {
+            "assessment": assessment,
+            "patient": assessment.patient,
+            "sections": battery_sections(assessment=assessment),
+            "findings": _findings(assessment),
+            "red_flag_groups": _red_flags(assessment),
+            "versions": [
+                {
+                    "assessment": v,
+                    "created": _when(v.created_at, tz),
+                    "signed": _when(v.signed_at, tz) if v.signed_at else "",
+                }
+                for v in versions
+            ],
+            "newer": newer[-1] if newer else None,
+            "can_sign": assessment.is_draft
+            and Practitioner.objects.filter(
+                user=user, clinic=assessment.clinic_id, is_active=True
+            ).exists(),
+            "signed_at": _when(assessment.signed_at, tz) if assessment.signed_at else "",
+            "appointment_when": _when(assessment.appointment.start, tz)
+            if assessment.appointment
+            else "",
+        },
+    )
+
+
+@login_required
+@require_POST
+def assessment_sign_view(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
+    assessment = get_assessment_for_clinician_or_404(request, code)
+    user = clinician_or_404(request)
+    try:
+        assessment_sign(assessment=assessment, by=user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Signed off. The assessment is now read-only.")
+    return redirect(assessment)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def assessment_amend_view(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
+    """Say why, then edit the new version (a copy of this one)."""
+    assessment = get_assessment_for_clinician_or_404(request, code)
+    user = clinician_or_404(request)
+    if assessment.status != Assessment.Status.SIGNED:
+        messages.info(
+            request,
+            "Only the latest signed version can be amended."
+            if not assessment.is_draft
+            else "This is a draft: edit it directly.",
+        )
+        return redirect(assessment)
+    form = AmendForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            amendment = assessment_amend(
+                assessment=assessment, by=user, reason=form.cleaned_data["reason"]
+            )
+        except DomainError as exc:
+            form.add_error("reason" if exc.field == "reason" else None, exc.message)
+        else:
+            messages.success(
+                request,
+                f"Started version {amendment.version}. Make the correction, then sign it off; "
+                f"version {assessment.version} stays current until then.",
+            )
+            return redirect("prescriptions:assessment-edit", code=amendment.code)
+    return render(
+        request,
+        "prescriptions/assessment_amend.html",
+        {"assessment": assessment, "patient": assessment.patient, "form": form},
+    )
