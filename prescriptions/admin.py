@@ -1,5 +1,5 @@
 """Assessments in the Django admin: read-only. Clinical records are written only through
-the services (prescriptions/services.py), which keep signed records unchanged, recompute
+the services (prescriptions/services/assessments.py), which keep signed records unchanged, recompute
 derived values and record amendments; an admin edit would bypass all of that."""
 
 from __future__ import annotations

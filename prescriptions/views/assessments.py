@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import URLPattern, path
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -30,7 +31,7 @@ from prescriptions.access import (
 from prescriptions.forms import AmendForm, AssessmentForm, AssessmentStartForm
 from prescriptions.models import Assessment
 from prescriptions.selectors import assessment_versions, battery_sections
-from prescriptions.services import (
+from prescriptions.services.assessments import (
     AssessmentLocked,
     StaleRevision,
     assessment_amend,
@@ -321,3 +322,16 @@ def assessment_amend_view(request: HttpRequest, code: uuid.UUID) -> HttpResponse
         "prescriptions/assessment_amend.html",
         {"assessment": assessment, "patient": assessment.patient, "form": form},
     )
+
+
+urlpatterns: list[URLPattern] = [
+    path(
+        "staff/patients/<uuid:patient_code>/assessments/new/",
+        assessment_new,
+        name="assessment-new",
+    ),
+    path("staff/assessments/<uuid:code>/", assessment_detail, name="assessment-detail"),
+    path("staff/assessments/<uuid:code>/edit/", assessment_edit, name="assessment-edit"),
+    path("staff/assessments/<uuid:code>/sign/", assessment_sign_view, name="assessment-sign"),
+    path("staff/assessments/<uuid:code>/amend/", assessment_amend_view, name="assessment-amend"),
+]
