@@ -8,6 +8,7 @@ from prescriptions.models.assessments import (
     Assessment,
     Measurement,
 )
+from prescriptions.models.outcomes import InstrumentText, OutcomeResponse
 from prescriptions.models.programmes import (
     ITEM_RANGES,
     LOAD_KG_RANGE,
@@ -22,6 +23,7 @@ from prescriptions.models.programmes import (
     SessionLog,
     SessionLogEntry,
 )
+from prescriptions.models.screening import PreExerciseScreening
 
 __all__ = [
     "BODY_MASS_RANGE",
@@ -35,8 +37,11 @@ __all__ = [
     "Exercise",
     "ExerciseLink",
     "FrozenVersionError",
+    "InstrumentText",
     "Measurement",
+    "OutcomeResponse",
     "Phase",
+    "PreExerciseScreening",
     "Programme",
     "ProgrammeItem",
     "ProgrammeVersion",

@@ -153,6 +153,11 @@ class Assessment(models.Model):
     battery = models.JSONField(
         default=list, blank=True, help_text="Test codes (battery.TESTS), in registry order."
     )
+    measures = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Outcome measure codes (outcomes.INSTRUMENTS) chosen for this assessment.",
+    )
     findings = models.JSONField(
         default=dict,
         blank=True,
