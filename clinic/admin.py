@@ -1,7 +1,16 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.http import HttpRequest
 
-from clinic.models import Clinic, Location, Patient, Practitioner, User
+from clinic.models import (
+    AccessLog,
+    Clinic,
+    DeletionRequest,
+    Location,
+    Patient,
+    Practitioner,
+    User,
+)
 
 
 @admin.register(User)
@@ -56,3 +65,39 @@ class PatientAdmin(admin.ModelAdmin):
     list_filter = ["clinic"]
     search_fields = ["last_name", "first_name", "email", "phone"]
     readonly_fields = ["code", "created_at"]
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(admin.ModelAdmin):
+    """Read-only: the log is append-only (clinic.audit); reports are under /staff/audit/."""
+
+    list_display = ["at", "user", "role", "action", "record_type", "patient", "ip_address"]
+    list_filter = ["action", "role", "clinic"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(DeletionRequest)
+class DeletionRequestAdmin(admin.ModelAdmin):
+    list_display = ["patient", "requested_at", "retain_until", "cancelled_appointments"]
+    readonly_fields = [
+        "patient",
+        "requested_by",
+        "requested_at",
+        "retain_until",
+        "cancelled_appointments",
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

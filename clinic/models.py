@@ -1,4 +1,5 @@
-"""Clinic-wide models: users, clinics, locations, practitioners and patients."""
+"""Clinic-wide models: users, clinics, locations, practitioners and patients; the
+append-only record access log and patients' account deletion requests."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Lower
 from django.urls import reverse
+from django.utils import timezone
 
 
 def validate_timezone(value: str) -> None:
@@ -156,6 +159,18 @@ class Clinic(models.Model):
         "that many days before, even across a daylight-saving change. Leave empty for "
         "no reminders.",
     )
+    record_retention_years = models.PositiveSmallIntegerField(
+        default=7,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text="How many years clinical records of an adult are kept after the patient "
+        "asks for their account to be deleted (7 in NSW and Victoria).",
+    )
+    minor_retention_until_age = models.PositiveSmallIntegerField(
+        default=25,
+        validators=[MinValueValidator(18), MaxValueValidator(100)],
+        help_text="Records of someone who was under 18 are kept at least until they turn "
+        "this age (25 in NSW and Victoria), if that is later.",
+    )
 
     class Meta:
         constraints = [
@@ -244,8 +259,12 @@ class Patient(models.Model):
     class Meta:
         ordering = ["last_name", "first_name"]
         constraints = [
+            # An account deleted at the patient's request leaves the email empty.
             models.UniqueConstraint(
-                "clinic", Lower("email"), name="patient_email_per_clinic_unique"
+                "clinic",
+                Lower("email"),
+                name="patient_email_per_clinic_unique",
+                condition=~Q(email=""),
             ),
         ]
 
@@ -262,3 +281,107 @@ class Patient(models.Model):
     def age_on(self, day: date) -> int:
         dob = self.date_of_birth
         return day.year - dob.year - ((day.month, day.day) < (dob.month, dob.day))
+
+
+class AppendOnlyError(Exception):
+    """An attempt to change or delete a row of an append-only table."""
+
+
+class AccessLogQuerySet(models.QuerySet["AccessLog"]):
+    """Rows can be added and read, never changed or removed (PostgreSQL refuses too)."""
+
+    def update(self, **kwargs: object) -> int:
+        raise AppendOnlyError("The access log is append-only.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("The access log is append-only.")
+
+    def bulk_update(self, *args: object, **kwargs: object) -> int:
+        raise AppendOnlyError("The access log is append-only.")
+
+
+class AccessLog(models.Model):
+    """One look at, change to, export or print of a clinical record: who, in which role,
+    what, whose, when and from where. Written by clinic.audit.access_log_record only.
+
+    Append-only twice over: the model and its queryset refuse updates and deletes, and on
+    PostgreSQL a trigger (migration 0003) refuses UPDATE and DELETE whatever the code path.
+    Foreign keys PROTECT, so deleting a user, patient or clinic cannot rewrite history.
+    """
+
+    class Action(models.TextChoices):
+        VIEW = "view", "Viewed"
+        CHANGE = "change", "Changed"
+        EXPORT = "export", "Exported"
+        PRINT = "print", "Printed"
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Who; empty for someone using a signed link without logging in.",
+    )
+    role = models.CharField(
+        max_length=20, blank=True, help_text="The user's role at the time (User.Role)."
+    )
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="+")
+    action = models.CharField(max_length=10, choices=Action.choices)
+    record_type = models.CharField(
+        max_length=60, help_text="The record's model, for example prescriptions.assessment."
+    )
+    record_code = models.UUIDField(null=True, blank=True, help_text="The record's UUID code.")
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+    objects = AccessLogQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = "record access"
+        verbose_name_plural = "record access log"
+        indexes = [
+            models.Index(fields=["patient", "at"], name="accesslog_patient_at"),
+            models.Index(fields=["clinic", "user", "at"], name="accesslog_clinic_user_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.record_type} at {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError("The access log is append-only.")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("The access log is append-only.")
+
+
+class DeletionRequest(models.Model):
+    """A patient asked for their account to be deleted, and it was done at once
+    (clinic.deletion.patient_deletion_request): the login is closed and contact details,
+    sessions, devices and preferences are gone; clinical records stay until
+    `retain_until`, the clinic's retention period."""
+
+    patient = models.OneToOneField(
+        Patient, on_delete=models.PROTECT, related_name="deletion_request"
+    )
+    requested_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    retain_until = models.DateField(
+        help_text="Clinical records are kept until this day, then may be destroyed or "
+        "de-identified (APP 11.2)."
+    )
+    cancelled_appointments = models.PositiveIntegerField(
+        default=0, help_text="Upcoming visits cancelled with the account."
+    )
+
+    class Meta:
+        ordering = ["-requested_at"]
+
+    def __str__(self) -> str:
+        return f"Deletion request for patient {self.patient_id}"

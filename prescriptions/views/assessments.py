@@ -1,7 +1,8 @@
 """Staff pages for assessments: start, edit a draft, view, sign off, amend.
 
 Every view's first line is an access helper (prescriptions/access.py): practitioners and
-clinic admins of the record's clinic only; anyone else gets 404.
+clinic admins of the record's clinic only; anyone else gets 404. Every view that shows or
+changes an assessment writes an access-log row (clinic.audit.access_log_record).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from bookings.models import Appointment
+from clinic.audit import access_log_record
 from clinic.errors import DomainError
 from clinic.models import Clinic, Practitioner
 from prescriptions import battery
@@ -127,6 +129,7 @@ def assessment_new(request: HttpRequest, patient_code: uuid.UUID) -> HttpRespons
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
+            access_log_record(request=request, action="change", record=assessment, patient=patient)
             names = [battery.TESTS[t].name for t in assessment.battery]
             messages.success(
                 request,
@@ -164,6 +167,12 @@ def assessment_edit(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
     if not assessment.is_draft:
         messages.info(request, "This assessment is signed. Amend it to make a correction.")
         return redirect(assessment)
+    access_log_record(
+        request=request,
+        action="change" if request.method == "POST" else "view",
+        record=assessment,
+        patient=assessment.patient,
+    )
     form = _edit_form(request, assessment, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -241,6 +250,7 @@ def _red_flags(assessment: Assessment) -> list[tuple[str, list[str]]]:
 def assessment_detail(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
     assessment = get_assessment_for_clinician_or_404(request, code)
     user = clinician_or_404(request)
+    access_log_record(request=request, action="view", record=assessment, patient=assessment.patient)
     versions = assessment_versions(assessment=assessment)
     newer = [v for v in versions if v.version > assessment.version]
     tz = assessment.clinic.tz
@@ -279,6 +289,9 @@ def assessment_detail(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
 def assessment_sign_view(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
     assessment = get_assessment_for_clinician_or_404(request, code)
     user = clinician_or_404(request)
+    access_log_record(
+        request=request, action="change", record=assessment, patient=assessment.patient
+    )
     try:
         assessment_sign(assessment=assessment, by=user)
     except DomainError as exc:
@@ -302,6 +315,12 @@ def assessment_amend_view(request: HttpRequest, code: uuid.UUID) -> HttpResponse
             else "This is a draft: edit it directly.",
         )
         return redirect(assessment)
+    access_log_record(
+        request=request,
+        action="change" if request.method == "POST" else "view",
+        record=assessment,
+        patient=assessment.patient,
+    )
     form = AmendForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
