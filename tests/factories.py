@@ -131,3 +131,58 @@ def make_appointment(
         blocked_until=end + service.buffer,
         **kw,
     )
+
+
+def load_exercise_library() -> None:
+    """The shipped exercise library as database rows (what `manage.py load_exercises` does)."""
+    from prescriptions.services.library import exercise_library_load
+
+    exercise_library_load()
+
+
+def make_signed_assessment(
+    patient: Patient,
+    practitioner: Practitioner,
+    *,
+    conditions: list[str] | None = None,
+    results: dict[str, Any] | None = None,
+    findings: dict[str, list[str]] | None = None,
+    fields: dict[str, Any] | None = None,
+    involved_side: str = "right",
+) -> Any:
+    """A signed assessment recorded through the services (derived values and flags
+    included). By default: lateral hip pain on the right, a positive right Trendelenburg
+    and right abduction at 72 % of the left (LSI)."""
+    from decimal import Decimal
+
+    from prescriptions.services import assessment_create, assessment_sign, assessment_update_draft
+
+    assessment = assessment_create(
+        patient=patient,
+        practitioner=practitioner,
+        created_by=practitioner.user,
+        assessed_on=timezone.now().astimezone(patient.clinic.tz).date(),
+        conditions=conditions if conditions is not None else ["lateral_hip"],
+        involved_side=involved_side,
+    )
+    if results is None:
+        results = {
+            "trendelenburg": {
+                "left": {"time_held_s": Decimal(30), "pelvic_response": "elevates"},
+                "right": {"time_held_s": Decimal(12), "pelvic_response": "drops"},
+            },
+            "hhd_abduction": {
+                "left": {"force_n": Decimal(250)},
+                "right": {"force_n": Decimal(180)},
+            },
+        }
+    tests = list(dict.fromkeys([*assessment.battery, *results]))
+    assessment_update_draft(
+        assessment=assessment,
+        by=practitioner.user,
+        fields={"body_mass_kg": Decimal(70), **(fields or {})},
+        tests=tests,
+        results=results,
+        findings=findings or {},
+    )
+    return assessment_sign(assessment=assessment, by=practitioner.user)

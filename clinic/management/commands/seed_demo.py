@@ -9,6 +9,7 @@ import random
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -65,6 +66,7 @@ class Command(BaseCommand):
     help = "Create a demo clinic in Sydney with practitioners, services, hours and bookings."
 
     def handle(self, *args: Any, **options: Any) -> None:
+        call_command("load_exercises", stdout=self.stdout)  # the shipped exercise library
         with transaction.atomic():
             clinic = self._clinic()
         created = self._appointments(clinic)
