@@ -88,6 +88,7 @@ class User(AbstractUser):
         CLINIC_ADMIN = "clinic_admin", "Clinic admin"
 
     username = None  # type: ignore[assignment]
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     email = models.EmailField("email address", unique=True)
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.PATIENT)
     clinic = models.ForeignKey(

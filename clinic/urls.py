@@ -37,6 +37,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", api_docs, name="api-docs"),
+    path("", include("clinic.audit_views")),
     path("", include("bookings.urls")),
     path("", include("prescriptions.urls")),
 ]
