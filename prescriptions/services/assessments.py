@@ -20,8 +20,14 @@ from django.utils import timezone
 from bookings.models import Appointment
 from clinic.errors import DomainError
 from clinic.models import Patient, Practitioner, User
-from prescriptions import battery, derived
+from prescriptions import battery, derived, instruments
 from prescriptions.models import Assessment, Measurement
+from prescriptions.services.outcomes import (
+    ResponseInput,
+    copy_to,
+    store_for_assessment,
+    with_answers,
+)
 from prescriptions.vocabulary import SIDES, Condition, Finding, Goal, RedFlag, Side
 
 Results = Mapping[str, Mapping[str, Mapping[str, Decimal | str | None]]]
@@ -57,6 +63,7 @@ COPIED_FIELDS = (
     "patient",
     "appointment",
     "battery",
+    "measures",
     "findings",
     "flags",
 )
@@ -259,15 +266,21 @@ def assessment_create(
     condition_other: str = "",
     involved_side: str = "",
     tests: Iterable[str] | None = None,
+    measures: Iterable[str] | None = None,
 ) -> Assessment:
-    """Start a draft for `patient`, from one of their appointments or not. Its battery is
-    `tests` when given (a re-assessment repeats the last one), otherwise the tests
-    CLINICAL.md §1.12 suggests for the conditions."""
+    """Start a draft for `patient`, from one of their appointments or not. Its battery and
+    outcome measures are `tests` and `measures` when given (a re-assessment repeats the
+    last ones), otherwise those CLINICAL.md §1.12 suggests for the conditions."""
     _check_practitioner(practitioner, patient)
     if appointment is not None and appointment.patient_id != patient.pk:
         raise DomainError("Choose one of this patient's appointments.", field="appointment")
     chosen = _codes(conditions, Condition.values, field="conditions")
     tests = battery.ordered(tests) if tests is not None else battery.battery_for_conditions(chosen)
+    measures = (
+        instruments.ordered_measures(list(measures))
+        if measures is not None
+        else instruments.measures_for_conditions(chosen)
+    )
     assessment = Assessment(
         clinic_id=patient.clinic_id,
         patient=patient,
@@ -278,6 +291,7 @@ def assessment_create(
         condition_other=condition_other.strip(),
         involved_side=involved_side,
         battery=tests,
+        measures=measures,
         created_by=created_by,
         updated_by=created_by,
     )
@@ -296,6 +310,8 @@ def assessment_update_draft(
     results: Results | None = None,
     findings: Mapping[str, Iterable[str]] | None = None,
     expected_revision: int | None = None,
+    measures: Iterable[str] | None = None,
+    responses: Mapping[str, ResponseInput] | None = None,
 ) -> list[str]:
     """Save changes to a draft. Returns the tests added because a condition was added
     (CLINICAL.md §1.12 suggestions), so the page can say so.
@@ -305,7 +321,10 @@ def assessment_update_draft(
        newly added conditions. A test with recorded values cannot be dropped.
     3. Check the recorded `results` of the battery's tests (all of them: a test missing
        from `results` is emptied); keep the stored ones when `results` is None.
-    4. Store them with their derived values and flags; bump the revision.
+    4. The outcome measures likewise: the chosen `measures` plus those of newly added
+       conditions; a measure with answers cannot be dropped. With `responses`, each
+       measure's answers are checked, scored and stored (prescriptions/services/outcomes.py).
+    5. Store the values with their derived values and flags; bump the revision.
     """
     locked = _lock(assessment)
     if locked.status != Assessment.Status.DRAFT:
@@ -368,6 +387,7 @@ def assessment_update_draft(
             f"{names}: clear the recorded results before removing the test.", field="battery"
         )
     locked.battery = new_battery
+    _set_measures(locked, before, measures, responses)
     if findings is not None:
         locked.findings = _findings(findings)
     locked.updated_by = by
@@ -375,8 +395,37 @@ def assessment_update_draft(
     _full_clean(locked)
     locked.save()
     _store(locked, {k: v for k, v in raw.items() if k[0] in new_battery})
+    if responses is not None:
+        store_for_assessment(assessment=locked, by=by, responses=responses)
     assessment.refresh_from_db()
     return suggested
+
+
+def _set_measures(
+    locked: Assessment,
+    conditions_before: set[str],
+    measures: Iterable[str] | None,
+    responses: Mapping[str, ResponseInput] | None,
+) -> None:
+    known = set(instruments.MEASURE_CODES)
+    chosen = list(measures) if measures is not None else list(locked.measures)
+    if any(code not in known for code in chosen):
+        raise DomainError("Choose outcome measures from the list.", field="measures")
+    added = instruments.measures_for_conditions(
+        [c for c in locked.conditions if c not in conditions_before]
+    )
+    new_measures = instruments.ordered_measures([*chosen, *added])
+    if responses is None:
+        answered = with_answers(locked)
+    else:
+        answered = {code for code, data in responses.items() if not data.is_empty}
+    dropped = [m for m in locked.measures if m not in new_measures and m in answered]
+    if dropped:
+        raise DomainError(
+            f"{', '.join(dropped)}: clear the answers before removing the measure.",
+            field="measures",
+        )
+    locked.measures = new_measures
 
 
 def _signer_or_error(by: User, assessment: Assessment) -> None:
@@ -456,4 +505,5 @@ def assessment_amend(*, assessment: Assessment, by: User, reason: str) -> Assess
     except IntegrityError:
         raise DomainError("An amendment of this assessment is already in progress.") from None
     _store(amendment, _raw_of(locked))
+    copy_to(source=locked, target=amendment)
     return amendment
