@@ -1,7 +1,7 @@
 """URLs of the prescriptions app. Each views module owns its patterns."""
 
-from prescriptions.views import assessments
+from prescriptions.views import assessments, patient_programme
 
 app_name = "prescriptions"
 
-urlpatterns = assessments.urlpatterns
+urlpatterns = assessments.urlpatterns + patient_programme.urlpatterns

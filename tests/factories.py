@@ -186,3 +186,71 @@ def make_signed_assessment(
         findings=findings or {},
     )
     return assessment_sign(assessment=assessment, by=practitioner.user)
+
+
+def make_published_programme(
+    patient: Patient,
+    practitioner: Practitioner,
+    *,
+    goal: str = "strength",
+    exercises: list[tuple[str, dict[str, Any]]] | None = None,
+    assessment: Any = None,
+    published_at: datetime | None = None,
+) -> Any:
+    """A programme with one published version, built through the programme services:
+    `exercises` are (shipped library slug, dose overrides) pairs, in order. The library
+    must be loaded (load_exercise_library). `published_at` backdates the publish time
+    (for adherence)."""
+    from prescriptions.models import Exercise, ProgrammeVersion
+    from prescriptions.services.programmes import (
+        programme_create,
+        programme_draft_get_or_create,
+        programme_item_add,
+        programme_publish,
+    )
+
+    by = practitioner.user
+    programme = programme_create(
+        patient=patient, practitioner=practitioner, goal=goal, by=by, assessment=assessment
+    )
+    draft = programme_draft_get_or_create(programme=programme, by=by)
+    for slug, overrides in exercises or [("hip-thrust", {"load_kind": "external", "load_kg": 60})]:
+        exercise = Exercise.objects.shipped().get(slug=slug)
+        programme_item_add(version=draft, exercise=exercise, by=by, **overrides)
+    version = programme_publish(programme=programme, by=by)
+    if published_at is not None:
+        ProgrammeVersion.objects.filter(pk=version.pk).update(published_at=published_at)
+    programme.refresh_from_db()
+    return programme
+
+
+def make_session(
+    version: Any,
+    *,
+    performed_on: date,
+    entries: dict[int, dict[str, Any]] | None = None,
+    **kw: Any,
+) -> Any:
+    """A session log written directly (no pain rule), for setting the scene. `entries`
+    maps an item's order to its values; items not named are logged as done with their
+    prescribed reps or hold, pain 2 and RPE 6."""
+    from prescriptions.models import SessionLog, SessionLogEntry
+
+    programme = version.programme
+    session = SessionLog.objects.create(
+        patient=programme.patient, version=version, performed_on=performed_on, **kw
+    )
+    for item in version.items.order_by("order"):
+        values: dict[str, Any] = {"done": True, "pain_during": 2, "rpe": 6}
+        if item.dose_type == "hold_seconds":
+            values["hold_seconds"] = item.hold_seconds
+        elif item.dose_type == "distance_m":
+            values["distance_m"] = item.distance_m
+        else:
+            values["reps"] = item.reps
+        values.update((entries or {}).get(item.order, {}))
+        if not values["done"]:
+            for name in ("reps", "hold_seconds", "distance_m", "load_kg"):
+                values[name] = None
+        SessionLogEntry.objects.create(session=session, item=item, **values)
+    return session
