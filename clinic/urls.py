@@ -38,6 +38,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", api_docs, name="api-docs"),
     path("", include("clinic.audit_views")),
+    path("", include("clinic.record_views")),
     path("", include("bookings.urls")),
     path("", include("prescriptions.urls")),
 ]

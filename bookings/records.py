@@ -1,0 +1,61 @@
+"""The bookings app's sections of a patient's own record (clinic.records): their visits
+and the emails we sent them. No staff-only detail (who booked, internal ids)."""
+
+from __future__ import annotations
+
+from bookings.models import Appointment, Notification
+from bookings.selectors import appointment_list_for_patient
+from clinic.models import Patient
+from clinic.records import Entry, RecordSection, local_time, record_section
+
+
+@record_section("appointments", order=20)
+def appointments(patient: Patient) -> RecordSection:
+    entries = []
+    for a in appointment_list_for_patient(patient_id=patient.pk):
+        fields = [
+            ("start", "Starts", local_time(a.start, patient)),
+            ("end", "Ends", local_time(a.end, patient)),
+            ("service", "Service", a.service.name),
+            ("practitioner", "Practitioner", a.practitioner.display_name),
+            ("how", "How", a.get_modality_display()),
+            ("where", "Where", a.location.name if a.location else None),
+            ("status", "Status", a.get_status_display()),
+            ("booked", "Booked", local_time(a.created_at, patient)),
+        ]
+        if a.status == Appointment.Status.CANCELLED:
+            fields += [
+                ("cancelled", "Cancelled", local_time(a.cancelled_at, patient)),
+                ("cancellation_reason", "Reason", a.cancellation_reason or None),
+            ]
+        entries.append(Entry(heading=f"{a.service.name}", fields=fields))
+    return RecordSection(
+        key="appointments",
+        title="Visits",
+        entries=entries,
+        description="Every visit booked with the clinic, newest first.",
+        empty="No visits booked.",
+    )
+
+
+@record_section("messages", order=90)
+def messages(patient: Patient) -> RecordSection:
+    rows = Notification.objects.filter(patient=patient).order_by("-due_at", "-pk")
+    entries = [
+        Entry(
+            heading=n.get_kind_display(),
+            fields=[
+                ("planned_for", "Planned for", local_time(n.due_at, patient)),
+                ("status", "Status", n.get_status_display()),
+                ("sent", "Sent", local_time(n.sent_at, patient)),
+            ],
+        )
+        for n in rows
+    ]
+    return RecordSection(
+        key="messages",
+        title="Emails to you",
+        entries=entries,
+        description="Confirmations, reminders and notices, newest first (not their text).",
+        empty="No emails.",
+    )

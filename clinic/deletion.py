@@ -1,0 +1,148 @@
+"""A patient's request to delete their account: what goes, what stays, and for how long.
+
+`patient_deletion_request(*, patient, requested_by, now=None)` does it all in one
+transaction and returns the `DeletionRequest`:
+
+Goes at once (personal information we no longer need, APP 11.2):
+- the login: deactivated, password unusable, email and name replaced, so nobody can log
+  in or ask for a password link with it; its sessions everywhere, two-step devices and
+  backup codes, and the login-attempt records that hold its address (django-axes);
+- contact details on the patient record: email, phone, own time zone; the reminder
+  preference (back to the default, though nothing is sent: there is no address);
+- planned emails: every message not yet sent is void, and the ids and paths kept for
+  messages are cleared;
+- upcoming visits: cancelled (the clinic's cancellation window does not apply).
+
+Stays (a health-service provider must keep clinical records, NSW HRIP Act s 25, Vic
+Health Records Act HPP 4.2): the patient's name and date of birth (a record must be
+attributable), visits, assessments and every other clinical record, and the access log.
+They are kept until `retain_until`: the request's date plus the clinic's
+`record_retention_years` (7 by default); for someone under 18 at the request, at least
+until their `minor_retention_until_age` birthday (25 by default). Counting from the
+request rather than the last visit errs on keeping records a little longer, never
+shorter. Destroying or de-identifying them after that date is a separate, later step.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime
+
+from django.contrib.auth import SESSION_KEY
+from django.contrib.sessions.models import Session
+from django.db import transaction
+from django.utils import timezone
+
+from axes.models import AccessAttempt, AccessFailureLog
+from axes.models import AccessLog as AxesAccessLog
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from bookings.models import Appointment, Notification
+from bookings.services import appointment_cancel
+from clinic.errors import DomainError
+from clinic.models import DeletionRequest, Patient, User
+
+logger = logging.getLogger(__name__)
+
+CANCEL_REASON = "The patient deleted their online account."
+OPEN_STATUSES = [
+    Notification.Status.PENDING,
+    Notification.Status.QUEUED,
+    Notification.Status.SENDING,
+]
+DELETED_EMAIL_DOMAIN = "deleted.invalid"
+"""Replaced login addresses end here (.invalid is reserved: it can never receive mail)."""
+
+
+def _add_years(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def retention_end(*, patient: Patient, on: date) -> date:
+    """The last day the clinic must keep this patient's clinical records."""
+    clinic = patient.clinic
+    end = _add_years(on, clinic.record_retention_years)
+    if patient.age_on(on) < 18:
+        end = max(end, _add_years(patient.date_of_birth, clinic.minor_retention_until_age))
+    return end
+
+
+def _user_sessions_delete(user: User) -> int:
+    """Delete every unexpired session that belongs to `user` (database sessions)."""
+    doomed = [
+        s.pk
+        for s in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
+        if s.get_decoded().get(SESSION_KEY) == str(user.pk)
+    ]
+    Session.objects.filter(pk__in=doomed).delete()
+    return len(doomed)
+
+
+def _user_close(user: User) -> None:
+    old_email = user.email
+    user.is_active = False
+    user.set_unusable_password()
+    user.email = f"deleted-{user.code}@{DELETED_EMAIL_DOMAIN}"
+    user.first_name = ""
+    user.last_name = ""
+    user.save(update_fields=["is_active", "password", "email", "first_name", "last_name"])
+    TOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()  # its backup codes go with it
+    for model in (AccessAttempt, AccessFailureLog, AxesAccessLog):
+        model.objects.filter(username__iexact=old_email).delete()
+    _user_sessions_delete(user)
+
+
+def _upcoming_cancel(patient: Patient, by: User | None, now: datetime) -> int:
+    upcoming = Appointment.objects.filter(
+        patient=patient, status=Appointment.Status.BOOKED, start__gt=now
+    )
+    count = 0
+    for appointment in upcoming:
+        appointment_cancel(
+            appointment=appointment, by_user=by, reason=CANCEL_REASON, as_staff=True, now=now
+        )
+        count += 1
+    return count
+
+
+def patient_deletion_request(
+    *, patient: Patient, requested_by: User | None, now: datetime | None = None
+) -> DeletionRequest:
+    """Close the patient's account and remove their non-clinical personal data, keeping
+    clinical records for the retention period (module docstring). Raises DomainError if
+    it was already done."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        patient = Patient.objects.select_for_update().select_related("clinic").get(pk=patient.pk)
+        if DeletionRequest.objects.filter(patient=patient).exists():
+            raise DomainError("This account has already been deleted.")
+        cancelled = _upcoming_cancel(patient, requested_by, now)
+        # After the cancellations: their notices are void too (there is no address).
+        Notification.objects.filter(patient=patient, status__in=OPEN_STATUSES).update(
+            status=Notification.Status.VOID,
+            last_error="Not sent: the patient deleted their account.",
+        )
+        Notification.objects.filter(patient=patient).exclude(context={}).update(context={})
+        user = patient.user
+        if user is not None:
+            _user_close(user)
+        patient.email = ""
+        patient.phone = ""
+        patient.timezone = ""
+        patient.reminders_opt_out = False
+        patient.save(update_fields=["email", "phone", "timezone", "reminders_opt_out"])
+        today = now.astimezone(patient.clinic.tz).date()
+        request = DeletionRequest.objects.create(
+            patient=patient,
+            requested_by=requested_by,
+            requested_at=now,
+            retain_until=retention_end(patient=patient, on=today),
+            cancelled_appointments=cancelled,
+        )
+    logger.info("patient account deleted patient=%s cancelled=%s", patient.pk, cancelled)
+    return request
