@@ -9,12 +9,15 @@ address (REMOTE_ADDR); behind a proxy, the proxy must set it (for example gunico
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import time
 
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
+
+logger = logging.getLogger(__name__)
 
 PERIOD_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 """Length of a window, by the first letter of the period name."""
@@ -65,10 +68,17 @@ def rate_limit_exceeded(
     who = hashlib.sha256(subject.encode()).hexdigest()[:32]
     window = int(time.time() // period)
     key = f"stance:ratelimit:{scope}:{who}:{period}:{window}"
-    cache.add(key, 0, timeout=period + 1)
     try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=period + 1)
-        count = 1
+        cache.add(key, 0, timeout=period + 1)
+        try:
+            count = cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, timeout=period + 1)
+            count = 1
+    except Exception:
+        # The cache (Redis) is down: let the request through rather than fail it. A
+        # booking must never fail because Redis is away; logins keep their lockout,
+        # which django-axes keeps in the database.
+        logger.warning("rate limit %s not checked: the cache is unavailable", scope)
+        return False
     return count > limit

@@ -242,6 +242,9 @@ TELEHEALTH_BASE_URL = env_str("TELEHEALTH_BASE_URL", "https://meet.jit.si").rstr
 STANCE_BOOKING_RATE_LIMIT = env_str("STANCE_BOOKING_RATE_LIMIT", "20/min")
 # How long a signed "manage your appointment" link stays valid after it is issued.
 STANCE_MANAGE_LINK_MAX_AGE_DAYS = env_int("STANCE_MANAGE_LINK_MAX_AGE_DAYS", 90)
+# Seconds an anonymous visitor's copy of the booking week page is reused (bookings/
+# week_cache.py: any change to free times forgets it at once); 0 turns the cache off.
+STANCE_WEEK_PAGE_CACHE_SECONDS = env_int("STANCE_WEEK_PAGE_CACHE_SECONDS", 60)
 
 # --- Auth -----------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
@@ -367,7 +370,13 @@ SPECTACULAR_SETTINGS = {
 
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # A cache that is down or slow must cost a request little (rate limits and
+            # the week page fall back): give up on it after half a second.
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )

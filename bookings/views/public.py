@@ -54,6 +54,7 @@ from bookings.selectors import (
 )
 from bookings.services import SlotUnavailable, appointment_book, patient_match_or_create
 from bookings.tokens import manage_token_for
+from bookings.week_cache import week_page_get, week_page_key, week_page_put
 from clinic.errors import DomainError
 from clinic.lib.time import local_day_bounds, week_start
 from clinic.models import Clinic, Location, Patient, Practitioner
@@ -472,7 +473,16 @@ def _nearest(links: list[TimeLink], around: datetime, count: int = 5) -> list[Ti
 
 
 def slot_list(request: HttpRequest, service_code: uuid.UUID, modality: str) -> HttpResponse:
-    """One week (Monday to Sunday, clinic-local) of free times, grouped by day."""
+    """One week (Monday to Sunday, clinic-local) of free times, grouped by day.
+    Anonymous visitors share a copy for up to a minute (bookings/week_cache.py)."""
+    key = week_page_key(request)
+    cached = week_page_get(key)
+    if cached is not None:
+        return cached
+    return week_page_put(key, _slot_list(request, service_code, modality))
+
+
+def _slot_list(request: HttpRequest, service_code: uuid.UUID, modality: str) -> HttpResponse:
     service = _service_or_404(service_code)
     _check_modality(service, modality)
     clinic, tz, now = service.clinic, service.clinic.tz, timezone.now()
