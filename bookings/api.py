@@ -17,12 +17,13 @@ the same OpenAPI schema that /api/schema/ serves.
 
 from __future__ import annotations
 
+import logging
 import re
 import uuid
 from http import HTTPStatus
-import logging
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
@@ -34,7 +35,7 @@ from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound, Throttled, ValidationError
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -71,6 +72,7 @@ from bookings.services import (
 from bookings.tokens import appointment_code_from_manage_token
 from clinic.errors import DomainError
 from clinic.models import Location, Practitioner
+from clinic.ratelimit import parse_rate, rate_limit_exceeded
 from clinic.selectors import patient_get_for_user
 
 logger = logging.getLogger(__name__)
@@ -197,6 +199,16 @@ class BookingRateThrottle(ScopedRateThrottle):
         except Exception:
             logger.warning("booking throttle not checked: the cache is unavailable")
             return True
+
+
+def _signup_limit_check(request: Request) -> None:
+    """Every API booking carries a new patient's details and may create an account, so a
+    well-formed one also counts against the sign-up budget per client
+    (STANCE_SIGNUP_RATE_LIMIT), shared with the booking flow's details step. Known and
+    unknown addresses count alike, so the limit tells nothing about who has an account."""
+    rate = settings.STANCE_SIGNUP_RATE_LIMIT
+    if rate_limit_exceeded(request, "signup", rate):
+        raise Throttled(wait=(parse_rate(rate) or (0, 60))[1])
 
 
 # --- Schema fragments -----------------------------------------------------------------
@@ -339,7 +351,11 @@ class AppointmentCreateApi(APIView):
                 description="The time is not free (any more); the nearest free times follow.",
             ),
             415: NOT_JSON,
-            429: OpenApiResponse(DetailSerializer, description="Too many bookings; retry later."),
+            429: OpenApiResponse(
+                DetailSerializer,
+                description="Too many bookings, or new patients' details, from this client; "
+                "retry later.",
+            ),
         },
     )
     def post(self, request: Request) -> Response:
@@ -351,6 +367,7 @@ class AppointmentCreateApi(APIView):
             existing = _appointment_by_request_id(request_id)
             if existing is not None:
                 return _replay(existing, data)
+        _signup_limit_check(request)
         service = _bookable_service(data["service"])
         practitioners = bookable_practitioners(service=service)
         practitioner = _practitioner_offering(practitioners, data["practitioner"])

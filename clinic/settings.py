@@ -264,6 +264,9 @@ PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # a set-or-reset link works once, for a d
 # Requests for a password link, per client address, and emails per address.
 STANCE_PASSWORD_RESET_RATE_LIMIT = env_str("STANCE_PASSWORD_RESET_RATE_LIMIT", "10/hour")
 STANCE_RESET_EMAILS_PER_ADDRESS = "3/hour"
+# New patients' details (the booking flow's details step and the API's bookings, which
+# create accounts), per client address: apart from the booking and password-link limits.
+STANCE_SIGNUP_RATE_LIMIT = env_str("STANCE_SIGNUP_RATE_LIMIT", "20/hour")
 # Login lockout (django-axes): keyed on the address tried AND the client's address, so
 # nobody can lock a patient out from elsewhere (ASVS 6.1.1). It lifts after the
 # cool-off; a success resets the count.

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import uuid
 
+from django.db.models import Q
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 
 from clinic.models import Patient, User
-from prescriptions.models import Assessment
+from prescriptions.models import Assessment, Exercise, Programme
 
 CLINICIAN_ROLES = frozenset({User.Role.PRACTITIONER, User.Role.CLINIC_ADMIN})
 
@@ -55,5 +56,23 @@ def get_assessment_for_clinician_or_404(request: HttpRequest, code: uuid.UUID | 
             "clinic", "patient", "practitioner", "appointment__service", "previous"
         ),
         clinic_id=user.clinic_id,
+        code=_uuid_or_404(code),
+    )
+
+
+def get_programme_for_clinician_or_404(request: HttpRequest, code: uuid.UUID | str) -> Programme:
+    user = clinician_or_404(request)
+    return get_object_or_404(
+        Programme.objects.select_related("clinic", "patient", "practitioner", "assessment"),
+        clinic_id=user.clinic_id,
+        code=_uuid_or_404(code),
+    )
+
+
+def get_exercise_for_clinician_or_404(request: HttpRequest, code: uuid.UUID | str) -> Exercise:
+    """A shipped exercise, or one of the user's clinic's own."""
+    user = clinician_or_404(request)
+    return get_object_or_404(
+        Exercise.objects.filter(Q(clinic__isnull=True) | Q(clinic_id=user.clinic_id)),
         code=_uuid_or_404(code),
     )

@@ -716,6 +716,14 @@ def book_details(request: HttpRequest) -> HttpResponse:
     today = now.astimezone(choice.clinic.tz).date()
     if request.method == "POST":
         form = PatientDetailsForm(request.POST, today=today)
+        if form.is_valid() and rate_limit_exceeded(
+            request, "signup", settings.STANCE_SIGNUP_RATE_LIMIT
+        ):
+            # A new patient's details make an account: their own budget per client, apart
+            # from bookings and password links. Known or not, every address counts alike.
+            response = render(request, "bookings/book_signup_rate_limited.html", status=429)
+            response["Retry-After"] = "600"
+            return response
         if form.is_valid():
             _draft_start(request, choice, slot, details=form.patient_details())
             return _after_details(choice)
@@ -848,6 +856,9 @@ def book_review(request: HttpRequest) -> HttpResponse:
         else:
             _remember_booking(request, appointment)
             draft["appointment"] = str(appointment.code)
+            # Screening answers are health information: once they let the booking
+            # through they are not kept, not even in the session (docs/SECURITY.md).
+            draft["screening"] = {"answers": {}, "clear": True}
             _draft_save(request, draft)
             return redirect("bookings:book-done", appointment.code)
 

@@ -306,6 +306,12 @@ def item_reason(*, goal: str, slug: str, suggestions: Sequence[Suggestion]) -> s
     return purpose
 
 
+def needs_weight(exercise: Exercise) -> bool:
+    """Only an external load fits it (no body-weight or band version): adding it needs kg."""
+    types = exercise.load_types or ["body_weight"]
+    return "body_weight" not in types and "band" not in types
+
+
 def _default_load(exercise: Exercise) -> dict[str, Any]:
     types = exercise.load_types or ["body_weight"]
     if "body_weight" in types:
