@@ -70,7 +70,8 @@ def _plural(n: int, one: str, many: str | None = None) -> str:
     return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
-def _kg(value: Decimal | float) -> str:
+def kg_text(value: Decimal | float) -> str:
+    """60.00 -> '60'; 62.50 -> '62.5'."""
     return f"{Decimal(value).normalize():f}"
 
 
@@ -103,7 +104,7 @@ def dose_short(item: ProgrammeItem) -> str:
 
 def load_words(item: ProgrammeItem) -> str:
     if item.load_kind == ProgrammeItem.LoadKind.EXTERNAL and item.load_kg is not None:
-        return f"{_kg(item.load_kg)} kg"
+        return f"{kg_text(item.load_kg)} kg"
     if item.load_kind == ProgrammeItem.LoadKind.BAND and item.band_colour:
         colour, _, strength = ProgrammeItem.BandColour(item.band_colour).label.partition(" (")
         return f"{colour} band ({strength}" if strength else f"{colour} band"

@@ -1,12 +1,19 @@
 """URLs of the prescriptions app. Each views module owns its patterns."""
 
-from prescriptions.views import assessments, library, patient_programme, programmes
+from prescriptions.views import (
+    assessments,
+    library,
+    patient_programme,
+    programme_progress,
+    programmes,
+)
 
 app_name = "prescriptions"
 
 urlpatterns = (
     assessments.urlpatterns
     + patient_programme.urlpatterns
+    + programme_progress.urlpatterns
     + programmes.urlpatterns
     + library.urlpatterns
 )

@@ -22,6 +22,7 @@ from django.utils import timezone
 from clinic.errors import DomainError
 from clinic.models import Patient, User
 from prescriptions import dosing
+from prescriptions.access import is_clinician
 from prescriptions.models import Programme, ProgrammeItem, ProgrammeVersion, SessionLog
 from prescriptions.models import SessionLogEntry as Entry
 from prescriptions.patient_programme import MORNING_PAIN_DAYS, patient_tz, programme_start
@@ -98,7 +99,9 @@ def session_log_record(
     Returns the session and the pain check the patient is shown.
     """
     programme = (
-        Programme.objects.select_for_update().select_related("clinic").get(pk=version.programme_id)
+        Programme.objects.select_for_update(of=("self",))
+        .select_related("clinic")
+        .get(pk=version.programme_id)
     )
     if programme.patient_id != patient.pk:
         raise SessionNotAllowed("This is not your programme.")
@@ -171,7 +174,7 @@ def session_morning_pain_record(
     MORNING_PAIN_DAYS days. Worse than the previous morning -> flag (re-opened if it was
     reviewed)."""
     locked = (
-        SessionLog.objects.select_for_update()
+        SessionLog.objects.select_for_update(of=("self",))
         .select_related("version__programme__clinic", "patient")
         .get(pk=session.pk)
     )
@@ -210,7 +213,13 @@ def session_flag_review(
 ) -> SessionLog:
     """The practitioner has seen the pain flag: it leaves the list of flags to review.
     Reviewing twice is harmless."""
-    locked = SessionLog.objects.select_for_update().get(pk=session.pk)
+    locked = (
+        SessionLog.objects.select_for_update(of=("self",))
+        .select_related("version__programme")
+        .get(pk=session.pk)
+    )
+    if not is_clinician(by) or by.clinic_id != locked.version.programme.clinic_id:
+        raise DomainError("Only the clinic's practitioners can review pain flags.")
     if not locked.pain_flag:
         raise DomainError("This session has no pain flag to review.")
     if locked.flag_reviewed_at is None:
