@@ -43,6 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+BENCH_REDIS_URL = "redis://127.0.0.1:6379/14"
 WEEK_TARGET = 3.0  # week page p50 within 3x the trivial view's p50
 
 
@@ -100,6 +101,9 @@ def bench_env(database_url: str) -> dict[str, str]:
     env.update(
         {
             "DATABASE_URL": database_url,
+            # Redis as in production (cache, broker): a database of the benchmark's own,
+            # emptied before and after the run.
+            "REDIS_URL": os.environ.get("BENCH_REDIS_URL", BENCH_REDIS_URL),
             "DJANGO_SETTINGS_MODULE": "clinic.settings",
             "DJANGO_DEBUG": "0",
             "DJANGO_SECRET_KEY": "bench-" + secrets.token_urlsafe(40),
@@ -113,6 +117,13 @@ def bench_env(database_url: str) -> dict[str, str]:
         }
     )
     return env
+
+
+def redis_flush(url: str) -> None:
+    """Empty the benchmark's own Redis database (cached pages, unsent task messages)."""
+    import redis
+
+    redis.Redis.from_url(url).flushdb()
 
 
 def postgres_answers(url: str) -> bool:
@@ -209,6 +220,7 @@ def main() -> int:
         )
     env = bench_env(args.database_url)
     os.environ.update(env)
+    redis_flush(env["REDIS_URL"])
     fresh = database_recreate(args.database_url, args.reuse_db)
 
     import django
@@ -254,6 +266,7 @@ def main() -> int:
     if not args.skip_http:
         exit_code |= page_benchmark(data, demo_service, anchor, env, args, results, summary)
 
+    redis_flush(env["REDIS_URL"])
     info["load average (1 min) before / after"] = f"{load_before:.2f} / {os.getloadavg()[0]:.2f}"
     out = ROOT / "var" / "bench" / "results.json"
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -325,13 +338,26 @@ def page_benchmark(
         week_page.Scenario("week-10", "Week page, 10 practitioners ~70 % booked", bench_path),
         week_page.Scenario("home", "Reference: home page `/` (1 query, base layout)", "/"),
     ]
+    # The same pages from a second server with the week-page cache off: what the first
+    # visitor after a change to free times waits (bookings/week_cache.py).
+    cold_env = {**env, "STANCE_WEEK_PAGE_CACHE_SECONDS": "0"}
+    off = {"STANCE_WEEK_PAGE_CACHE_SECONDS": 0}
+    cold = [
+        week_page.Scenario("week-cold", "Week page, demo clinic, cache off", week_path, None, off),
+        week_page.Scenario(
+            "week-10-cold", "Week page, 10 practitioners, cache off", bench_path, None, off
+        ),
+    ]
     connection.close()  # gunicorn's workers open their own
-    with week_page.gunicorn(env) as server:
+    with week_page.gunicorn(env) as server, week_page.gunicorn(cold_env) as cold_server:
+        for sc in cold:
+            sc.base = cold_server.base
+        scenarios += cold
         week_page.wait_for(
             lambda: week_page.fetch(server.base + "/healthz")[0] == 200, 30, "/healthz"
         )
         for sc in scenarios:
-            status, body = week_page.fetch(server.base + sc.path)
+            status, body = week_page.fetch(sc.url(server))
             sc.body_bytes = len(body)
             log(f"GET {sc.path} -> {status}, {len(body)} bytes")
             if status != 200:
@@ -375,6 +401,12 @@ def page_benchmark(
         + ("**MET**" if ratio <= WEEK_TARGET else "**MISSED**")
         + f". For scale, the home page is {home.med('p50') / trivial.med('p50'):.1f}x."
     )
+    cold_page = by_key["week-cold"]
+    cold_ratio = cold_page.med("p50") / trivial.med("p50")
+    verdict += (
+        f" With the cache off (every request computed, as for the first visitor after a "
+        f"change), the same page is {cold_ratio:.1f}x ({ms(cold_page.med('p50'))} ms)."
+    )
     log("\n" + verdict)
     results["http"] = {
         sc.key: {
@@ -389,6 +421,7 @@ def page_benchmark(
     }
     results["ratio_p50"] = ratio
     results["ratio_p50_one_client"] = single_ratio
+    results["ratio_p50_cache_off"] = cold_ratio
     results["worker_rss_kib"] = rss
 
     log("\n== In-process breakdown (Django test client, same settings), medians")
@@ -399,7 +432,7 @@ def page_benchmark(
     ]
     breakdowns = {}
     for sc in scenarios:
-        b = week_page.breakdown(sc.path)
+        b = week_page.breakdown(sc.path, overrides=sc.overrides)
         breakdowns[sc.key] = asdict(b)
         lines.append(
             f"| {sc.label} | {ms(b.total)} | {ms(b.connect)} | {ms(b.sql)} | {b.queries} "

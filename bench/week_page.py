@@ -259,11 +259,18 @@ class Scenario:
     key: str
     label: str
     path: str
+    # Served by another gunicorn than the run's main one (the cache-off server), or None.
+    base: str | None = None
+    # Settings the in-process breakdown overrides to match that server.
+    overrides: dict[str, object] = field(default_factory=dict)
     runs: list[Load] = field(default_factory=list)
     # One client, in short rounds interleaved with the other pages: the latency of a
     # request on an otherwise idle server.
     singles: list[Load] = field(default_factory=list)
     body_bytes: int = 0
+
+    def url(self, server: Server) -> str:
+        return (self.base or server.base) + self.path
 
     def med(self, attr: str) -> float:
         return median([getattr(r, attr) for r in self.runs])
@@ -319,13 +326,13 @@ def run_load(
     machine hits them all alike), then run the scenarios at `connections` concurrency,
     interleaved, `repeats` times."""
     for sc in scenarios:
-        load(server.base + sc.path, seconds=warmup, connections=connections, tool=tool)
+        load(sc.url(server), seconds=warmup, connections=connections, tool=tool)
     rounds = max(1, round(single_seconds))
     for _ in range(rounds):
         for sc in scenarios:
             sc.singles.append(
                 load(
-                    server.base + sc.path,
+                    sc.url(server),
                     seconds=single_seconds / rounds,
                     connections=1,
                     tool=tool,
@@ -340,9 +347,7 @@ def run_load(
         )
     for rep in range(1, repeats + 1):
         for sc in scenarios:
-            result = load(
-                server.base + sc.path, seconds=seconds, connections=connections, tool=tool
-            )
+            result = load(sc.url(server), seconds=seconds, connections=connections, tool=tool)
             sc.runs.append(result)
             log(
                 f"  run {rep}/{repeats} {sc.key:<8} {result.rps:7.0f} req/s  "
@@ -485,17 +490,24 @@ class _SqlTimer:
             self.acc["queries"] += 1
 
 
-def breakdown(path: str, requests: int = 40) -> Breakdown:
+def breakdown(
+    path: str, requests: int = 40, overrides: dict[str, object] | None = None
+) -> Breakdown:
     """Median time per request in SQL, in available_slots and in template rendering.
 
     The test client keeps the database connection across requests; like a real request
     under gunicorn, each one here starts and ends with `close_old_connections`, so the
     connection is reopened when the settings do not keep it (CONN_MAX_AGE = 0).
     """
-    from django.db import close_old_connections, connection
-    from django.test import Client
+    from django.test import Client, override_settings
 
-    client = Client(HTTP_HOST="127.0.0.1")
+    with override_settings(**(overrides or {})):
+        return _breakdown(path, requests, Client(HTTP_HOST="127.0.0.1"))
+
+
+def _breakdown(path: str, requests: int, client: Any) -> Breakdown:
+    from django.db import close_old_connections, connection
+
     for _ in range(5):
         client.get(path)
     totals, sqls, slots, renders, connects, counts = [], [], [], [], [], []

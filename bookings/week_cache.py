@@ -15,6 +15,9 @@ It never shows a time that was taken before the page was asked for:
 3. Only anonymous requests without a session or messages are served from or stored in
    the cache; everyone else gets a fresh page (it may carry their name, a notice or the
    "that time was just taken" list).
+Each server process also keeps the last few pages it served in memory, filed under the same
+keys: asking Redis for the (small) generation is then the only round trip of a repeat
+visit, and the page itself does not cross the network again.
 A time taken by someone else in the last seconds is still refused by the booking service,
 which says so and offers the nearest free times, as it does for any race.
 """
@@ -24,6 +27,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
+import threading
+from collections import OrderedDict
 
 from django.conf import settings
 from django.core.cache import cache
@@ -35,6 +40,27 @@ logger = logging.getLogger(__name__)
 
 GENERATION_KEY = "stance:availability:generation"
 PAGE_KEY = "stance:week-page:{digest}"
+LOCAL_PAGES = 32
+"""Pages each process keeps in memory (the most recently stored or served)."""
+
+_local: OrderedDict[str, bytes] = OrderedDict()
+_local_lock = threading.Lock()
+
+
+def _local_get(key: str) -> bytes | None:
+    with _local_lock:
+        content = _local.get(key)
+        if content is not None:
+            _local.move_to_end(key)
+        return content
+
+
+def _local_put(key: str, content: bytes) -> None:
+    with _local_lock:
+        _local[key] = content
+        _local.move_to_end(key)
+        while len(_local) > LOCAL_PAGES:
+            _local.popitem(last=False)
 
 
 def _new_generation() -> None:
@@ -90,15 +116,21 @@ def week_page_key(request: HttpRequest) -> str | None:
 def week_page_get(key: str | None) -> HttpResponse | None:
     if key is None:
         return None
-    try:
-        content = cache.get(key)
-    except Exception:
-        return None
-    return None if content is None else HttpResponse(content)
+    content = _local_get(key)
+    if content is None:
+        try:
+            content = cache.get(key)
+        except Exception:
+            return None
+        if content is None:
+            return None
+        _local_put(key, content)
+    return HttpResponse(content)
 
 
 def week_page_put(key: str | None, response: HttpResponse) -> HttpResponse:
     if key is not None and response.status_code == 200:
+        _local_put(key, response.content)
         try:
             cache.set(key, response.content, timeout=settings.STANCE_WEEK_PAGE_CACHE_SECONDS)
         except Exception:
