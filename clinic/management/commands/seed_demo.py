@@ -17,6 +17,7 @@ from django.utils import timezone
 from bookings.models import Appointment, ScreeningQuestion, Service, WorkingHours
 from bookings.services import SlotUnavailable, appointment_book
 from clinic.models import Clinic, Location, Patient, Practitioner, User
+from prescriptions.demo import demo_programme_seed
 
 DEMO_PASSWORD = "stance-demo-2026"  # noqa: S105 - published demo password
 
@@ -73,6 +74,10 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Demo clinic ready: {clinic.name}"))
         if created:
             self.stdout.write(f"Booked {created} demo appointments over the next 4 weeks.")
+        # Last: the programme is prescribed from the demo patient's signed assessment.
+        programme = demo_programme_seed(clinic)
+        if programme:
+            self.stdout.write(programme)
         self.stdout.write(f"Demo logins (password {DEMO_PASSWORD}) at /accounts/login/:")
         for email, role in DEMO_LOGINS:
             self.stdout.write(f"  {role:<22} {email}")
