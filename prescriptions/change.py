@@ -128,6 +128,12 @@ class ChangeGroup:
     rows: tuple[ChangeRow, ...]
     source: str = ""
     notes: tuple[str, ...] = field(default_factory=tuple)
+    key: str = ""  # a test or measure code, for ids
+
+    @property
+    def bases(self) -> list[str]:
+        """What the group's verdicts were judged against, each once."""
+        return list(dict.fromkeys(r.basis for r in self.rows if r.basis))
 
 
 def signed(value: Decimal, places: int, unit: str = "") -> str:
@@ -221,7 +227,7 @@ def battery_changes(
                         _number_row(spec, code, side, before, after, derived=derived)  # type: ignore[arg-type]
                     )
         if rows:
-            groups.append(ChangeGroup(test.name, tuple(rows), str(test.source)))
+            groups.append(ChangeGroup(test.name, tuple(rows), str(test.source), key=code))
     return groups
 
 
@@ -379,6 +385,7 @@ def measure_changes(
                 f"{direction}; range {_num(instrument.total_range[0])} to "
                 f"{_num(instrument.total_range[1])}. {instrument.source}",
                 notes,
+                key=code.lower(),
             )
         )
     return groups

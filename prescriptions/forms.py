@@ -15,11 +15,20 @@ from django import forms
 from bookings.forms.staff import StaffForm
 from bookings.models import Appointment
 from clinic.models import Practitioner
-from prescriptions import battery
+from prescriptions import battery, instruments, outcomes
 from prescriptions.derived import STEP_DOWN_ITEMS, STEP_DOWN_KNEE_POINTS, round_to
 from prescriptions.models import BODY_MASS_RANGE, DBP_RANGE, HR_RANGE, SBP_RANGE, Assessment
 from prescriptions.selectors import TestSection
 from prescriptions.services import AMENDMENT_REASON_MAX, check_value, field_key
+from prescriptions.services.outcomes import (
+    ACTIVITY_TEXT_MAX,
+    PSFS_MAX_ACTIVITIES,
+    ResponseInput,
+    latest_activities,
+)
+from prescriptions.services.outcomes import (
+    measure_field as measure_key,
+)
 from prescriptions.vocabulary import (
     RED_FLAG_GROUPS,
     SIDES,
@@ -105,6 +114,62 @@ class MeasureField(forms.Field):
         if isinstance(value, Decimal):
             return f"{round_to(value, self.spec.places)}"
         return value
+
+
+def allowed_words(allowed: Sequence[int]) -> str:
+    """ "0 to 4", or "0, 2, 5, 7 or 10" when the points are not every whole number."""
+    values = sorted(allowed)
+    if len(values) > 3 and values == list(range(values[0], values[-1] + 1)):
+        return f"{values[0]} to {values[-1]}"
+    return ", ".join(map(str, values[:-1])) + f" or {values[-1]}"
+
+
+def item_label(item: outcomes.Item) -> str:
+    """ "Item 3: Stairs"; "Item 3" where the topic only repeats the number (LEFS)."""
+    generic = item.topic in (f"Activity {item.number}", f"Section {item.number}")
+    return f"Item {item.number}" if generic else f"Item {item.number}: {item.topic}"
+
+
+class PointsField(forms.Field):
+    """One item's answer typed as its points (staff enter responses by item number); empty
+    means unanswered. VISA-G item 8 accepts any branch's points; the form checks the
+    branch."""
+
+    def __init__(self, item: outcomes.Item, **kwargs: Any) -> None:
+        self.item = item
+        attrs = {
+            "inputmode": "numeric",
+            "autocomplete": "off",
+            "spellcheck": "false",
+            "class": "input-points",
+        }
+        kwargs.setdefault("label", item_label(item))
+        kwargs.setdefault("help_text", f"Scores {allowed_words(item.allowed)}.")
+        kwargs.setdefault("required", False)
+        super().__init__(widget=forms.TextInput(attrs=attrs), **kwargs)
+
+    def clean(self, value: Any) -> int | None:
+        text = (value or "").strip()
+        if not text:
+            return None
+        words = allowed_words(self.item.allowed)
+        try:
+            number = int(text)
+        except ValueError:
+            raise forms.ValidationError(
+                f"Enter item {self.item.number} as a whole number: {words}.", code="invalid"
+            ) from None
+        if number not in self.item.allowed:
+            raise forms.ValidationError(f"Item {self.item.number} scores {words}.", code="invalid")
+        return number
+
+
+VISA_G_BRANCHES = (
+    ("A", "A: hip pain stops load-bearing activity"),
+    ("B", "B: hip pain, but it does not stop the activity"),
+    ("C", "C: no hip pain during the activity"),
+)
+"""VISA-G item 8's three branches, described in our words (CLINICAL.md §2.3)."""
 
 
 def _choice_field(spec: battery.FieldSpec, side: str) -> forms.ChoiceField:
@@ -196,6 +261,8 @@ class _ErrorSummaryMixin:
                 test = bf.name.split("__")[0] if bf.name.count("__") == 2 else ""
                 if test in battery.TESTS:
                     error = f"{battery.TESTS[test].name}: {error}"
+                elif test == "measure":
+                    error = f"{bf.name.split('__')[1]}: {error}"
                 entries.append((target, str(error)))
         return entries
 
@@ -300,6 +367,27 @@ class TestForm:
     __test__ = False  # not a pytest class
 
 
+@dataclass
+class MeasureForm:
+    """One outcome measure in the form: its item fields (or, for the PSFS, activity slots
+    of words and rating), the score as last saved and the wording the clinic has loaded."""
+
+    instrument: outcomes.Instrument
+    items: list[forms.BoundField]
+    branch: forms.BoundField | None = None
+    activities: list[tuple[forms.BoundField, forms.BoundField, forms.BoundField]] | None = None
+    saved: Any = None
+    carried: bool = False  # PSFS activities carried from an earlier assessment
+
+    @property
+    def code(self) -> str:
+        return self.instrument.code
+
+    @property
+    def dom_id(self) -> str:
+        return f"measure-{self.instrument.code}"
+
+
 class AssessmentForm(_ErrorSummaryMixin, _PractitionerMixin, StaffForm):
     """The whole draft on one page, in page order (the error summary follows it)."""
 
@@ -365,6 +453,11 @@ class AssessmentForm(_ErrorSummaryMixin, _PractitionerMixin, StaffForm):
         battery.TEST_CHOICES,
         "Tick or untick tests, then save: the form shows the tests ticked here.",
     )
+    measures = _checkboxes(
+        "Outcome measures in this assessment",
+        [(code, f"{i.name} ({code})") for code, i in outcomes.INSTRUMENTS.items()],
+        "Tick or untick measures, then save: the form shows the measures ticked here.",
+    )
 
     def __init__(
         self,
@@ -376,6 +469,7 @@ class AssessmentForm(_ErrorSummaryMixin, _PractitionerMixin, StaffForm):
     ) -> None:
         kwargs.setdefault("initial", _initial(assessment))
         super().__init__(*args, **kwargs)
+        self._carried = bool(self.initial.get("_psfs_carried"))
         self.assessment = assessment
         self.today = today
         self.practitioners = {str(p.code): p for p in practitioners}
@@ -390,6 +484,7 @@ class AssessmentForm(_ErrorSummaryMixin, _PractitionerMixin, StaffForm):
                 self.fields[f"finding__{code}__{side}"] = forms.BooleanField(
                     label=f"{Side(side).label}", required=False
                 )
+        self._add_measure_fields()
         self.fields["findings_note"] = forms.CharField(
             label="Other findings and notes",
             required=False,
@@ -428,7 +523,90 @@ class AssessmentForm(_ErrorSummaryMixin, _PractitionerMixin, StaffForm):
             self.add_error("pain_task", "Name the task the pain score applies to.")
         self._check_step_down(data)
         self._check_removed_tests(data)
+        self._check_measures(data)
         return data
+
+    def _add_measure_fields(self) -> None:
+        for code, instrument in outcomes.INSTRUMENTS.items():
+            if code == "PSFS":
+                self._add_psfs_fields(instrument)
+                continue
+            for item in instrument.items:
+                self.fields[measure_key(code, str(item.number))] = PointsField(item)
+            if code == "VISA-G":
+                self.fields[measure_key(code, "branch")] = forms.ChoiceField(
+                    label="Item 8: which part did the patient answer?",
+                    choices=[("", "Not answered"), *VISA_G_BRANCHES],
+                    required=False,
+                    help_text="Part A scores 0, 2, 5, 7 or 10; B 0, 5, 10, 15 or 20; C 6, 12, "
+                    "18, 24 or 30.",
+                    error_messages={"invalid_choice": "Choose part A, B or C."},
+                )
+
+    def _add_psfs_fields(self, instrument: outcomes.Instrument) -> None:
+        for item in instrument.items[:PSFS_MAX_ACTIVITIES]:
+            n = item.number
+            self.fields[measure_key("PSFS", f"text_{n}")] = forms.CharField(
+                label=f"Activity {n}",
+                required=False,
+                max_length=ACTIVITY_TEXT_MAX,
+                error_messages={"max_length": "Keep it to %(limit_value)d characters or fewer."},
+            )
+            self.fields[measure_key("PSFS", f"id_{n}")] = forms.CharField(
+                required=False, widget=forms.HiddenInput
+            )
+            self.fields[measure_key("PSFS", str(n))] = PointsField(
+                item, label=f"Activity {n} rating", help_text="0 (unable) to 10 (as before)."
+            )
+
+    def _check_measures(self, data: dict[str, Any]) -> None:
+        item_8 = outcomes.INSTRUMENTS["VISA-G"].items[7]
+        points = data.get(measure_key("VISA-G", "8"))
+        branch = data.get(measure_key("VISA-G", "branch"))
+        if points is not None and not branch:
+            self.add_error(
+                measure_key("VISA-G", "branch"), "Choose which part of item 8 was answered."
+            )
+        elif points is not None and points not in item_8.branches[branch]:
+            self.add_error(
+                measure_key("VISA-G", "8"),
+                f"Item 8 part {branch} scores {allowed_words(item_8.branches[branch])}.",
+            )
+        for n in range(1, PSFS_MAX_ACTIVITIES + 1):
+            text = data.get(measure_key("PSFS", f"text_{n}"))
+            if data.get(measure_key("PSFS", str(n))) is not None and not text:
+                self.add_error(
+                    measure_key("PSFS", f"text_{n}"), f"Name activity {n}, or clear its rating."
+                )
+        if "measures" not in data:
+            return
+        removed = [m for m in self.assessment.measures if m not in data["measures"]]
+        answered = [m for m in removed if not self._response(m).is_empty]
+        if answered:
+            self.add_error(
+                "measures",
+                f"{', '.join(answered)}: clear the answers before removing the measure.",
+            )
+
+    def _response(self, code: str) -> ResponseInput:
+        data = self.cleaned_data
+        if code == "PSFS":
+            slots = range(1, PSFS_MAX_ACTIVITIES + 1)
+            return ResponseInput(
+                [data.get(measure_key(code, str(n))) for n in slots],
+                activities=[
+                    (
+                        data.get(measure_key(code, f"id_{n}")) or "",
+                        data.get(measure_key(code, f"text_{n}")) or "",
+                    )
+                    for n in slots
+                ],
+            )
+        items = outcomes.INSTRUMENTS[code].items
+        return ResponseInput(
+            [data.get(measure_key(code, str(i.number))) for i in items],
+            branch=data.get(measure_key(code, "branch")) or "" if code == "VISA-G" else "",
+        )
 
     def _check_step_down(self, data: dict[str, Any]) -> None:
         for side in SIDES:
@@ -500,6 +678,12 @@ class AssessmentForm(_ErrorSummaryMixin, _PractitionerMixin, StaffForm):
     def tests(self) -> list[str]:
         return list(self.cleaned_data.get("battery") or [])
 
+    def chosen_measures(self) -> list[str]:
+        return list(self.cleaned_data.get("measures") or [])
+
+    def responses(self) -> dict[str, ResponseInput]:
+        return {code: self._response(code) for code in outcomes.INSTRUMENTS}
+
     def results(self) -> dict[str, dict[str, dict[str, Any]]]:
         data = self.cleaned_data
         results: dict[str, dict[str, dict[str, Any]]] = {}
@@ -548,6 +732,42 @@ class AssessmentForm(_ErrorSummaryMixin, _PractitionerMixin, StaffForm):
             sections.append(TestForm(test, settings, rows, battery.references_for(code)))
         return sections
 
+    def shown_measures(self) -> list[str]:
+        """The measures whose fields are on the page (as `shown_tests`)."""
+        codes = list(self.assessment.measures)
+        if self.is_bound:
+            codes += [c for c in self.data.getlist("measures") if c in outcomes.INSTRUMENTS]
+        return instruments.ordered_measures(codes)
+
+    def measure_forms(self) -> list[MeasureForm]:
+        saved = {r.instrument: r for r in self.assessment.outcome_responses.all()}
+        result = []
+        for code in self.shown_measures():
+            instrument = outcomes.INSTRUMENTS[code]
+            if code == "PSFS":
+                slots = [
+                    (
+                        self[measure_key(code, f"text_{n}")],
+                        self[measure_key(code, f"id_{n}")],
+                        self[measure_key(code, str(n))],
+                    )
+                    for n in range(1, PSFS_MAX_ACTIVITIES + 1)
+                ]
+                result.append(
+                    MeasureForm(
+                        instrument,
+                        [],
+                        activities=slots,
+                        saved=saved.get(code),
+                        carried=code not in saved and self._carried,
+                    )
+                )
+                continue
+            items = [self[measure_key(code, str(i.number))] for i in instrument.items]
+            branch = self[measure_key(code, "branch")] if code == "VISA-G" else None
+            result.append(MeasureForm(instrument, items, branch, saved=saved.get(code)))
+        return result
+
     def red_flag_groups(self) -> list[tuple[str, str, list[Any]]]:
         by_value = {sw.data["value"]: sw for sw in self["red_flags"].subwidgets}
         return [(key, title, [by_value[f] for f in flags]) for key, title, flags in RED_FLAG_GROUPS]
@@ -595,6 +815,33 @@ def _initial(assessment: Assessment) -> dict[str, Any]:
     for code, sides in (assessment.findings or {}).items():
         for side in sides:
             initial[f"finding__{code}__{side}"] = True
+    initial["measures"] = list(assessment.measures)
+    initial.update(_measure_initial(assessment))
+    return initial
+
+
+def _measure_initial(assessment: Assessment) -> dict[str, Any]:
+    """Saved answers; without a saved PSFS, the activities of the patient's latest one
+    (words and stable ids, ratings empty) so a follow-up re-rates the same activities."""
+    initial: dict[str, Any] = {}
+    responses = list(assessment.outcome_responses.all())
+    for r in responses:
+        if r.instrument == "PSFS":
+            for n, (activity, rating) in enumerate(r.ratings(), start=1):
+                initial[measure_key("PSFS", f"text_{n}")] = activity["text"]
+                initial[measure_key("PSFS", f"id_{n}")] = activity["id"]
+                initial[measure_key("PSFS", str(n))] = "" if rating is None else str(rating)
+            continue
+        for n, value in enumerate(r.answers, start=1):
+            initial[measure_key(r.instrument, str(n))] = "" if value is None else str(value)
+        if r.branch:
+            initial[measure_key(r.instrument, "branch")] = r.branch
+    if all(r.instrument != "PSFS" for r in responses):
+        carried = latest_activities(assessment.patient, before=assessment)
+        for n, activity in enumerate(carried[:PSFS_MAX_ACTIVITIES], start=1):
+            initial[measure_key("PSFS", f"text_{n}")] = activity["text"]
+            initial[measure_key("PSFS", f"id_{n}")] = activity["id"]
+        initial["_psfs_carried"] = bool(carried)
     return initial
 
 

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from clinic.models import Patient
-from prescriptions import battery
+from django.db.models import OuterRef, Subquery
+
+from clinic.models import Clinic, Patient
+from prescriptions import battery, instruments, screening
 from prescriptions.derived import format_value
-from prescriptions.models import Assessment, Measurement
-from prescriptions.vocabulary import SIDES, Side
+from prescriptions.models import (
+    Assessment,
+    InstrumentText,
+    Measurement,
+    OutcomeResponse,
+    PreExerciseScreening,
+)
+from prescriptions.vocabulary import SIDES, Condition, Side
 
 
 def assessment_list_for_patient(*, patient: Patient) -> list[Assessment]:
@@ -19,6 +29,7 @@ def assessment_list_for_patient(*, patient: Patient) -> list[Assessment]:
         Assessment.objects.filter(patient=patient)
         .current()
         .select_related("practitioner", "signed_by")
+        .prefetch_related("outcome_responses")
         .order_by("-assessed_on", "-created_at")
     )
 
@@ -116,3 +127,94 @@ def battery_sections(
             TestSection(test, rows, assessment.flags_for(code), battery.references_for(code))
         )
     return sections
+
+
+# --- Outcome measures and screening ---------------------------------------------------
+
+
+def instrument_wording(*, clinic: Clinic, code: str, on: date) -> instruments.Wording | None:
+    """The wording patients see for `code`: the clinic's loaded text while its licence
+    runs, else the wording that ships (NPRS, PSFS, APSS themes), else None (entered by item
+    number only)."""
+    row = InstrumentText.objects.usable(on).filter(clinic=clinic, code=code).first()
+    if row is not None:
+        return row.wording()
+    return instruments.SHIPPED.get(code)
+
+
+def loaded_text(*, clinic: Clinic, code: str, on: date) -> InstrumentText | None:
+    return InstrumentText.objects.usable(on).filter(clinic=clinic, code=code).first()
+
+
+def responses_waiting(*, patient: Patient) -> list[OutcomeResponse]:
+    """Measures the patient completed online that no assessment holds yet, newest first."""
+    return list(
+        OutcomeResponse.objects.filter(
+            patient=patient, assessment__isnull=True, source=OutcomeResponse.Source.ONLINE
+        ).order_by("-completed_on", "-created_at")
+    )
+
+
+def responses_by_measure(*, assessment: Assessment) -> dict[str, OutcomeResponse]:
+    return {r.instrument: r for r in assessment.outcome_responses.all()}
+
+
+@dataclass
+class ScreeningStatus:
+    """The patient's latest APSS screening, whether it flags them and why to re-screen."""
+
+    latest: PreExerciseScreening | None
+    reasons: list[str]
+    due_on: date | None
+
+    @property
+    def flagged(self) -> bool:
+        return bool(self.latest and self.latest.any_yes)
+
+    @property
+    def rescreen(self) -> bool:
+        return bool(self.reasons)
+
+
+def _conditions_since(patient: Patient, screened_on: date) -> list[str]:
+    """Conditions recorded after the screening that no assessment up to it recorded."""
+    before: set[str] = set()
+    after: list[str] = []
+    for a in Assessment.objects.filter(patient=patient).current().order_by("assessed_on"):
+        codes = [*a.conditions, *([f"other: {a.condition_other}"] if a.condition_other else [])]
+        if a.assessed_on <= screened_on:
+            before.update(codes)
+        else:
+            after += [c for c in codes if c not in after]
+    labels = dict(Condition.choices)
+    return [labels.get(c, c) for c in after if c not in before]
+
+
+def screening_status(*, patient: Patient, today: date) -> ScreeningStatus:
+    latest = patient.screenings.order_by("-screened_on", "-created_at").first()
+    if latest is None:
+        return ScreeningStatus(
+            None, screening.rescreen_reasons(screened_on=None, today=today), None
+        )
+    reasons = screening.rescreen_reasons(
+        screened_on=latest.screened_on,
+        today=today,
+        new_conditions=_conditions_since(patient, latest.screened_on),
+    )
+    return ScreeningStatus(latest, reasons, screening.rescreen_due_on(latest.screened_on))
+
+
+def screening_flagged_patient_ids(*, patient_ids: Iterable[int]) -> set[int]:
+    """Which of these patients' latest screening has a yes (one query, for the schedule)."""
+    ids = list(set(patient_ids))
+    if not ids:
+        return set()
+    latest = PreExerciseScreening.objects.filter(patient=OuterRef("pk")).order_by(
+        "-screened_on", "-created_at"
+    )
+    return set(
+        Patient.objects.filter(pk__in=ids)
+        .annotate(latest_yes=Subquery(latest.values("any_yes")[:1]))
+        .filter(latest_yes=True)
+        .values_list("pk", flat=True)
+    )

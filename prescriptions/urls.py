@@ -3,6 +3,7 @@
 from prescriptions.views import (
     assessments,
     library,
+    measures,
     patient_programme,
     programme_progress,
     programmes,
@@ -12,6 +13,7 @@ app_name = "prescriptions"
 
 urlpatterns = (
     assessments.urlpatterns
+    + measures.urlpatterns
     + patient_programme.urlpatterns
     + programme_progress.urlpatterns
     + programmes.urlpatterns

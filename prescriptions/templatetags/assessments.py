@@ -7,9 +7,17 @@ from typing import Any
 
 from django import template
 from django.urls import reverse
+from django.utils import timezone
 
+from prescriptions import instruments, outcomes
 from prescriptions.access import is_clinician
-from prescriptions.selectors import assessment_list_for_patient
+from prescriptions.selectors import (
+    assessment_list_for_patient,
+    responses_by_measure,
+    responses_waiting,
+    screening_flagged_patient_ids,
+    screening_status,
+)
 
 register = template.Library()
 
@@ -29,17 +37,39 @@ def patient_assessments(context: dict[str, Any], patient: Any) -> dict[str, Any]
     if not is_clinician(user) or patient.clinic_id != user.clinic_id:
         return {"show": False}
     rows = []
-    for assessment in assessment_list_for_patient(patient=patient):
+    assessments = assessment_list_for_patient(patient=patient)
+    for assessment in assessments:
         flags = assessment.flags
+        responses = sorted(
+            assessment.outcome_responses.all(),
+            key=lambda r: list(outcomes.INSTRUMENTS).index(r.instrument),
+        )
         rows.append(
             {
                 "assessment": assessment,
                 "flags": flags[:FLAGS_AT_A_GLANCE],
                 "more": max(0, len(flags) - FLAGS_AT_A_GLANCE),
                 "stops": len(assessment.stop_flags),
+                "responses": responses,
             }
         )
-    return {"show": True, "rows": rows, "start_url": assessment_start_url(patient.code)}
+    signed = [a for a in assessments if a.status == a.Status.SIGNED]
+    today = timezone.now().astimezone(patient.clinic.tz).date()
+    return {
+        "show": True,
+        "rows": rows,
+        "start_url": assessment_start_url(patient.code),
+        "compare_url": reverse("prescriptions:assessment-compare", args=[patient.code])
+        if len(signed) > 1
+        else "",
+        "waiting": responses_waiting(patient=patient),
+        "screening": {
+            "show": True,
+            "patient": patient,
+            "status": screening_status(patient=patient, today=today),
+            "url": reverse("prescriptions:screening", args=[patient.code]),
+        },
+    }
 
 
 @register.inclusion_tag("prescriptions/_start_link.html", takes_context=True)
@@ -49,3 +79,68 @@ def assessment_start_link(context: dict[str, Any], appointment: Any) -> dict[str
     if not is_clinician(user):
         return {"url": ""}
     return {"url": assessment_start_url(appointment.patient.code, appointment.code)}
+
+
+def _clinician_of(context: dict[str, Any], patient: Any) -> bool:
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    return is_clinician(user) and patient.clinic_id == user.clinic_id
+
+
+@register.inclusion_tag("prescriptions/_screening_notice.html", takes_context=True)
+def screening_notice(context: dict[str, Any], patient: Any) -> dict[str, Any]:
+    """The patient's pre-exercise screening: a yes flags them; a re-screen is prompted
+    after 12 months or a new condition (CLINICAL.md §5.1)."""
+    if not _clinician_of(context, patient):
+        return {"show": False}
+    today = timezone.now().astimezone(patient.clinic.tz).date()
+    return {
+        "show": True,
+        "patient": patient,
+        "status": screening_status(patient=patient, today=today),
+        "url": reverse("prescriptions:screening", args=[patient.code]),
+    }
+
+
+@register.inclusion_tag("prescriptions/_responses_waiting.html", takes_context=True)
+def responses_waiting_panel(context: dict[str, Any], assessment: Any) -> dict[str, Any]:
+    """Measures the patient completed online, ready to attach to this draft."""
+    if not _clinician_of(context, assessment.patient) or not assessment.is_draft:
+        return {"show": False}
+    rows = responses_waiting(patient=assessment.patient)
+    return {
+        "show": bool(rows),
+        "rows": rows,
+        "assessment": assessment,
+        "csrf_token": context.get("csrf_token"),
+    }
+
+
+@register.inclusion_tag("prescriptions/_measure_results.html", takes_context=True)
+def assessment_measures(context: dict[str, Any], assessment: Any) -> dict[str, Any]:
+    """The outcome measures of an assessment as stored, with their scores."""
+    if not _clinician_of(context, assessment.patient):
+        return {"show": False}
+    saved = responses_by_measure(assessment=assessment)
+    rows = [
+        {"code": code, "instrument": outcomes.INSTRUMENTS[code], "response": saved.get(code)}
+        for code in instruments.ordered_measures([*assessment.measures, *saved])
+    ]
+    return {"show": True, "rows": rows}
+
+
+@register.simple_tag(takes_context=True)
+def screening_flags(context: dict[str, Any], days: Any) -> set[int]:
+    """Patients on this schedule whose latest pre-exercise screening has a yes, for
+    clinicians (one query; reception sees no clinical flags)."""
+    request = context.get("request")
+    if not is_clinician(getattr(request, "user", None)):
+        return set()
+    ids = [
+        entry.row.appointment.patient_id
+        for day in days
+        for column in day.columns
+        for entry in column.entries
+        if entry.row is not None
+    ]
+    return screening_flagged_patient_ids(patient_ids=ids)

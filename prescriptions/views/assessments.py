@@ -97,6 +97,7 @@ def assessment_new(request: HttpRequest, patient_code: uuid.UUID) -> HttpRespons
     chosen = next(
         (a for a in appointments if str(a.code) == request.GET.get("appointment", "")), None
     )
+    previous = _reassessed(patient, request.GET.get("from", ""))
     form = AssessmentStartForm(
         request.POST if request.method == "POST" else None,
         practitioners=practitioners,
@@ -111,6 +112,15 @@ def assessment_new(request: HttpRequest, patient_code: uuid.UUID) -> HttpRespons
             if chosen
             else today,
             "appointment": str(chosen.code) if chosen else "",
+            **(
+                {
+                    "conditions": previous.conditions,
+                    "condition_other": previous.condition_other,
+                    "involved_side": previous.involved_side,
+                }
+                if previous
+                else {}
+            ),
         },
     )
     if request.method == "POST" and form.is_valid():
@@ -125,27 +135,45 @@ def assessment_new(request: HttpRequest, patient_code: uuid.UUID) -> HttpRespons
                 conditions=data["conditions"],
                 condition_other=data["condition_other"],
                 involved_side=data["involved_side"],
+                tests=previous.battery if previous else None,
+                measures=previous.measures if previous else None,
             )
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
             access_log_record(request=request, action="change", record=assessment, patient=patient)
             names = [battery.TESTS[t].name for t in assessment.battery]
-            messages.success(
-                request,
-                f"Started a draft assessment for {patient.full_name}. "
-                + (
-                    f"Suggested tests for the conditions: {', '.join(names)}."
-                    if names
-                    else "Choose the tests under 'Tests in this assessment'."
-                ),
-            )
+            if previous:
+                text = (
+                    f"Started a re-assessment for {patient.full_name}, with the tests and "
+                    f"outcome measures of {previous.assessed_on.day} {previous.assessed_on:%B %Y}, "
+                    "all empty."
+                )
+            elif names:
+                text = f"Suggested tests for the conditions: {', '.join(names)}."
+            else:
+                text = "Choose the tests under 'Tests in this assessment'."
+            if not previous:
+                text = f"Started a draft assessment for {patient.full_name}. {text}"
+            messages.success(request, text)
             return redirect("prescriptions:assessment-edit", code=assessment.code)
     return render(
         request,
         "prescriptions/assessment_new.html",
-        {"patient": patient, "form": form, "appointment": chosen},
+        {"patient": patient, "form": form, "appointment": chosen, "previous": previous},
     )
+
+
+def _reassessed(patient: Any, code: str) -> Assessment | None:
+    """The signed assessment a re-assessment repeats (`?from=`), if it is this patient's."""
+    try:
+        return (
+            Assessment.objects.filter(patient=patient, code=uuid.UUID(code))
+            .exclude(status=Assessment.Status.DRAFT)
+            .first()
+        )
+    except ValueError:
+        return None
 
 
 def _edit_form(request: HttpRequest, assessment: Assessment, data: Any = None) -> AssessmentForm:
@@ -184,6 +212,8 @@ def assessment_edit(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
                 results=form.results(),
                 findings=form.findings(),
                 expected_revision=form.cleaned_data.get("revision"),
+                measures=form.chosen_measures(),
+                responses=form.responses(),
             )
         except AssessmentLocked as exc:
             messages.error(request, exc.message)
