@@ -21,6 +21,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 
 from bookings.ics import appointment_ics
 from bookings.models import Appointment, Modality, Notification
@@ -124,6 +125,8 @@ def email_context(notification: Notification) -> dict[str, Any]:
     if appointment is not None:
         context.update(_appointment_context(appointment, clinic))
         context["planned_reminders"] = _planned_reminders(notification)
+        if notification.kind == Kind.CONFIRMATION:
+            context["previsit_url"] = _previsit_url(appointment, clinic)
         if notification.kind == Kind.CANCELLATION:
             context["video_url"] = ""  # no call to join: the link goes with the visit
     else:
@@ -160,6 +163,17 @@ def _appointment_context(appointment: Appointment, clinic: Clinic) -> dict[str, 
             reverse("bookings:manage", args=[manage_token_for(appointment)])
         ),
     }
+
+
+def _previsit_url(appointment: Appointment, clinic: Clinic) -> str:
+    """The signed link to questionnaires to answer before the visit, when there are any
+    (prescriptions/previsit.py). The email only says there are questions: no clinical
+    detail."""
+    # Imported here: the booking app does not depend on prescriptions when it loads.
+    from prescriptions.previsit import previsit_link_path
+
+    path = previsit_link_path(appointment, today=timezone.now().astimezone(clinic.tz).date())
+    return absolute_url(path) if path else ""
 
 
 def _planned_reminders(notification: Notification) -> str:

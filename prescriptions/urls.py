@@ -5,6 +5,7 @@ from prescriptions.views import (
     library,
     measures,
     patient_programme,
+    previsit,
     programme_progress,
     programmes,
 )
@@ -14,6 +15,7 @@ app_name = "prescriptions"
 urlpatterns = (
     assessments.urlpatterns
     + measures.urlpatterns
+    + previsit.urlpatterns
     + patient_programme.urlpatterns
     + programme_progress.urlpatterns
     + programmes.urlpatterns

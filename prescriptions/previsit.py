@@ -1,0 +1,125 @@
+"""Questionnaires a patient can answer online before a visit, from a signed link in their
+booking confirmation (no login needed).
+
+A token names one appointment and one purpose (the salt): it opens that visit's
+questionnaires and nothing else (not the visit's manage page, not another visit). It stops
+working after PREVISIT_LINK_MAX_AGE_DAYS days, and once the visit is over or cancelled.
+
+What is offered (`previsit_offers`): each outcome measure of the patient's latest
+assessment, or before a first assessment those marked for new patients, whose wording the
+clinic has loaded (NPRS and the PSFS ship with ours); and the pre-exercise screening when
+it is due and the clinic has loaded the official APSS wording (the themes that ship are
+for staff, never for patients: the tool must be used unaltered, CLINICAL.md §5.1). The
+email says only that there are questions to answer: no clinical detail.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.urls import reverse
+
+from bookings.models import Appointment
+from prescriptions import instruments, outcomes
+from prescriptions.models import Assessment, OutcomeResponse, PreExerciseScreening
+from prescriptions.selectors import loaded_text, screening_status
+
+PREVISIT_SALT = "stance.prescriptions.previsit-questionnaires"
+PREVISIT_LINK_MAX_AGE_DAYS = 60
+"""How long a pre-visit link works; `settings.STANCE_PREVISIT_LINK_MAX_AGE_DAYS` overrides.
+Bookings are at most the clinic's horizon ahead (60 days in the demo)."""
+NEW_PATIENT_DEFAULTS = ("PSFS", "NPRS")
+"""Offered before a first assessment with the wording that ships, unless the clinic has
+loaded its own text for them (which then decides)."""
+
+
+def _max_age() -> timedelta:
+    days = getattr(settings, "STANCE_PREVISIT_LINK_MAX_AGE_DAYS", PREVISIT_LINK_MAX_AGE_DAYS)
+    return timedelta(days=days)
+
+
+def previsit_token_for(appointment: Appointment) -> str:
+    return signing.dumps(str(appointment.code), salt=PREVISIT_SALT, compress=False)
+
+
+def appointment_code_from_previsit_token(token: str) -> str | None:
+    """The appointment code inside a valid token, or None for a bad, tampered or expired one."""
+    try:
+        value = signing.loads(token, salt=PREVISIT_SALT, max_age=_max_age())
+    except signing.BadSignature:  # SignatureExpired is a BadSignature too
+        return None
+    return value if isinstance(value, str) else None
+
+
+def link_usable(appointment: Appointment, now: datetime) -> bool:
+    return appointment.status == Appointment.Status.BOOKED and appointment.end > now
+
+
+@dataclass(frozen=True)
+class Offer:
+    code: str
+    title: str
+    wording: instruments.Wording
+    done: bool
+
+
+def _wording(appointment: Appointment, code: str, today: date) -> instruments.Wording | None:
+    """The wording a patient may answer `code` in online, or None."""
+    clinic = appointment.patient.clinic
+    row = loaded_text(clinic=clinic, code=code, on=today)
+    if row is not None:
+        return row.wording() if row.offer_online else None
+    if code in ("NPRS", "PSFS"):
+        return instruments.SHIPPED[code]
+    return None
+
+
+def _measure_codes(appointment: Appointment, today: date) -> list[str]:
+    patient = appointment.patient
+    latest = (
+        Assessment.objects.filter(patient=patient)
+        .current()
+        .order_by("-assessed_on", "-created_at")
+        .first()
+    )
+    if latest is not None:
+        return list(latest.measures)
+    codes = []
+    for code in outcomes.INSTRUMENTS:
+        row = loaded_text(clinic=patient.clinic, code=code, on=today)
+        if (row is not None and row.offer_to_new_patients) or (
+            row is None and code in NEW_PATIENT_DEFAULTS
+        ):
+            codes.append(code)
+    return codes
+
+
+def previsit_offers(appointment: Appointment, *, today: date) -> list[Offer]:
+    """What the patient can answer before this visit, and which they already have."""
+    offers = []
+    patient = appointment.patient
+    apss = _wording(appointment, instruments.APSS, today)
+    screened_here = PreExerciseScreening.objects.filter(appointment=appointment).exists()
+    loaded = apss is not None and apss.text_id is not None
+    if loaded and (screened_here or screening_status(patient=patient, today=today).rescreen):
+        offers.append(Offer(instruments.APSS, "Pre-exercise screening", apss, screened_here))
+    done = set(
+        OutcomeResponse.objects.filter(
+            appointment=appointment, source=OutcomeResponse.Source.ONLINE
+        ).values_list("instrument", flat=True)
+    )
+    for code in instruments.ordered_measures(_measure_codes(appointment, today)):
+        wording = _wording(appointment, code, today)
+        if wording is not None:
+            offers.append(Offer(code, wording.title, wording, code in done))
+    return offers
+
+
+def previsit_link_path(appointment: Appointment, *, today: date) -> str:
+    """The pre-visit page of this appointment, or "" when there is nothing to answer."""
+    if not previsit_offers(appointment, today=today):
+        return ""
+    return reverse("prescriptions:previsit", args=[previsit_token_for(appointment)])
