@@ -34,21 +34,12 @@ from prescriptions.models import (
     SessionLog,
     SessionLogEntry,
 )
+from prescriptions.services.programmes import GOAL_PURPOSES
 
 MORNING_PAIN_DAYS = 2
 """Next-morning pain can be recorded from the day after a session for this many days."""
 
-GOAL_WORDS = {
-    Programme.Goal.MUSCULAR_ENDURANCE: "To help your muscles keep working for longer "
-    "(muscular endurance).",
-    Programme.Goal.HYPERTROPHY: "To build muscle size (hypertrophy).",
-    Programme.Goal.STRENGTH: "To make your muscles stronger.",
-    Programme.Goal.POWER: "To build speed and power.",
-    Programme.Goal.EARLY_REHAB: "To load the area gently while it settles "
-    "(early-stage rehabilitation).",
-    Programme.Goal.GT_LOAD_MANAGEMENT: "To load the tendons at the side of your hip gently "
-    "and build up what they can take (load management for gluteal tendinopathy).",
-}
+GOAL_WORDS = GOAL_PURPOSES
 """The programme's goal in plain words, for the patient."""
 
 SESSIONS_PER_DAY_WORDS = {1: "", 2: ", twice a day", 3: ", three times a day"}
@@ -335,3 +326,15 @@ def programme_view(
         logged_today=any(s.performed_on == today for s in sessions),
         recent=sessions[:5],
     )
+
+
+def programme_list_for_patient(patient: Patient) -> list[Programme]:
+    """The patient's programmes that have a published version: current ones first."""
+    programmes = (
+        Programme.objects.filter(patient=patient, versions__published_at__isnull=False)
+        .exclude(status=Programme.Status.DRAFT)
+        .select_related("practitioner")
+        .distinct()
+        .order_by("status", "-created_at")  # "active" sorts before "ended"
+    )
+    return list(programmes)

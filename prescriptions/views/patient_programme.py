@@ -38,6 +38,7 @@ from prescriptions.models import Programme, ProgrammeVersion, SessionLog
 from prescriptions.patient_programme import (
     ProgrammeView,
     dose_short,
+    programme_list_for_patient,
     programme_start,
     programme_view,
     version_items,
@@ -168,13 +169,7 @@ def _session_or_404(programme: Programme, code: uuid.UUID) -> SessionLog:
 @login_required
 def my_programmes(request: HttpRequest) -> HttpResponse:
     patient = patient_get_for_user(request.user)  # type: ignore[arg-type]
-    rows = []
-    if patient is not None:
-        for programme in (
-            _programmes().filter(patient=patient).exclude(status=Programme.Status.DRAFT)
-        ):
-            if programme.current_version is not None:
-                rows.append(programme)
+    rows = programme_list_for_patient(patient) if patient is not None else []
     return render(request, "prescriptions/patient_programme_list.html", {"programmes": rows})
 
 

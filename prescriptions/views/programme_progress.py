@@ -61,7 +61,8 @@ def session_flag_review_view(
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, f"Pain flag of {session.performed_on:%-d %B} marked reviewed.")
+        day = session.performed_on
+        messages.success(request, f"Pain flag of {day.day} {day:%B} marked reviewed.")
     return redirect(_progress_url(programme, "flags-heading"))
 
 

@@ -383,3 +383,15 @@ def test_morning_pain_out_of_range_is_an_error(client_as_patient, programme):
     assert b"Enter your pain this morning as a whole number from 0 to 10." in r.content
     yesterday.refresh_from_db()
     assert yesterday.morning_pain is None
+
+
+def test_the_account_page_links_to_the_patients_own_programme_only(
+    client_as_patient, client_as_other_patient, programme
+):
+    url = _url("my-programme", programme)
+    mine = client_as_patient.get(reverse("bookings:my-appointments")).content.decode()
+    assert "Your exercise programme" in mine and url in mine
+    theirs = client_as_other_patient.get(reverse("bookings:my-appointments")).content.decode()
+    assert url not in theirs and "Your exercise programme" not in theirs
+    listing = client_as_patient.get(reverse("prescriptions:my-programmes")).content.decode()
+    assert url in listing

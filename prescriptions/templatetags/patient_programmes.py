@@ -1,0 +1,19 @@
+"""The patient's programmes on their account page (`/me/`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from prescriptions.patient_programme import programme_list_for_patient
+
+register = template.Library()
+
+
+@register.inclusion_tag("prescriptions/_my_programmes.html")
+def my_programmes(patient: Any) -> dict[str, Any]:
+    """A section listing the patient's published programmes; nothing when there are none."""
+    if patient is None:
+        return {"programmes": []}
+    return {"programmes": programme_list_for_patient(patient)}
