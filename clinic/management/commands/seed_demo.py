@@ -18,6 +18,7 @@ from bookings.models import Appointment, ScreeningQuestion, Service, WorkingHour
 from bookings.services import SlotUnavailable, appointment_book
 from clinic.models import Clinic, Location, Patient, Practitioner, User
 from prescriptions.demo import demo_programme_seed
+from prescriptions.demo_assessments import demo_assessments
 
 DEMO_PASSWORD = "stance-demo-2026"  # noqa: S105 - published demo password
 
@@ -74,6 +75,10 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Demo clinic ready: {clinic.name}"))
         if created:
             self.stdout.write(f"Booked {created} demo appointments over the next 4 weeks.")
+        # The demo patient's screening, baseline and re-assessment (lateral hip pain).
+        latest = demo_assessments(clinic)
+        if latest is not None:
+            self.stdout.write(f"Demo patient's latest signed assessment: {latest.assessed_on}.")
         # Last: the programme is prescribed from the demo patient's signed assessment.
         programme = demo_programme_seed(clinic)
         if programme:
