@@ -60,6 +60,10 @@ RATIO_TARGET = 0.3  # dispatch throughput at least 0.3x raw smtplib
 DRAIN_TARGET = 1.5  # backlog drained within 1.5x backlog / measured rate
 RAW_REPEATS = 3  # raw smtplib runs before and after the dispatch run; the median counts
 PRACTITIONERS = 20
+FIRST_DAY = {"r": 3, "s": 5, "c": 20}
+"""Where each set of planned visits starts (days ahead), so no two sets overlap: the
+dispatch run ("r"), the sample message ("s") and the CPU breakdown ("c"); the outage
+backlog books from day 10. A day holds PRACTITIONERS x 32 half-hour visits."""
 TZ_NAME = "Australia/Sydney"
 
 
@@ -363,7 +367,7 @@ def plan_due_reminders(scene: Scene, count: int, *, tag: str) -> list[Any]:
             blocked_until=start + timedelta(minutes=30),
         )
         for patient, (practitioner_id, start) in zip(
-            people, slots(scene, count, first_day=3 if tag != "s" else 5), strict=True
+            people, slots(scene, count, first_day=FIRST_DAY[tag]), strict=True
         )
     )
     return Notification.objects.bulk_create(
