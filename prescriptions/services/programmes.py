@@ -29,6 +29,7 @@ from clinic.models import Patient, Practitioner, User
 from prescriptions import dosing
 from prescriptions.access import is_clinician
 from prescriptions.findings import assessment_findings
+from prescriptions.links import programme_link_path
 from prescriptions.models import (
     ITEM_RANGES,
     LOAD_KG_RANGE,
@@ -47,8 +48,8 @@ from prescriptions.suggestions import (
 )
 
 PATIENT_PROGRAMME_PATH = "/programmes/{code}/"
-"""The patient's page of a programme, linked from the "ready" email (the patient side
-mounts its page here; the email carries this path and the programme's code only)."""
+"""The patient's page of a programme by its code (login required). The "ready" email
+carries the signed link instead (prescriptions/links.py: programme_link_path)."""
 
 DEFAULT_BAND_COLOUR = ProgrammeItem.BandColour.RED
 """Band for a band-loaded exercise when none is chosen. [derived] house default (a light
@@ -456,7 +457,7 @@ def programme_publish(*, programme: Programme, by: User, change_note: str = "") 
         context={
             "programme": str(locked.code),
             "version": draft.number,
-            "link_path": PATIENT_PROGRAMME_PATH.format(code=locked.code),
+            "link_path": programme_link_path(locked),  # signed, opens without a login
         },
         now=now,
     )

@@ -14,6 +14,7 @@ import pytest
 from bookings.models import Notification
 from bookings.notifications import notification_send
 from clinic.errors import DomainError
+from prescriptions.links import programme_code_from_token
 from prescriptions.models import (
     Exercise,
     FrozenVersionError,
@@ -396,11 +397,10 @@ def test_each_publish_plans_one_programme_ready_email_with_ids_only(
     assert len(rows) == 1
     row = rows[0]
     assert (row.kind, row.patient, row.appointment) == ("programme_ready", world.patient, None)
-    assert row.context == {
-        "programme": str(programme.code),
-        "version": 1,
-        "link_path": f"/programmes/{programme.code}/",
-    }
+    link = row.context["link_path"]  # the signed programme link (prescriptions/links.py)
+    assert link.startswith("/programme/")
+    assert programme_code_from_token(link.split("/")[2]) == str(programme.code)
+    assert row.context == {"programme": str(programme.code), "version": 1, "link_path": link}
     # Handed to the worker after commit: one send message with the row id only.
     assert [(name, args) for name, args, _ in memory_broker_messages()] == [
         ("bookings.tasks.send_notification", [row.pk])
@@ -409,7 +409,7 @@ def test_each_publish_plans_one_programme_ready_email_with_ids_only(
     message = mail.outbox[-1]
     body = email_parts(message)["text/plain"]
     assert message.subject == "Your exercise programme is ready"
-    assert f"/programmes/{programme.code}/" in body
+    assert link in body
     for clinical in ("Clam", "bridge", "Trendelenburg", "sets"):
         assert clinical not in body and clinical not in email_parts(message)["text/html"]
 
