@@ -395,3 +395,41 @@ def test_the_account_page_links_to_the_patients_own_programme_only(
     assert url not in theirs and "Your exercise programme" not in theirs
     listing = client_as_patient.get(reverse("prescriptions:my-programmes")).content.decode()
     assert url in listing
+
+
+def test_today_shows_the_current_phase_and_later_phases_come_up(world, client_as_patient):
+    from prescriptions.models import Exercise
+    from prescriptions.services.programmes import programme_item_add, programme_phase_add
+
+    by = world.ep.user
+    programme = programme_create(
+        patient=world.patient, practitioner=world.ep, goal="gt_load_management", by=by
+    )
+    draft = programme_draft_get_or_create(programme=programme, by=by)
+    today = _today()
+    past = programme_phase_add(
+        version=draft, by=by, name="Settle", starts_on=today - timedelta(days=14)
+    )
+    now = programme_phase_add(
+        version=draft, by=by, name="Build", starts_on=today - timedelta(days=1)
+    )
+    later = programme_phase_add(
+        version=draft, by=by, name="Load", starts_on=today + timedelta(days=7)
+    )
+    for slug, phase in [
+        ("glute-bridge", None),
+        ("supine-isometric-hip-abduction", past),
+        ("offset-bridge", now),
+        ("single-leg-bridge", later),
+    ]:
+        exercise = Exercise.objects.shipped().get(slug=slug)
+        programme_item_add(version=draft, exercise=exercise, by=by, phase=phase)
+    programme_publish(programme=programme, by=by)
+    html = client_as_patient.get(_url("my-programme", programme)).content.decode()
+    today_part, _, coming = html.partition("Coming up")
+    assert "Today&#x27;s exercises: Build" in today_part or "Today's exercises: Build" in today_part
+    assert "</span> Bridge</h3>" in today_part and "</span> Offset bridge" in today_part
+    assert "Lying hip abduction hold" not in html  # its phase is over
+    assert "Single-leg bridge" in coming and "Single-leg bridge" not in today_part
+    handout = client_as_patient.get(_url("my-programme-handout", programme)).content.decode()
+    assert "Load" in handout and "Single-leg bridge" in handout
