@@ -208,6 +208,7 @@ def goal_summary(goal: str) -> str:
     """A goal's default dose in a line, with its ranges, rest, days and effort."""
     g = dosing.GOAL_DOSES[dosing.Goal(goal)]
     return (
-        f"{g.sets} sets of {g.reps} repetitions ({g.sets_range} sets of {g.reps_range}), "
+        f"{_plural(g.sets, 'set')} of {g.reps} repetitions ({g.sets_range} sets of "
+        f"{g.reps_range}), "
         f"rest {g.rest_seconds} s, {g.days_per_week} days a week. {g.effort}"
     )

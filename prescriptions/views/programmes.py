@@ -363,7 +363,11 @@ def programme_item_add_view(request: HttpRequest, code: uuid.UUID) -> HttpRespon
     messages.success(
         request, f"Added {exercise.name} as number {item.order} with the goal's default dose."
     )
-    return redirect(_builder_url(programme, anchor=f"item-{item.pk}", query=query.urlencode()))
+    # Back where the keyboard was: the suggestions (to add the next one), or the new item.
+    anchor = (
+        "suggestions-heading" if request.POST.get("from") == "suggestion" else f"item-{item.pk}"
+    )
+    return redirect(_builder_url(programme, anchor=anchor, query=query.urlencode()))
 
 
 def _item_or_404(draft: ProgrammeVersion, item_id: int) -> ProgrammeItem:

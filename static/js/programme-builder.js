@@ -62,6 +62,7 @@
         return;
       }
       event.preventDefault();
+      event.dataTransfer.dropEffect = "move";
       clearTargets();
       li.classList.add("drop-target");
     });

@@ -192,11 +192,12 @@ def test_the_builder_shows_suggestions_each_with_its_finding(client_as_practitio
 def test_one_button_adds_a_suggested_exercise_with_goal_defaults(client_as_practitioner, programme):
     supine = ex("supine-isometric-hip-abduction")
     response = client_as_practitioner.post(
-        url("programme-item-add", programme), {"exercise": str(supine.code), "search": ""}
+        url("programme-item-add", programme),
+        {"exercise": str(supine.code), "search": "", "from": "suggestion"},
     )
     item = ProgrammeItem.objects.get()
     assert response.status_code == 302
-    assert response["Location"].endswith(f"#item-{item.pk}")
+    assert response["Location"].endswith("#suggestions-heading")  # to add the next one
     assert (item.exercise, item.dose_type, item.reps, item.hold_seconds) == (
         supine,
         "hold_seconds",
