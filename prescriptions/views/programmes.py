@@ -69,6 +69,8 @@ from prescriptions.suggestions import SuggestionKind
 
 SEARCH_RESULTS_MAX = 25
 """Library results shown on the builder at once (the library page shows them all)."""
+REDOSED_FIELDS = frozenset({"sets", "reps", "hold_seconds", "distance_m", "per_side"})
+"""Dose fields dropped when an item changes to an exercise dosed another way."""
 SEARCH_KEYS = ("q", "muscle", "level", "equipment", "weight_bearing", "condition", "safe_for")
 
 
@@ -400,11 +402,23 @@ def programme_item_edit(request: HttpRequest, code: uuid.UUID, item_id: int) -> 
     )
     if request.method == "POST" and form.is_valid():
         try:
-            programme_item_update(item=item, by=user, **form.item_fields())
+            fields = form.item_fields()
+            redosed = fields["exercise"].dose_type != item.dose_type
+            if redosed:  # the typed dose was for the old dose type: start from the defaults
+                fields = {k: v for k, v in fields.items() if k not in REDOSED_FIELDS}
+            programme_item_update(item=item, by=user, **fields)
         except DomainError as exc:
             form.add_error(_error_field(form, exc), exc.message)
         else:
             item.refresh_from_db()
+            if redosed:
+                messages.success(
+                    request,
+                    f"Changed to {item.exercise.name}, dosed by "
+                    f"{item.get_dose_type_display().lower()}: it now has the goal's default "
+                    "dose for that. Check it below.",
+                )
+                return redirect("prescriptions:programme-item-edit", programme.code, item.pk)
             messages.success(request, f"Saved number {item.order}: {item.exercise.name}.")
             return redirect(_builder_url(programme, anchor=f"item-{item.pk}"))
     context = prescribing_context(programme)

@@ -406,3 +406,35 @@ def test_the_change_note_has_a_limit(client_as_practitioner, programme):
     assert "Keep the change note to 300 characters or fewer." in response.content.decode()
     assert not Notification.objects.exists()
     assert _draft(programme).published_at is None
+
+
+def test_changing_to_an_exercise_dosed_another_way_starts_from_its_defaults(
+    client_as_practitioner, programme
+):
+    item = _add(programme, "glute-bridge")
+    edit = url("programme-item-edit", programme, item.pk)
+    data = _item_data(client_as_practitioner, edit)
+    data.update(exercise=str(ex("side-plank").code), sets="2", reps="20")
+    response = client_as_practitioner.post(edit, data)
+    assert response["Location"] == edit  # back to the item, to check the new dose
+    item.refresh_from_db()
+    assert (item.exercise.slug, item.dose_type, item.sets, item.reps, item.hold_seconds) == (
+        "side-plank",
+        "hold_seconds",
+        1,
+        5,
+        10,
+    )
+    page = client_as_practitioner.get(edit).content.decode()
+    assert "it now has the goal&#x27;s default dose for that" in page
+
+
+def test_the_builder_and_library_keep_to_a_fixed_number_of_queries(
+    client_as_practitioner, programme, django_assert_max_num_queries
+):
+    for slug in ("clam", "glute-bridge", "squat", "side-plank", "lateral-band-walk"):
+        _add(programme, slug)
+    with django_assert_max_num_queries(20):  # 13 today, however many items
+        client_as_practitioner.get(url("programme-builder", programme), {"q": "bridge"})
+    with django_assert_max_num_queries(8):  # 4 today
+        client_as_practitioner.get(reverse("prescriptions:exercise-list"))
