@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from prescriptions import battery, outcomes
-from prescriptions.derived import format_value, round_to, with_unit
+from prescriptions.derived import round_to, with_unit
 from prescriptions.outcomes import Verdict
 from prescriptions.vocabulary import SIDES, Side
 
@@ -116,6 +116,7 @@ class ChangeRow:
     basis: str = ""  # what the verdict was judged against, or why there is none
     derived: bool = False
     key: str = ""  # a stable id (test.side.measure, or measure code and scale)
+    numeric: bool = True  # numbers keep their unit on one line; choices may wrap
 
     @property
     def verdict_label(self) -> str:
@@ -144,6 +145,12 @@ def signed(value: Decimal, places: int, unit: str = "") -> str:
     return text if unit.startswith("/") else with_unit(text, unit)
 
 
+def unit_label(unit: str) -> str:
+    """A unit as written after a row's label: "N", "%BW", or "0 to 10" for a /10 score.
+    The table's cells are then bare numbers, so four columns fit a 375 px phone."""
+    return f"0 to {unit[1:]}" if unit.startswith("/") else unit
+
+
 def _side_label(side: str) -> str:
     return Side(side).label if side else ""
 
@@ -158,13 +165,14 @@ def _number_row(
     derived: bool,
 ) -> ChangeRow:
     label = f"{spec.label}, {_side_label(side).lower()}" if side else spec.label
+    label += f" ({unit_label(spec.unit)})" if spec.unit else ""
     key = f"{test}.{side or 'test'}.{spec.name}"
-    shown_before = format_value(spec, before, spec.unit) if before is not None else "–"
-    shown_after = format_value(spec, after, spec.unit) if after is not None else "–"
+    places = spec.places
+    shown_before = str(round_to(before, places)) if before is not None else "–"
+    shown_after = str(round_to(after, places)) if after is not None else "–"
     if before is None or after is None:
         return ChangeRow(label, shown_before, shown_after, derived=derived, key=key)
-    places = spec.places
-    difference = signed(after - before, places, spec.unit)
+    difference = signed(after - before, places)
     rule = rule_for(test, spec.name)
     if rule is None:
         return ChangeRow(
@@ -198,6 +206,7 @@ def _choice_row(
         spec.choice_label(after) if after else "–",
         derived=derived,
         key=f"{test}.{side or 'test'}.{spec.name}",
+        numeric=False,
     )
 
 
@@ -281,7 +290,9 @@ def _score_row(
     instrument = outcomes.INSTRUMENTS[code]
     shown = (_total_text(before, before_note), _total_text(after, after_note))
     if before is None or after is None:
-        return ChangeRow(label, *shown, basis="Not scorable at both assessments.", key=key)
+        return ChangeRow(
+            label, *shown, basis="Not scorable at both assessments.", key=key, numeric=False
+        )
     result = outcomes.change(code, before, after)
     difference = signed(Decimal(str(result.difference)), 1)
     if comparable:
@@ -405,29 +416,34 @@ def pain_change(*, baseline: Pain, current: Pain) -> ChangeRow | None:
     if baseline.score is None and current.score is None:
         return None
 
+    def context(p: Pain) -> str:
+        return p.context_label.lower() + (f" ({p.task})" if p.task else "")
+
+    same = (baseline.context, baseline.task.lower()) == (current.context, current.task.lower())
+    label = "Pain (NPRS, 0 to 10)" + (f", {context(baseline)}" if same and baseline.context else "")
+
     def shown(p: Pain) -> str:
         if p.score is None:
             return "–"
-        where = p.context_label.lower() + (f" ({p.task})" if p.task else "")
-        return f"{p.score}/10, {where}"
+        return str(p.score) if same else f"{p.score} ({context(p)})"
 
     if baseline.score is None or current.score is None:
-        return ChangeRow("Pain (NPRS)", shown(baseline), shown(current), key="pain")
+        return ChangeRow(label, shown(baseline), shown(current), key="pain")
     result = outcomes.change("NPRS", baseline.score, current.score)
     difference = signed(Decimal(current.score - baseline.score), 0)
-    same = (baseline.context, baseline.task.lower()) == (current.context, current.task.lower())
     if not same:
         return ChangeRow(
-            "Pain (NPRS)",
+            label,
             shown(baseline),
             shown(current),
             difference,
             None,
             "Scored in different contexts: not comparable.",
             key="pain",
+            numeric=False,
         )
     return ChangeRow(
-        "Pain (NPRS)",
+        label,
         shown(baseline),
         shown(current),
         difference,

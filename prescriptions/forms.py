@@ -144,7 +144,8 @@ class PointsField(forms.Field):
             "class": "input-points",
         }
         kwargs.setdefault("label", item_label(item))
-        kwargs.setdefault("help_text", f"Scores {allowed_words(item.allowed)}.")
+        hint = "Points of the part chosen above." if item.branches else "Scores {}."
+        kwargs.setdefault("help_text", hint.format(allowed_words(item.allowed)))
         kwargs.setdefault("required", False)
         super().__init__(widget=forms.TextInput(attrs=attrs), **kwargs)
 

@@ -89,13 +89,13 @@ def _body_mass(baseline: Assessment, current: Assessment) -> change.ChangeRow | 
     before, after = baseline.body_mass_kg, current.body_mass_kg
     if before is None and after is None:
         return None
-    shown = [f"{v} kg" if v is not None else "–" for v in (before, after)]
+    shown = [f"{v}" if v is not None else "–" for v in (before, after)]
     if before is None or after is None:
-        return change.ChangeRow("Body mass", *shown, key="body_mass")
+        return change.ChangeRow("Body mass (kg)", *shown, key="body_mass")
     return change.ChangeRow(
-        "Body mass",
+        "Body mass (kg)",
         *shown,
-        change.signed(after - before, 1, "kg"),
+        change.signed(after - before, 1),
         None,
         change.NO_THRESHOLD,
         key="body_mass",

@@ -1,10 +1,11 @@
 """A practitioner records a full assessment in a real browser with the keyboard alone.
 
 After typing the login address, nothing but Tab, Shift+Tab, arrows, Space, letters and
-Enter: start from the patient's page, choose a condition (which picks the tests), record
-history, goals, pain and body mass, both sides of every preselected test and a finding,
-get a range error reported next to its field with everything kept, fix it, review the
-derived values and flags, and sign off. Every page passes axe-core at 375 px.
+Enter: start from the patient's page, choose a condition (which picks the tests and the
+outcome measures), record history, goals, pain and body mass, a VISA-G and an NPRS by item
+number, both sides of every preselected test and a finding, get a range error reported next
+to its field with everything kept, fix it, review the derived values, flags and scores, and
+sign off. Every page passes axe-core at 375 px.
 """
 
 from __future__ import annotations
@@ -139,6 +140,13 @@ def test_a_practitioner_records_a_full_assessment_by_keyboard(page, live_server,
     assert focused(page)["id"] == "id_pain_context_1"
     type_in(page, "id_body_mass_kg", "70")
 
+    # Outcome measures, by item number: VISA-G (item 8 from part B) and NPRS.
+    for item, points in enumerate(["7", "5", "5", "7", "5", "7", "4"], start=1):
+        type_in(page, f"id_measure__VISA-G__{item}", points)
+    choose(page, "id_measure__VISA-G__branch", "B", "B")
+    type_in(page, "id_measure__VISA-G__8", "10")
+    type_in(page, "id_measure__NPRS__1", "6")
+
     type_in(page, m("trendelenburg.time_held_s", "left"), "45")  # out of range, on purpose
     type_in(page, m("trendelenburg.time_held_s", "right"), "18")
     choose(page, m("trendelenburg.pelvic_response", "left"), "Li", "elevates")
@@ -162,6 +170,7 @@ def test_a_practitioner_records_a_full_assessment_by_keyboard(page, live_server,
     assert page.input_value("#id_trendelenburg__left__time_held_s") == "45"
     assert page.input_value("#id_hhd_abduction__right__force_n") == "180"
     assert page.input_value("#id_history").startswith("Right lateral hip pain")
+    assert page.input_value("#id_measure__VISA-G__8") == "10"
     check_page(page, "assessment-form-errors")
     assert not assessment.measurements.exists()
 
@@ -187,6 +196,7 @@ def test_a_practitioner_records_a_full_assessment_by_keyboard(page, live_server,
         "30 s single-leg stance reproduced lateral hip pain",
         "Hangs into the hip in standing",
         "Contralateral pelvic drop: right",
+        "Victorian Institute of Sport Assessment - Gluteal (VISA-G)",
     ):
         assert expected in content, expected
     check_page(page, "assessment-review")
@@ -200,6 +210,8 @@ def test_a_practitioner_records_a_full_assessment_by_keyboard(page, live_server,
     assert values[("trendelenburg", "left", "time_held_s")] == Decimal(30)
     assert values[("trendelenburg", "right", "result")] == "positive_delayed"
     assert values[("hhd_abduction", "right", "nm_per_kg")] == Decimal("1.03")
+    scores = {r.instrument: r.total for r in assessment.outcome_responses.all()}
+    assert scores == {"VISA-G": Decimal("50.0"), "NPRS": Decimal("6.0")}
 
     # An amendment: say why, and the new version opens as a draft copy.
     activate(page, text("Amend"))

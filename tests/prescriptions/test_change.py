@@ -66,11 +66,12 @@ def test_battery_rows_show_numbers_with_difference_and_choices_side_by_side():
     assert [g.key for g in groups] == ["trendelenburg", "hhd_abduction"]
     rows = {r.key: r for g in groups for r in g.rows}
     right = rows["hhd_abduction.right.force_n"]
-    assert (right.baseline, right.current, right.difference) == ("150.0 N", "210.0 N", "+60.0 N")
+    assert right.label == "Peak force, right (N)"
+    assert (right.baseline, right.current, right.difference) == ("150.0", "210.0", "+60.0")
     assert right.verdict is Verdict.IMPROVED
     assert rows["hhd_abduction.left.force_n"].verdict is Verdict.NO_IMPORTANT_CHANGE
     lsi = rows["hhd_abduction.test.lsi"]
-    assert lsi.difference == "+22.4%" and lsi.verdict is None and lsi.basis == change.NO_THRESHOLD
+    assert lsi.difference == "+22.4" and lsi.verdict is None and lsi.basis == change.NO_THRESHOLD
     assert lsi.derived
     pelvis = rows["trendelenburg.right.pelvic_response"]
     assert (pelvis.baseline, pelvis.current, pelvis.difference) == ("Drops", "Lifts maximally", "")
@@ -148,6 +149,8 @@ def test_pain_is_judged_only_in_the_same_context():  # §2.8
         current=change.Pain(4, "now", "Now, at rest"),
     )
     assert same.verdict is Verdict.IMPROVED and same.difference == "−3"  # noqa: RUF001
+    assert same.label == "Pain (NPRS, 0 to 10), now, at rest"
+    assert (same.baseline, same.current) == ("7", "4")
     small = change.pain_change(baseline=change.Pain(5, "now"), current=change.Pain(4, "now"))
     assert small.verdict is Verdict.NO_IMPORTANT_CHANGE
     other = change.pain_change(baseline=change.Pain(7, "now"), current=change.Pain(4, "worst_24h"))

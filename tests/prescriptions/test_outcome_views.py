@@ -250,7 +250,8 @@ def test_the_comparison_shows_each_measure_with_its_change_and_verdict(
     assert tests["hhd_abduction.right.force_n"].verdict.value == "improved"  # +33%
     assert tests["hhd_abduction.left.force_n"].verdict.value == "no important change"
     assert tests["hhd_abduction.test.lsi"].verdict is None  # no established threshold
-    assert tests["hhd_abduction.test.lsi"].baseline == "60.0%"
+    assert tests["hhd_abduction.test.lsi"].baseline == "60.0"
+    assert tests["hhd_abduction.test.lsi"].label == "Limb symmetry index (%)"
     page = response.content.decode()
     assert "Improved" in page and "No important change" in page
     # Trend charts, each with a data table for screen readers.
