@@ -93,16 +93,31 @@ class StrictDateField(serializers.DateField):
         return super().to_internal_value(value)
 
 
+_MESSAGES = {"type": "array", "items": {"type": "string"}}
+
+
+def _nested_errors(serializer: serializers.Serializer) -> serializers.Field:
+    """A nested object's errors: messages per inner field, or, when the object itself is
+    missing or not an object, a plain list of messages ("This field is required.")."""
+    inner = {
+        "type": "object",
+        "properties": {
+            **dict.fromkeys(serializer.fields, _MESSAGES),
+            "non_field_errors": _MESSAGES,
+        },
+    }
+    field_class = extend_schema_field({"oneOf": [_MESSAGES, inner]})(
+        type(f"{type(serializer).__name__}ErrorsField", (serializers.JSONField,), {})
+    )
+    return field_class(required=False)
+
+
 def _field_errors(fields: dict[str, serializers.Field]) -> dict[str, serializers.Field]:
     """Documentation fields for a 400 body: each input field may carry a list of messages."""
     errors: dict[str, serializers.Field] = {}
     for name, field in fields.items():
         if isinstance(field, serializers.Serializer):
-            errors[name] = inline_serializer(
-                name=f"{type(field).__name__.removesuffix('Serializer')}Errors",
-                fields=_field_errors(dict(field.fields)),
-                required=False,
-            )
+            errors[name] = _nested_errors(field)
         else:
             errors[name] = serializers.ListField(child=serializers.CharField(), required=False)
     errors["non_field_errors"] = serializers.ListField(

@@ -8,6 +8,8 @@ from bookings.api import api_docs
 from clinic import views
 from clinic.accounts.views import StancePasswordResetView
 
+handler404 = "clinic.views.page_not_found"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
