@@ -3,9 +3,11 @@ pre-exercise screening page: what each shows, what it stores, and who may see it
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -488,3 +490,17 @@ def test_a_current_screening_prompts_nothing(client_as_practitioner, world, draf
     page = client_as_practitioner.get(_edit_url(draft)).content.decode()
     assert "no yes answers" in page
     assert "Pre-exercise screening due" not in page
+
+
+def test_the_attach_button_carries_its_csrf_token(world, draft):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world.ep.user)
+    row = _online_nprs(world)
+    url = reverse("prescriptions:response-attach", args=[draft.code, row.code])
+    page = client.get(_edit_url(draft)).content.decode()
+    form = re.search(rf'<form method="post" action="{url}">(.*?)</form>', page, re.S)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form[1])[1]
+    assert client.post(url).status_code == 403  # without it
+    assert client.post(url, {"csrfmiddlewaretoken": token}).status_code == 302
+    row.refresh_from_db()
+    assert row.assessment == draft
