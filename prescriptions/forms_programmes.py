@@ -255,9 +255,9 @@ class ProgrammeItemForm(_ErrorSummaryMixin, StaffForm):
         self.fields["exercise"].choices = [
             (str(e.code), e.name + ("" if e.is_shipped else " (your clinic)")) for e in exercises
         ]
-        self.phases = {str(p.pk): p for p in phases}
+        self.phases = {str(p.code): p for p in phases}
         self.fields["phase"].choices = [("", "No phase")] + [
-            (str(p.pk), f"{p.name} (from {p.starts_on:%-d/%-m/%Y})") for p in phases
+            (str(p.code), f"{p.name} (from {p.starts_on:%-d/%-m/%Y})") for p in phases
         ]
         if dose_type == Exercise.DoseType.DISTANCE_M:
             self.fields["distance_m"] = whole_field("distance_m", "Distance per set")
@@ -278,8 +278,8 @@ class ProgrammeItemForm(_ErrorSummaryMixin, StaffForm):
         return self.exercises[self.cleaned_data["exercise"]]
 
     def clean_phase(self) -> Phase | None:
-        pk = self.cleaned_data.get("phase")
-        return self.phases.get(pk) if pk else None
+        code = self.cleaned_data.get("phase")
+        return self.phases.get(code) if code else None
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -299,7 +299,7 @@ class ProgrammeItemForm(_ErrorSummaryMixin, StaffForm):
 def item_initial(item: ProgrammeItem) -> dict[str, Any]:
     return {
         "exercise": str(item.exercise.code),
-        "phase": str(item.phase_id) if item.phase_id else "",
+        "phase": str(item.phase.code) if item.phase_id else "",
         "sets": item.sets,
         "reps": item.reps,
         "hold_seconds": item.hold_seconds,

@@ -345,6 +345,7 @@ class Programme(models.Model):
 class ProgrammeVersion(models.Model):
     """One edition of a programme. Frozen once published; a change makes the next draft."""
 
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveSmallIntegerField()
     change_note = models.CharField(
@@ -413,6 +414,9 @@ class _VersionPart(models.Model):
 class Phase(_VersionPart):
     """An optional stage of a programme version (e.g. "Weeks 1 to 2: settle the pain")."""
 
+    code = models.UUIDField(
+        default=uuid.uuid4, unique=True, editable=False, help_text="Its address in URLs."
+    )
     version = models.ForeignKey(ProgrammeVersion, on_delete=models.CASCADE, related_name="phases")
     name = models.CharField(max_length=80)
     starts_on = models.DateField(help_text="First day, in the clinic's time zone.")
@@ -449,6 +453,12 @@ class ProgrammeItem(_VersionPart):
         BLUE = "blue", "Blue (heavy)"
         BLACK = "black", "Black (extra heavy)"
 
+    code = models.UUIDField(
+        default=uuid.uuid4,
+        unique=True,
+        editable=False,
+        help_text="Its address in URLs; a copy into a new version gets a new code.",
+    )
     version = models.ForeignKey(ProgrammeVersion, on_delete=models.CASCADE, related_name="items")
     exercise = models.ForeignKey(Exercise, on_delete=models.PROTECT, related_name="programme_items")
     phase = models.ForeignKey(

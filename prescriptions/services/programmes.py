@@ -13,6 +13,7 @@ added to a version while it is being published. Values are checked here against
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -417,6 +418,7 @@ def _copy_parts(source: ProgrammeVersion, target: ProgrammeVersion) -> None:
     copies = []
     for item in source.items.all():
         item.pk = None
+        item.code = uuid.uuid4()  # a copy is a new item: its own address
         item.version = target
         item.phase = phases.get(item.phase_id)
         copies.append(item)
@@ -555,15 +557,21 @@ def programme_item_move(*, item: ProgrammeItem, by: User, direction: str) -> Pro
 
 @transaction.atomic
 def programme_items_reorder(
-    *, version: ProgrammeVersion, by: User, item_ids: Iterable[int]
+    *, version: ProgrammeVersion, by: User, item_codes: Iterable[uuid.UUID | str]
 ) -> None:
-    """Put a draft's items in the order of `item_ids` (every item exactly once)."""
+    """Put a draft's items in the order of `item_codes` (every item exactly once).
+    Raises DomainError when the codes are not exactly the draft's items (or not codes)."""
     locked = _lock_draft(version)
     _check_editor(by, locked.programme.clinic_id)
-    wanted = [int(pk) for pk in item_ids]
-    have = list(locked.items.values_list("pk", flat=True))
-    if sorted(wanted) != sorted(have):
+    try:
+        codes = [uuid.UUID(str(code)) for code in item_codes]
+    except ValueError:
+        raise DomainError("The list of exercises changed meanwhile. Reload the page.") from None
+    pks = dict(locked.items.values_list("code", "pk"))
+    if sorted(codes) != sorted(pks):
         raise DomainError("The list of exercises changed meanwhile. Reload the page.")
+    wanted = [pks[code] for code in codes]
+    have = list(pks.values())
     parked = len(have) + (locked.items.aggregate(top=Max("order"))["top"] or 0) + 1
     for offset, pk in enumerate(wanted):
         ProgrammeItem.objects.filter(pk=pk).update(order=parked + offset)

@@ -4,7 +4,9 @@ programme with its version history, and one version.
 
 Every view's first line is an access helper (prescriptions/access.py): practitioners and
 clinic admins of the programme's clinic only; reception, patients and other clinics get
-404. Items and phases are addressed by id inside a programme the user may see.
+404. Items and phases are addressed by their UUID code inside a programme the user may
+see (a copy of an item into a new version has a new code); versions by their number, which
+only means something inside the programme's own address.
 """
 
 from __future__ import annotations
@@ -367,29 +369,31 @@ def programme_item_add_view(request: HttpRequest, code: uuid.UUID) -> HttpRespon
     )
     # Back where the keyboard was: the suggestions (to add the next one), or the new item.
     anchor = (
-        "suggestions-heading" if request.POST.get("from") == "suggestion" else f"item-{item.pk}"
+        "suggestions-heading" if request.POST.get("from") == "suggestion" else f"item-{item.code}"
     )
     return redirect(_builder_url(programme, anchor=anchor, query=query.urlencode()))
 
 
-def _item_or_404(draft: ProgrammeVersion, item_id: int) -> ProgrammeItem:
+def _item_or_404(draft: ProgrammeVersion, item_code: uuid.UUID) -> ProgrammeItem:
     return get_object_or_404(
         ProgrammeItem.objects.select_related("exercise", "phase", "version__programme"),
-        pk=item_id,
+        code=item_code,
         version=draft,
     )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def programme_item_edit(request: HttpRequest, code: uuid.UUID, item_id: int) -> HttpResponse:
+def programme_item_edit(
+    request: HttpRequest, code: uuid.UUID, item_code: uuid.UUID
+) -> HttpResponse:
     """One item's exercise and dose; errors come back next to the fields, nothing saved."""
     programme = get_programme_for_clinician_or_404(request, code)
     user = clinician_or_404(request)
     draft = _draft_or_redirect(request, programme)
     if draft is None:
         return redirect("prescriptions:programme-detail", code=programme.code)
-    item = _item_or_404(draft, item_id)
+    item = _item_or_404(draft, item_code)
     exercises = exercise_list_for_clinic(clinic_id=programme.clinic_id)
     if item.exercise not in exercises:
         exercises.append(item.exercise)  # an exercise retired since stays choosable here
@@ -418,9 +422,9 @@ def programme_item_edit(request: HttpRequest, code: uuid.UUID, item_id: int) -> 
                     f"{item.get_dose_type_display().lower()}: it now has the goal's default "
                     "dose for that. Check it below.",
                 )
-                return redirect("prescriptions:programme-item-edit", programme.code, item.pk)
+                return redirect("prescriptions:programme-item-edit", programme.code, item.code)
             messages.success(request, f"Saved number {item.order}: {item.exercise.name}.")
-            return redirect(_builder_url(programme, anchor=f"item-{item.pk}"))
+            return redirect(_builder_url(programme, anchor=f"item-{item.code}"))
     context = prescribing_context(programme)
     view = next(v for v in version_items(version=draft, context=context) if v.item.pk == item.pk)
     return render(
@@ -441,13 +445,15 @@ def programme_item_edit(request: HttpRequest, code: uuid.UUID, item_id: int) -> 
 
 @login_required
 @require_POST
-def programme_item_move_view(request: HttpRequest, code: uuid.UUID, item_id: int) -> HttpResponse:
+def programme_item_move_view(
+    request: HttpRequest, code: uuid.UUID, item_code: uuid.UUID
+) -> HttpResponse:
     programme = get_programme_for_clinician_or_404(request, code)
     user = clinician_or_404(request)
     draft = _draft_or_redirect(request, programme)
     if draft is None:
         return redirect("prescriptions:programme-detail", code=programme.code)
-    item = _item_or_404(draft, item_id)
+    item = _item_or_404(draft, item_code)
     direction = request.POST.get("direction", "")
     if direction not in ("up", "down"):
         raise Http404
@@ -457,18 +463,20 @@ def programme_item_move_view(request: HttpRequest, code: uuid.UUID, item_id: int
         messages.success(
             request, f"Moved {item.exercise.name} {direction} to number {moved.order}."
         )
-    return redirect(_builder_url(programme, anchor=f"item-{item.pk}"))
+    return redirect(_builder_url(programme, anchor=f"item-{item.code}"))
 
 
 @login_required
 @require_POST
-def programme_item_remove_view(request: HttpRequest, code: uuid.UUID, item_id: int) -> HttpResponse:
+def programme_item_remove_view(
+    request: HttpRequest, code: uuid.UUID, item_code: uuid.UUID
+) -> HttpResponse:
     programme = get_programme_for_clinician_or_404(request, code)
     user = clinician_or_404(request)
     draft = _draft_or_redirect(request, programme)
     if draft is None:
         return redirect("prescriptions:programme-detail", code=programme.code)
-    item = _item_or_404(draft, item_id)
+    item = _item_or_404(draft, item_code)
     programme_item_remove(item=item, by=user)
     messages.success(request, f"Removed {item.exercise.name}.")
     return redirect(_builder_url(programme, anchor="items-heading"))
@@ -478,16 +486,16 @@ def programme_item_remove_view(request: HttpRequest, code: uuid.UUID, item_id: i
 @require_POST
 def programme_items_reorder_view(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
     """The new order from the drag-and-drop script (progressive enhancement): every item
-    id once, in order. Answers 204 to the script, or goes back to the builder."""
+    code once, in order. Answers 204 to the script, or goes back to the builder."""
     programme = get_programme_for_clinician_or_404(request, code)
     user = clinician_or_404(request)
     draft = _draft_or_none(programme)
     if draft is None:
         raise Http404
     try:
-        ids = [int(pk) for pk in request.POST.getlist("item")]
-        programme_items_reorder(version=draft, by=user, item_ids=ids)
-    except (ValueError, DomainError):
+        codes = request.POST.getlist("item")
+        programme_items_reorder(version=draft, by=user, item_codes=codes)
+    except DomainError:
         if request.headers.get("X-Requested-With") == "fetch":
             return HttpResponse(status=409)
         messages.error(request, "The list of exercises changed meanwhile. Here it is now.")
@@ -526,19 +534,21 @@ def programme_phase_add_view(request: HttpRequest, code: uuid.UUID) -> HttpRespo
     return _render_builder(request, programme, draft, phase_form=form, status=400)
 
 
-def _phase_or_404(draft: ProgrammeVersion, phase_id: int) -> Phase:
-    return get_object_or_404(Phase, pk=phase_id, version=draft)
+def _phase_or_404(draft: ProgrammeVersion, phase_code: uuid.UUID) -> Phase:
+    return get_object_or_404(Phase, code=phase_code, version=draft)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def programme_phase_edit(request: HttpRequest, code: uuid.UUID, phase_id: int) -> HttpResponse:
+def programme_phase_edit(
+    request: HttpRequest, code: uuid.UUID, phase_code: uuid.UUID
+) -> HttpResponse:
     programme = get_programme_for_clinician_or_404(request, code)
     user = clinician_or_404(request)
     draft = _draft_or_redirect(request, programme)
     if draft is None:
         return redirect("prescriptions:programme-detail", code=programme.code)
-    phase = _phase_or_404(draft, phase_id)
+    phase = _phase_or_404(draft, phase_code)
     form = PhaseForm(
         request.POST if request.method == "POST" else None,
         initial={"name": phase.name, "starts_on": phase.starts_on},
@@ -567,14 +577,14 @@ def programme_phase_edit(request: HttpRequest, code: uuid.UUID, phase_id: int) -
 @login_required
 @require_POST
 def programme_phase_remove_view(
-    request: HttpRequest, code: uuid.UUID, phase_id: int
+    request: HttpRequest, code: uuid.UUID, phase_code: uuid.UUID
 ) -> HttpResponse:
     programme = get_programme_for_clinician_or_404(request, code)
     user = clinician_or_404(request)
     draft = _draft_or_redirect(request, programme)
     if draft is None:
         return redirect("prescriptions:programme-detail", code=programme.code)
-    phase = _phase_or_404(draft, phase_id)
+    phase = _phase_or_404(draft, phase_code)
     programme_phase_remove(phase=phase, by=user)
     messages.success(request, f"Removed the phase {phase.name}; its exercises stay.")
     return redirect(_builder_url(programme, anchor="phases-heading"))
@@ -655,17 +665,17 @@ urlpatterns: list[URLPattern] = [
         name="programme-items-reorder",
     ),
     path(
-        "staff/programmes/<uuid:code>/draft/items/<int:item_id>/",
+        "staff/programmes/<uuid:code>/draft/items/<uuid:item_code>/",
         programme_item_edit,
         name="programme-item-edit",
     ),
     path(
-        "staff/programmes/<uuid:code>/draft/items/<int:item_id>/move/",
+        "staff/programmes/<uuid:code>/draft/items/<uuid:item_code>/move/",
         programme_item_move_view,
         name="programme-item-move",
     ),
     path(
-        "staff/programmes/<uuid:code>/draft/items/<int:item_id>/remove/",
+        "staff/programmes/<uuid:code>/draft/items/<uuid:item_code>/remove/",
         programme_item_remove_view,
         name="programme-item-remove",
     ),
@@ -675,12 +685,12 @@ urlpatterns: list[URLPattern] = [
         name="programme-phase-add",
     ),
     path(
-        "staff/programmes/<uuid:code>/draft/phases/<int:phase_id>/",
+        "staff/programmes/<uuid:code>/draft/phases/<uuid:phase_code>/",
         programme_phase_edit,
         name="programme-phase-edit",
     ),
     path(
-        "staff/programmes/<uuid:code>/draft/phases/<int:phase_id>/remove/",
+        "staff/programmes/<uuid:code>/draft/phases/<uuid:phase_code>/remove/",
         programme_phase_remove_view,
         name="programme-phase-remove",
     ),

@@ -291,10 +291,10 @@ def test_items_move_up_and_down_and_close_gaps_when_removed(world):
     programme_item_remove(item=ProgrammeItem.objects.get(pk=a.pk), by=world.ep.user)
     assert list(draft.items.values_list("order", flat=True)) == [1, 2]
     assert _orders(draft) == ["squat", "glute-bridge"]
-    programme_items_reorder(version=draft, by=world.ep.user, item_ids=[b.pk, c.pk])
+    programme_items_reorder(version=draft, by=world.ep.user, item_codes=[b.code, c.code])
     assert _orders(draft) == ["glute-bridge", "squat"]
     with pytest.raises(DomainError, match="changed meanwhile"):
-        programme_items_reorder(version=draft, by=world.ep.user, item_ids=[b.pk])
+        programme_items_reorder(version=draft, by=world.ep.user, item_codes=[b.code])
 
 
 def test_phases_have_a_name_and_a_start_and_items_outlive_them(world):
@@ -359,6 +359,18 @@ def test_make_changes_opens_one_draft_copying_the_current_version(world):
     assert _orders(v2) == ["clam", "glute-bridge"]
     copied = v2.items.get(order=1)
     assert copied.phase.version == v2 and copied.phase.name == "Weeks 1 to 2"
+    # Copies are new rows with their own addresses (UUID codes), never the old ones.
+    v1 = ProgrammeVersion.objects.get(programme=programme, number=1)
+    old_codes = {
+        *v1.items.values_list("code", flat=True),
+        *v1.phases.values_list("code", flat=True),
+    }
+    new_codes = {
+        *v2.items.values_list("code", flat=True),
+        *v2.phases.values_list("code", flat=True),
+    }
+    assert len(new_codes) == 3 and not old_codes & new_codes
+    assert v1.code != v2.code
     programme_item_update(item=copied, by=world.ep.user, sets=3)
     programme_item_add(version=v2, exercise=ex("squat"), by=world.ep.user)
     # The patient still sees version 1, unchanged, until version 2 is published.

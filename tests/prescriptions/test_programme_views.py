@@ -70,7 +70,7 @@ def _pages(world, programme, item):
         reverse("prescriptions:programme-new", args=[world.patient.code]),
         url("programme-detail", programme),
         url("programme-builder", programme),
-        url("programme-item-edit", programme, item.pk),
+        url("programme-item-edit", programme, item.code),
         url("programme-publish", programme),
     ]
 
@@ -93,10 +93,10 @@ def test_reception_patients_and_other_clinics_get_404(request, client_name, worl
         assert client.get(page).status_code == 404, page
     posts = [
         (url("programme-item-add", programme), {"exercise": str(ex("squat").code)}),
-        (url("programme-item-move", programme, item.pk), {"direction": "down"}),
-        (url("programme-item-remove", programme, item.pk), {}),
-        (url("programme-item-edit", programme, item.pk), {"sets": "3"}),
-        (url("programme-items-reorder", programme), {"item": [item.pk]}),
+        (url("programme-item-move", programme, item.code), {"direction": "down"}),
+        (url("programme-item-remove", programme, item.code), {}),
+        (url("programme-item-edit", programme, item.code), {"sets": "3"}),
+        (url("programme-items-reorder", programme), {"item": [item.code]}),
         (url("programme-phase-add", programme), {"name": "A", "starts_on": "2/3/2026"}),
         (url("programme-publish", programme), {}),
         (url("programme-make-changes", programme), {}),
@@ -264,9 +264,9 @@ def test_red_flags_of_the_assessment_warn_on_the_builder_and_publish_pages(
 def test_move_up_and_down_buttons_reorder_without_javascript(client_as_practitioner, programme):
     a, b, c = (_add(programme, s) for s in ("clam", "glute-bridge", "squat"))
     response = client_as_practitioner.post(
-        url("programme-item-move", programme, c.pk), {"direction": "up"}
+        url("programme-item-move", programme, c.code), {"direction": "up"}
     )
-    assert response["Location"].endswith(f"#item-{c.pk}")
+    assert response["Location"].endswith(f"#item-{c.code}")
     order = list(_draft(programme).items.order_by("order").values_list("pk", flat=True))
     assert order == [a.pk, c.pk, b.pk]
     page = client_as_practitioner.get(url("programme-builder", programme)).content.decode()
@@ -274,7 +274,7 @@ def test_move_up_and_down_buttons_reorder_without_javascript(client_as_practitio
     # The drag-and-drop script posts the whole order.
     response = client_as_practitioner.post(
         url("programme-items-reorder", programme),
-        {"item": [b.pk, a.pk, c.pk]},
+        {"item": [b.code, a.code, c.code]},
         headers={"X-Requested-With": "fetch"},
     )
     assert response.status_code == 204
@@ -284,7 +284,7 @@ def test_move_up_and_down_buttons_reorder_without_javascript(client_as_practitio
 
 def test_editing_an_item_saves_the_dose(client_as_practitioner, programme):
     item = _add(programme, "glute-bridge")
-    edit = url("programme-item-edit", programme, item.pk)
+    edit = url("programme-item-edit", programme, item.code)
     data = _item_data(client_as_practitioner, edit)
     data.update(sets="2", reps="8", tempo="3 seconds down", load_kind="band", band_colour="green")
     response = client_as_practitioner.post(edit, data)
@@ -327,7 +327,7 @@ def test_bad_item_input_is_explained_next_to_the_field_and_nothing_is_saved(
     client_as_practitioner, programme, changes, field, message
 ):
     item = _add(programme, "glute-bridge")
-    edit = url("programme-item-edit", programme, item.pk)
+    edit = url("programme-item-edit", programme, item.code)
     data = _item_data(client_as_practitioner, edit)
     data.update(changes, tempo="Slow")
     response = client_as_practitioner.post(edit, data)
@@ -412,7 +412,7 @@ def test_changing_to_an_exercise_dosed_another_way_starts_from_its_defaults(
     client_as_practitioner, programme
 ):
     item = _add(programme, "glute-bridge")
-    edit = url("programme-item-edit", programme, item.pk)
+    edit = url("programme-item-edit", programme, item.code)
     data = _item_data(client_as_practitioner, edit)
     data.update(exercise=str(ex("side-plank").code), sets="2", reps="20")
     response = client_as_practitioner.post(edit, data)
