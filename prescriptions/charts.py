@@ -32,6 +32,11 @@ WIDTH, HEIGHT = 400, 250
 PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 40, 12, 14, 66
 MAX_X_LABELS = 7
 """Label at most this many points on the x axis (every nth), so labels never overlap."""
+CHAR_WIDTH = 6.6
+"""How wide one character of 11-unit text may be, in viewBox units: 0.6 em, a little more
+than the average of a wide system sans-serif (DejaVu Sans digits are 0.64 em)."""
+EDGE = 2
+"""No text comes closer than this to the left or right edge of the viewBox."""
 
 
 @dataclass(frozen=True)
@@ -119,11 +124,21 @@ class _Frame:
         if n:
             # Keep the last one, dropping the labelled neighbour it would touch.
             shown = {i for i in shown if i == 0 or n - 1 - i >= every} | {n - 1}
-        return [
-            f'<text x="{positions[i]:.1f}" y="{self.bottom + 16}" text-anchor="middle" '
-            f'font-size="11" fill="#0b0c0c">{escape(labels[i])}</text>'
-            for i in sorted(shown)
-        ]
+        return [self._x_label(labels[i], positions[i]) for i in sorted(shown)]
+
+    def _x_label(self, label: str, x: float) -> str:
+        """Centred under its point; a label that would run past the edge of the chart
+        (the last one, at the right) ends at the edge instead, so none is clipped."""
+        half = CHAR_WIDTH * len(label) / 2
+        anchor = "middle"
+        if x + half > WIDTH - EDGE:
+            anchor, x = "end", WIDTH - EDGE
+        elif x - half < EDGE:
+            anchor, x = "start", EDGE
+        return (
+            f'<text x="{x:.1f}" y="{self.bottom + 16}" text-anchor="{anchor}" '
+            f'font-size="11" fill="#0b0c0c">{escape(label)}</text>'
+        )
 
 
 def _marker(kind: str, x: float, y: float, colour: str) -> str:

@@ -102,6 +102,33 @@ def test_long_axes_label_only_some_points_and_always_the_last():
     assert shown[0] == "1 Mar" and shown[-1] == "29 Mar"
 
 
+def _text_extents(svg: str) -> list[tuple[str, float, float]]:
+    """(text, left, right) of each horizontal label, at a generous 7 units a character."""
+    out = []
+    for text in _parse(svg).findall("svg:text", NS):
+        if text.get("transform") or not text.text or text.get("font-size") != "11":
+            continue
+        x, width = float(text.get("x")), 7 * len(text.text)
+        anchor = text.get("text-anchor", "start")
+        left = {"start": x, "middle": x - width / 2, "end": x - width}[anchor]
+        out.append((text.text, left, left + width))
+    return out
+
+
+def test_the_first_and_last_x_labels_stay_inside_the_chart():
+    labels = ["30 Sep 2026", "14 Oct 2026", "11 Nov 2026"]
+    for chart in (line_chart, bar_chart):
+        svg = chart(chart_id="c", title="t", x_labels=labels, series=[Series("s", [1, 2, 3])])
+        extents = {label: (left, right) for label, left, right in _text_extents(svg)}
+        assert set(labels) <= set(extents)
+        for label in labels:
+            left, right = extents[label]
+            assert left >= 0 and right <= 400, f"{label} runs off the chart: {left}..{right}"
+    # Short labels stay centred under their points.
+    svg = line_chart(chart_id="c", title="t", x_labels=["1 Dec", "2 Dec"], series=[])
+    assert 'text-anchor="middle" font-size="11" fill="#0b0c0c">2 Dec' in svg
+
+
 def test_axis_max_rounds_up():
     assert axis_max([3, 7.2]) == 8
     assert axis_max([None, 61.5]) == 80  # steps of 20
