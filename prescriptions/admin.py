@@ -1,23 +1,35 @@
 """Assessments in the Django admin: read-only. Clinical records are written only through
 the services (prescriptions/services/assessments.py), which keep signed records unchanged, recompute
 derived values and record amendments; an admin edit would bypass all of that. Outcome
-responses and screenings are read-only too. The one thing edited here is the licensed
-wording of instruments (InstrumentText), which the clinic admin loads."""
+responses and screenings are read-only too. Edited here: the licensed wording of
+instruments (InstrumentText), which the clinic admin loads, and the clinic's own exercises
+(through the library services; the shipped library is read-only, and images are uploaded
+on the library page, which checks them)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
+from clinic.errors import DomainError
+from prescriptions.access import is_clinician
 from prescriptions.models import (
     Assessment,
+    Exercise,
     InstrumentText,
     Measurement,
     OutcomeResponse,
     PreExerciseScreening,
+)
+from prescriptions.services.library import (
+    CLINIC_FIELDS,
+    exercise_create,
+    exercise_fields_check,
+    exercise_update,
 )
 
 
@@ -107,3 +119,71 @@ class PreExerciseScreeningAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["screened_on", "patient", "any_yes", "weighted_minutes", "source"]
     list_filter = ["any_yes", "source"]
     list_select_related = ["patient"]
+
+
+class ExerciseAdminForm(forms.ModelForm):
+    """A clinic's own exercise: what the library page lets a clinic set, checked by the
+    same rules (library vocabulary, instructions, an https video link)."""
+
+    class Meta:
+        model = Exercise
+        fields = list(CLINIC_FIELDS)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        try:
+            exercise_fields_check({k: data[k] for k in CLINIC_FIELDS if k in data})
+        except DomainError as exc:
+            self.add_error(exc.field if exc.field in self.fields else None, exc.message)
+        return data
+
+
+@admin.register(Exercise)
+class ExerciseAdmin(admin.ModelAdmin):
+    """The exercise library. Shipped rows (loaded from prescriptions/data/exercises.json)
+    can only be viewed; a clinic admin or practitioner adds and edits their clinic's own,
+    saved through the library services. Nothing is deleted here: untick "Offered when
+    prescribing" to retire one (programmes that use it keep it)."""
+
+    form = ExerciseAdminForm
+    list_display = ["name", "ref", "level", "dose_type", "owner", "is_active"]
+    list_filter = [("clinic", admin.EmptyFieldListFilter), "level", "dose_type", "is_active"]
+    search_fields = ["name", "slug", "ref"]
+    list_select_related = ["clinic"]
+    readonly_fields = ["owner", "slug", "image", "image_alt"]
+    ordering = ["clinic_id", "ref", "name"]
+
+    @admin.display(description="Whose")
+    def owner(self, obj: Exercise) -> str:
+        return obj.clinic.name if obj.clinic_id else "Shipped with Stance (read-only)"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Exercise]:
+        queryset = super().get_queryset(request)
+        if getattr(request.user, "is_superuser", False):
+            return queryset
+        clinic_id = getattr(request.user, "clinic_id", None)
+        return queryset.filter(Q(clinic__isnull=True) | Q(clinic_id=clinic_id))
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return is_clinician(request.user) and super().has_add_permission(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and (obj.is_shipped or obj.clinic_id != request.user.clinic_id):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Exercise, form: Any, change: bool) -> None:
+        fields = {k: form.cleaned_data[k] for k in CLINIC_FIELDS if k in form.cleaned_data}
+        if change:
+            exercise_update(exercise=obj, by=request.user, **fields)  # type: ignore[arg-type]
+            return
+        saved = exercise_create(
+            clinic=request.user.clinic,  # type: ignore[union-attr]
+            by=request.user,  # type: ignore[arg-type]
+            **fields,
+        )
+        obj.pk = saved.pk
+        obj.refresh_from_db()

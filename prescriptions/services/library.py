@@ -269,6 +269,13 @@ def _apply(exercise: Exercise, fields: Mapping[str, Any]) -> None:
         raise DomainError("Enter a video link that starts with https://", field="video_url")
 
 
+def exercise_fields_check(fields: Mapping[str, Any]) -> None:
+    """Raise DomainError (with its field) for values a clinic's exercise may not have:
+    the checks `exercise_create` and `exercise_update` make, for a form to run first
+    (the Django admin's)."""
+    _apply(Exercise(level=Exercise.Level.BEGINNER, weight_bearing=False), fields)
+
+
 def _set_image(
     exercise: Exercise, image: UploadedFile | None, image_alt: str | None, remove: bool
 ) -> None:
