@@ -88,14 +88,16 @@ def _clinician_of(context: dict[str, Any], patient: Any) -> bool:
 
 
 @register.inclusion_tag("prescriptions/_screening_notice.html", takes_context=True)
-def screening_notice(context: dict[str, Any], patient: Any) -> dict[str, Any]:
+def screening_notice(context: dict[str, Any], patient: Any, level: int = 2) -> dict[str, Any]:
     """The patient's pre-exercise screening: a yes flags them; a re-screen is prompted
-    after 12 months or a new condition (CLINICAL.md §5.1)."""
+    after 12 months or a new condition (CLINICAL.md §5.1). `level` is its heading's level
+    on the page (2 at the top of a page, 3 inside a section)."""
     if not _clinician_of(context, patient):
         return {"show": False}
     today = timezone.now().astimezone(patient.clinic.tz).date()
     return {
         "show": True,
+        "level": level,
         "patient": patient,
         "status": screening_status(patient=patient, today=today),
         "url": reverse("prescriptions:screening", args=[patient.code]),
