@@ -165,6 +165,12 @@ def exercise_copy_view(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
 def exercise_image(request: HttpRequest, code: uuid.UUID) -> FileResponse:
     """The uploaded image of an exercise, to the staff who may see the exercise."""
     exercise = get_exercise_for_clinician_or_404(request, code)
+    return exercise_image_response(exercise)
+
+
+def exercise_image_response(exercise: Exercise) -> FileResponse:
+    """An exercise's uploaded image, for someone already allowed to see it: the clinic's
+    staff here, or the patient whose programme holds it (views/patient_programme.py)."""
     if not exercise.image:
         raise Http404
     content_type = mimetypes.guess_type(exercise.image.name)[0] or "application/octet-stream"

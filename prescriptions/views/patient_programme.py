@@ -22,7 +22,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
 from django.views.decorators.cache import never_cache
@@ -50,6 +50,7 @@ from prescriptions.services.sessions import (
     session_morning_pain_record,
 )
 from prescriptions.session_forms import MorningPainForm, SessionLogForm, day_choices
+from prescriptions.views.library import exercise_image_response
 
 logger = logging.getLogger(__name__)
 
@@ -222,6 +223,14 @@ def my_pdf(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
 
 
 @login_required
+def my_exercise_image(
+    request: HttpRequest, code: uuid.UUID, exercise_code: uuid.UUID
+) -> FileResponse:
+    _programme, version = _own_programme_or_404(request, code)
+    return _exercise_image(version, exercise_code)
+
+
+@login_required
 def programme_by_code(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
     """`/programmes/<code>/`: an address without a token (older emails) goes to the
     account page, which asks for a login and checks the programme is the patient's."""
@@ -275,7 +284,22 @@ def link_pdf(request: HttpRequest, token: str) -> HttpResponse:
     return _pdf(programme, version)
 
 
+@_link_view
+def link_exercise_image(request: HttpRequest, token: str, exercise_code: uuid.UUID) -> HttpResponse:
+    _programme, version = _linked_programme(token)
+    return _exercise_image(version, exercise_code)
+
+
 # --- The shared pages -----------------------------------------------------------------
+
+
+def _exercise_image(version: ProgrammeVersion, exercise_code: uuid.UUID) -> FileResponse:
+    """The image of an exercise in the version the patient sees; 404 for any other
+    exercise (another programme's, the clinic's library) or one without an image."""
+    item = version.items.select_related("exercise").filter(exercise__code=exercise_code).first()
+    if item is None or not item.exercise.image:
+        raise Http404("No such image.")
+    return exercise_image_response(item.exercise)
 
 
 def _context(view: ProgrammeView, links: ProgrammeLinks, **extra: Any) -> dict[str, Any]:
@@ -415,6 +439,11 @@ urlpatterns: list[URLPattern] = [
         my_morning,
         name="my-programme-morning",
     ),
+    path(
+        "me/programmes/<uuid:code>/exercises/<uuid:exercise_code>/image/",
+        my_exercise_image,
+        name="my-programme-exercise-image",
+    ),
     path("programmes/<uuid:code>/", programme_by_code, name="programme-by-code"),
     path("programme/<str:token>/", link_programme, name="programme-link"),
     path("programme/<str:token>/log/", link_log, name="programme-link-log"),
@@ -429,5 +458,10 @@ urlpatterns: list[URLPattern] = [
         "programme/<str:token>/sessions/<uuid:session_code>/morning/",
         link_morning,
         name="programme-link-morning",
+    ),
+    path(
+        "programme/<str:token>/exercises/<uuid:exercise_code>/image/",
+        link_exercise_image,
+        name="programme-link-exercise-image",
     ),
 ]
