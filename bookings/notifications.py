@@ -538,14 +538,19 @@ def opt_out_token_for(patient: Patient) -> str:
 
 def patient_from_opt_out_token(token: str) -> Patient | None:
     """The patient named by a valid token, or None. These links do not expire: a
-    reminder email must always be able to stop the next one."""
+    reminder email must always be able to stop the next one. A patient who deleted their
+    account has no reminders and no preferences left: their links are void."""
     try:
         code = signing.loads(token, salt=OPT_OUT_SALT)
     except signing.BadSignature:
         return None
     if not isinstance(code, str):
         return None
-    return Patient.objects.filter(code=code).select_related("clinic").first()
+    return (
+        Patient.objects.filter(code=code, deletion_request__isnull=True)
+        .select_related("clinic")
+        .first()
+    )
 
 
 def patient_set_reminders(*, patient: Patient, opt_out: bool) -> Patient:

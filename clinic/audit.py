@@ -10,7 +10,9 @@ response is built:
 
 `action` is one of AccessLog.Action ("view", "change", "export", "print"); `record` is the
 model instance with a UUID `code` (its type is stored as the model label, for example
-"prescriptions.assessment"); `patient` is whose record it is. The row is written at once
+"prescriptions.assessment"); `patient` is whose record it is. A page that shows a summary
+of several records (the staff patient page, the comparison of assessments) logs one row
+with `record=patient` and `record_type=` one of the SUMMARY types below. The row is written at once
 (views run in autocommit; inside a transaction it commits or rolls back with it). If it
 cannot be written the view fails: no audit, no record (fail closed).
 
@@ -33,6 +35,15 @@ from clinic.models import AccessLog, Clinic, Patient, User
 
 ACTIONS = frozenset(AccessLog.Action.values)
 
+CLINICAL_SUMMARY = "prescriptions.clinical_summary"
+"""The clinical parts of the staff patient page (assessments with flags and scores,
+screening, programmes) and other pages listing a patient's clinical records."""
+ASSESSMENT_COMPARISON = "prescriptions.assessment_comparison"
+"""Change over time: two assessments side by side and every signed one as trends."""
+SCREENING_HISTORY = "prescriptions.screening_history"
+"""The patient's pre-exercise screenings, latest first."""
+SUMMARY_TYPES = frozenset({CLINICAL_SUMMARY, ASSESSMENT_COMPARISON, SCREENING_HISTORY})
+
 
 def _client_ip(request: HttpRequest | None) -> str | None:
     """REMOTE_ADDR, as the rate limits and lockouts see it (a trusted proxy sets it)."""
@@ -50,16 +61,20 @@ def access_log_record(
     record: Model,
     patient: Patient,
     user: User | None = None,
+    record_type: str | None = None,
 ) -> AccessLog:
     """Append one row to the access log and return it.
 
     1. Who: `user`, else the request's logged-in user, else nobody (a signed link).
     2. The role is copied from the user now, so a later change of role keeps history true.
-    3. What: the record's model label and its UUID `code` (None for a record without one).
+    3. What: the record's model label (or `record_type`, one of SUMMARY_TYPES) and its
+       UUID `code` (None for a record without one).
     4. Whose and where: the patient, their clinic, and the client's address.
     """
     if action not in ACTIONS:
         raise ValueError(f"Unknown access-log action {action!r}.")
+    if record_type is not None and record_type not in SUMMARY_TYPES:
+        raise ValueError(f"Unknown access-log record type {record_type!r}.")
     if user is None and request is not None:
         candidate = getattr(request, "user", None)
         if isinstance(candidate, User) and candidate.is_authenticated:
@@ -71,7 +86,7 @@ def access_log_record(
         clinic_id=patient.clinic_id,
         patient=patient,
         action=action,
-        record_type=record._meta.label_lower,
+        record_type=record_type or record._meta.label_lower,
         record_code=code if isinstance(code, uuid.UUID) else None,
         ip_address=_client_ip(request),
     )
@@ -83,6 +98,14 @@ RECORD_TYPE_LABELS = {
     "clinic.patient": "Whole record",
     "prescriptions.assessment": "Assessment",
     "bookings.appointment": "Appointment screening",
+    CLINICAL_SUMMARY: "Clinical summary",
+    ASSESSMENT_COMPARISON: "Assessments compared",
+    SCREENING_HISTORY: "Screening history",
+    "prescriptions.preexercisescreening": "Pre-exercise screening",
+    "prescriptions.outcomeresponse": "Outcome measure",
+    "prescriptions.programme": "Exercise programme",
+    "prescriptions.programmeversion": "Programme version",
+    "prescriptions.sessionlog": "Exercise session log",
 }
 """How the reports name record types; other areas may add theirs."""
 

@@ -23,6 +23,7 @@ from django.core import signing
 from django.urls import reverse
 
 from bookings.models import Appointment
+from clinic.models import DeletionRequest
 from prescriptions import instruments, outcomes
 from prescriptions.models import Assessment, OutcomeResponse, PreExerciseScreening
 from prescriptions.selectors import loaded_text, screening_status
@@ -55,7 +56,12 @@ def appointment_code_from_previsit_token(token: str) -> str | None:
 
 
 def link_usable(appointment: Appointment, now: datetime) -> bool:
-    return appointment.status == Appointment.Status.BOOKED and appointment.end > now
+    """Booked and not over (deleting an account cancels its visits, and is checked too)."""
+    return (
+        appointment.status == Appointment.Status.BOOKED
+        and appointment.end > now
+        and not DeletionRequest.objects.filter(patient_id=appointment.patient_id).exists()
+    )
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,11 @@ class World:
 
 @pytest.fixture
 def world(db) -> World:
+    return build_world()
+
+
+def build_world() -> World:
+    """The personas' world (also for module-scoped worlds: tests/security/scene.py)."""
     clinic = f.make_clinic()
     location = f.make_location(clinic, name="Surry Hills rooms")
     second = f.make_location(clinic, name="Parramatta rooms", address="2 Example Road, Parramatta")

@@ -49,7 +49,7 @@ from bookings.services import (
 from bookings.tokens import appointment_code_from_manage_token
 from clinic.errors import DomainError
 from clinic.lib.time import week_start
-from clinic.models import Clinic, Practitioner, User
+from clinic.models import Clinic, DeletionRequest, Practitioner, User
 from clinic.selectors import clinic_get_default, patient_get_for_user
 
 logger = logging.getLogger(__name__)
@@ -85,8 +85,8 @@ class LinkInvalid(Exception):
 def _get_linked_appointment(token: str, *, action: bool, now: datetime) -> Appointment:
     """The appointment a signed manage link names, or LinkInvalid.
 
-    A link stops working once the visit is over; its cancel and reschedule pages also
-    stop once the visit is no longer booked.
+    A link stops working once the visit is over, or once the patient has deleted their
+    account; its cancel and reschedule pages also stop once the visit is no longer booked.
     """
     code = appointment_code_from_manage_token(token)
     try:
@@ -95,10 +95,14 @@ def _get_linked_appointment(token: str, *, action: bool, now: datetime) -> Appoi
         appointment = None
     if appointment is None:
         raise LinkInvalid(status=404)
-    over = appointment.end <= now
+    over = appointment.end <= now or _account_deleted(appointment)
     if over or (action and appointment.status != Appointment.Status.BOOKED):
         raise LinkInvalid(status=410, clinic=appointment.practitioner.clinic)
     return appointment
+
+
+def _account_deleted(appointment: Appointment) -> bool:
+    return DeletionRequest.objects.filter(patient_id=appointment.patient_id).exists()
 
 
 LinkView = Callable[[HttpRequest, str], HttpResponse]

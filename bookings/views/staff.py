@@ -64,9 +64,11 @@ from bookings.services import (
     appointment_reschedule,
     patient_match_or_create,
 )
+from clinic.audit import CLINICAL_SUMMARY, access_log_record
 from clinic.errors import DomainError
 from clinic.lib.time import local_day_bounds, week_start
 from clinic.models import Clinic, Location, Patient, Practitioner, User
+from prescriptions.access import is_clinician
 
 PATIENTS_PER_PAGE = 25
 BOOKING_SEARCH_LIMIT = 20
@@ -871,6 +873,17 @@ def patient_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def patient_detail(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
     patient = _get_patient_for_staff_or_404(request, code)
+    if is_clinician(request.user):
+        # Clinicians' copy of the page summarises the clinical record (assessments with
+        # flags and scores, screening, programmes: prescriptions' template tags), so it is
+        # a view of it. Reception's copy has contact details and visits only.
+        access_log_record(
+            request=request,
+            action="view",
+            record=patient,
+            patient=patient,
+            record_type=CLINICAL_SUMMARY,
+        )
     tz = patient.clinic.tz
     now = timezone.now()
     appointments = appointment_list_for_patient(patient_id=patient.pk)

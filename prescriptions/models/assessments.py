@@ -25,6 +25,8 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+from simple_history.models import HistoricalRecords
+
 from clinic.models import Clinic, Patient, Practitioner, User
 from prescriptions import battery
 from prescriptions.vocabulary import (
@@ -172,6 +174,8 @@ class Assessment(models.Model):
 
     objects = AssessmentQuerySet.as_manager()
 
+    record_history = HistoricalRecords()  # each change: what it was, when, by whom
+
     class Meta:
         ordering = ["-assessed_on", "-created_at"]
         indexes = [models.Index(fields=["patient", "assessed_on"])]
@@ -318,6 +322,8 @@ class Measurement(models.Model):
     note = models.CharField(
         max_length=120, blank=True, help_text="How a derived value was taken (LSI basis)."
     )
+
+    record_history = HistoricalRecords()  # each change: what it was, when, by whom
 
     class Meta:
         ordering = ["assessment", "pk"]

@@ -21,6 +21,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
+from simple_history.models import HistoricalRecords
+
 from clinic.models import Clinic, Patient, User
 from prescriptions import instruments, outcomes
 from prescriptions.models.assessments import Assessment
@@ -179,6 +181,8 @@ class OutcomeResponse(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    record_history = HistoricalRecords()  # each change: what it was, when, by whom
 
     class Meta:
         ordering = ["-completed_on", "-created_at"]

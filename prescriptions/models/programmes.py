@@ -11,6 +11,8 @@ from django.core.validators import FileExtensionValidator
 from django.db import models
 from django.db.models import Q
 
+from simple_history.models import HistoricalRecords
+
 from clinic.models import Clinic, Patient, Practitioner, User
 from prescriptions import dosing, library
 from prescriptions.models.assessments import Assessment
@@ -307,6 +309,8 @@ class Programme(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     ended_at = models.DateTimeField(null=True, blank=True)
 
+    record_history = HistoricalRecords()  # each change: what it was, when, by whom
+
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["patient", "status"])]
@@ -357,6 +361,8 @@ class ProgrammeVersion(models.Model):
     published_by = models.ForeignKey(
         User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+
+    record_history = HistoricalRecords()  # each change: what it was, when, by whom
 
     class Meta:
         ordering = ["programme", "number"]
@@ -420,6 +426,8 @@ class Phase(_VersionPart):
     version = models.ForeignKey(ProgrammeVersion, on_delete=models.CASCADE, related_name="phases")
     name = models.CharField(max_length=80)
     starts_on = models.DateField(help_text="First day, in the clinic's time zone.")
+
+    record_history = HistoricalRecords()  # each change: what it was, when, by whom
 
     class Meta:
         ordering = ["version", "starts_on", "pk"]
@@ -497,6 +505,8 @@ class ProgrammeItem(_VersionPart):
         blank=True,
         help_text="Why it is there, in plain words (the goal and the finding).",
     )
+
+    record_history = HistoricalRecords()  # each change: what it was, when, by whom
 
     class Meta:
         ordering = ["version", "order"]
@@ -577,6 +587,8 @@ class SessionLog(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    record_history = HistoricalRecords()  # each change: what it was, when, by whom
+
     class Meta:
         ordering = ["-performed_on", "-created_at"]
         indexes = [
@@ -634,6 +646,8 @@ class SessionLogEntry(models.Model):
     rpe = models.PositiveSmallIntegerField(
         "difficulty (RPE)", null=True, blank=True, help_text="0 (rest) to 10 (maximal)."
     )
+
+    record_history = HistoricalRecords()  # each change: what it was, when, by whom
 
     class Meta:
         ordering = ["session", "item__order"]

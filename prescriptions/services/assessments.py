@@ -17,6 +17,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from simple_history.utils import bulk_create_with_history
+
 from bookings.models import Appointment
 from clinic.errors import DomainError
 from clinic.models import Patient, Practitioner, User
@@ -230,8 +232,8 @@ def _store(assessment: Assessment, raw: Mapping[derived.Key, Decimal | str]) -> 
         )
         for d in derived_values
     ]
-    assessment.measurements.all().delete()
-    Measurement.objects.bulk_create(rows)
+    assessment.measurements.all().delete()  # each deletion is kept in the history
+    bulk_create_with_history(rows, Measurement, default_user=assessment.updated_by)
     assessment.flags = [f.as_dict() for f in flags]
     assessment.save(update_fields=["flags"])
 

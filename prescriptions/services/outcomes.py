@@ -18,6 +18,8 @@ from typing import Any
 
 from django.db import transaction
 
+from simple_history.utils import bulk_create_with_history
+
 from bookings.models import Appointment
 from clinic.errors import DomainError
 from clinic.models import Patient, User
@@ -225,7 +227,7 @@ def copy_to(*, source: Assessment, target: Assessment) -> None:
         r.code = uuid.uuid4()
         r.assessment = target
         rows.append(r)
-    OutcomeResponse.objects.bulk_create(rows)
+    bulk_create_with_history(rows, OutcomeResponse, default_user=target.created_by)
 
 
 def with_answers(assessment: Assessment) -> set[str]:
@@ -302,11 +304,10 @@ def outcome_response_submit_online(
     return row
 
 
-def latest_activities(
+def latest_activities_response(
     patient: Patient, *, before: Assessment | None = None
-) -> list[dict[str, Any]]:
-    """The activities of the patient's most recent PSFS (excluding `before`'s own), so a
-    follow-up re-rates the same ones (CLINICAL.md §2.10)."""
+) -> OutcomeResponse | None:
+    """The patient's most recent PSFS with activities (excluding `before`'s own)."""
     rows = OutcomeResponse.objects.filter(patient=patient, instrument="PSFS").exclude(activities=[])
     if before is not None:
         rows = (
@@ -314,5 +315,13 @@ def latest_activities(
             .exclude(assessment__chain=before.chain)
             .filter(completed_on__lte=before.assessed_on)
         )
-    row = rows.order_by("-completed_on", "-created_at").first()
+    return rows.order_by("-completed_on", "-created_at").first()
+
+
+def latest_activities(
+    patient: Patient, *, before: Assessment | None = None
+) -> list[dict[str, Any]]:
+    """The activities of the patient's most recent PSFS (excluding `before`'s own), so a
+    follow-up re-rates the same ones (CLINICAL.md §2.10)."""
+    row = latest_activities_response(patient, before=before)
     return list(row.activities) if row else []

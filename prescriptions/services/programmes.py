@@ -23,6 +23,8 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from simple_history.utils import bulk_create_with_history
+
 from bookings.models import Notification
 from bookings.notifications import notification_enqueue
 from clinic.errors import DomainError
@@ -422,7 +424,15 @@ def _copy_parts(source: ProgrammeVersion, target: ProgrammeVersion) -> None:
         item.version = target
         item.phase = phases.get(item.phase_id)
         copies.append(item)
-    ProgrammeItem.objects.bulk_create(copies)
+    bulk_create_with_history(copies, ProgrammeItem, default_user=target.created_by)
+
+
+def _items_history(pks: Iterable[int], by: User) -> None:
+    """Record items' new state in their history after a queryset update (which sends no
+    signals, so django-simple-history would not see it). Parking moves are not recorded:
+    only where each item ended up."""
+    items = list(ProgrammeItem.objects.filter(pk__in=list(pks)))
+    ProgrammeItem.record_history.bulk_history_create(items, update=True, default_user=by)
 
 
 @transaction.atomic
@@ -550,6 +560,7 @@ def programme_item_move(*, item: ProgrammeItem, by: User, direction: str) -> Pro
     ProgrammeItem.objects.filter(pk=locked.pk).update(order=parked)
     ProgrammeItem.objects.filter(pk=neighbour.pk).update(order=mine)
     ProgrammeItem.objects.filter(pk=locked.pk).update(order=theirs)
+    _items_history([locked.pk, neighbour.pk], by)
     locked.order = theirs
     item.order = theirs
     return locked
@@ -577,6 +588,7 @@ def programme_items_reorder(
         ProgrammeItem.objects.filter(pk=pk).update(order=parked + offset)
     for order, pk in enumerate(wanted, start=1):
         ProgrammeItem.objects.filter(pk=pk).update(order=order)
+    _items_history(wanted, by)
 
 
 @transaction.atomic
@@ -587,9 +599,13 @@ def programme_item_remove(*, item: ProgrammeItem, by: User) -> None:
     locked = version.items.get(pk=item.pk)
     order = locked.order
     locked.delete()
-    for pk in version.items.filter(order__gt=order).order_by("order").values_list("pk", flat=True):
+    moved = list(
+        version.items.filter(order__gt=order).order_by("order").values_list("pk", flat=True)
+    )
+    for pk in moved:
         ProgrammeItem.objects.filter(pk=pk).update(order=order)
         order += 1
+    _items_history(moved, by)
 
 
 # --- Phases ------------------------------------------------------------------------------
@@ -639,5 +655,7 @@ def programme_phase_remove(*, phase: Phase, by: User) -> None:
     """Remove a phase of a draft; its items stay, outside any phase."""
     locked = _lock_draft(phase.version)
     _check_editor(by, locked.programme.clinic_id)
-    locked.items.filter(phase_id=phase.pk).update(phase=None)
+    freed = list(locked.items.filter(phase_id=phase.pk).values_list("pk", flat=True))
+    locked.items.filter(pk__in=freed).update(phase=None)
+    _items_history(freed, by)
     locked.phases.get(pk=phase.pk).delete()

@@ -19,6 +19,8 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from simple_history.utils import bulk_create_with_history
+
 from clinic.errors import DomainError
 from clinic.models import Patient, User
 from prescriptions import dosing
@@ -133,19 +135,22 @@ def session_log_record(
         pain_flag=check.flag,
         pain_flag_reasons=reasons if check.flag else [],
     )
-    Entry.objects.bulk_create(
-        Entry(
-            session=session,
-            item=e.item,
-            done=e.done,
-            reps=e.reps if e.done else None,
-            hold_seconds=e.hold_seconds if e.done else None,
-            distance_m=e.distance_m if e.done else None,
-            load_kg=e.load_kg if e.done else None,
-            pain_during=e.pain_during,
-            rpe=e.rpe,
-        )
-        for e in entries
+    bulk_create_with_history(
+        [
+            Entry(
+                session=session,
+                item=e.item,
+                done=e.done,
+                reps=e.reps if e.done else None,
+                hold_seconds=e.hold_seconds if e.done else None,
+                distance_m=e.distance_m if e.done else None,
+                load_kg=e.load_kg if e.done else None,
+                pain_during=e.pain_during,
+                rpe=e.rpe,
+            )
+            for e in entries
+        ],
+        Entry,
     )
     return session, check
 

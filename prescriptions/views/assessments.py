@@ -157,6 +157,8 @@ def assessment_new(request: HttpRequest, patient_code: uuid.UUID) -> HttpRespons
                 text = f"Started a draft assessment for {patient.full_name}. {text}"
             messages.success(request, text)
             return redirect("prescriptions:assessment-edit", code=assessment.code)
+    if previous is not None:  # a re-assessment's form shows what the previous one recorded
+        access_log_record(request=request, action="view", record=previous, patient=patient)
     return render(
         request,
         "prescriptions/assessment_new.html",

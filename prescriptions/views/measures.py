@@ -3,7 +3,10 @@ a patient's online answers to a draft, record an APSS screening, compare two ass
 with trend charts.
 
 Every view's first line is an access helper (prescriptions/access.py): practitioners and
-clinic admins of the patient's clinic only; anyone else gets 404.
+clinic admins of the patient's clinic only; anyone else gets 404. Each writes one
+access-log row: attaching changes the response; the screening page views the patient's
+screening history (or, saving one, changes the new screening); the comparison views the
+assessments compared.
 """
 
 from __future__ import annotations
@@ -18,6 +21,11 @@ from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from clinic.audit import (
+    ASSESSMENT_COMPARISON,
+    SCREENING_HISTORY,
+    access_log_record,
+)
 from clinic.errors import DomainError
 from prescriptions import instruments, screening
 from prescriptions.access import (
@@ -43,6 +51,7 @@ def response_attach(
     response = get_object_or_404(
         OutcomeResponse, code=response_code, patient_id=assessment.patient_id
     )
+    access_log_record(request=request, action="change", record=response, patient=assessment.patient)
     try:
         outcome_response_attach(response=response, assessment=assessment, by=user)
     except DomainError as exc:
@@ -69,7 +78,7 @@ def screening_page(request: HttpRequest, patient_code: uuid.UUID) -> HttpRespons
     form = ScreeningForm(request.POST or None, wording=wording, today=today)
     if request.method == "POST" and form.is_valid():
         try:
-            screening_record(
+            saved = screening_record(
                 patient=patient,
                 screened_on=form.cleaned_data["screened_on"],
                 answers=form.answers(),
@@ -81,8 +90,16 @@ def screening_page(request: HttpRequest, patient_code: uuid.UUID) -> HttpRespons
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
+            access_log_record(request=request, action="change", record=saved, patient=patient)
             messages.success(request, "Screening saved.")
             return redirect("prescriptions:screening", patient_code=patient.code)
+    access_log_record(
+        request=request,
+        action="view",
+        record=patient,
+        patient=patient,
+        record_type=SCREENING_HISTORY,
+    )
     return render(
         request,
         "prescriptions/screening.html",
@@ -122,6 +139,13 @@ def assessment_compare(request: HttpRequest, patient_code: uuid.UUID) -> HttpRes
     baseline, current = chosen["baseline"], chosen["current"]
     if baseline.assessed_on > current.assessed_on:
         baseline, current = current, baseline
+    access_log_record(
+        request=request,
+        action="view",
+        record=patient,
+        patient=patient,
+        record_type=ASSESSMENT_COMPARISON,
+    )
     return render(
         request,
         "prescriptions/assessment_compare.html",

@@ -6,8 +6,13 @@ patient's account (`/me/programmes/<code>/...`, login required, their own progra
 only) and the signed link in the "your programme is ready" email
 (`/programme/<token>/...`, no login; prescriptions/links.py). Anyone else's programme,
 a draft never published, or a session of another programme answers 404; a bad, tampered
-or expired link, or one to an ended programme, gets "This link has expired or is not
-valid". Patients only ever see the current published version.
+or expired link, one to an ended programme, or one of a patient who deleted their account,
+gets "This link has expired or is not valid". Patients only ever see the current published version.
+
+Every page writes one access-log row, whoever opens it (the patient logged in, or nobody
+with the signed link): the programme page views the programme, the handout prints it, the
+PDF exports it; a session page views that session; saving a session or morning pain
+changes that session (a form sent back with errors views what it shows).
 """
 
 from __future__ import annotations
@@ -28,8 +33,9 @@ from django.urls import URLPattern, path, reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from clinic.audit import access_log_record
 from clinic.errors import DomainError
-from clinic.models import Clinic, Patient
+from clinic.models import Clinic, DeletionRequest, Patient
 from clinic.selectors import clinic_get_default, patient_get_for_user
 from prescriptions.dosing import pain_check
 from prescriptions.handout import handout_sections, programme_pdf
@@ -90,7 +96,8 @@ def _linked_programme(token: str) -> tuple[Programme, ProgrammeVersion]:
     version = programme.current_version if programme else None
     if programme is None or version is None:
         raise LinkInvalid(status=404)
-    if programme.status == Programme.Status.ENDED:
+    ended = programme.status == Programme.Status.ENDED
+    if ended or DeletionRequest.objects.filter(patient_id=programme.patient_id).exists():
         raise LinkInvalid(status=410, clinic=programme.clinic)
     return programme, version
 
@@ -219,7 +226,7 @@ def my_handout(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
 @login_required
 def my_pdf(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
     programme, version = _own_programme_or_404(request, code)
-    return _pdf(programme, version)
+    return _pdf(request, programme, version)
 
 
 @login_required
@@ -281,7 +288,7 @@ def link_handout(request: HttpRequest, token: str) -> HttpResponse:
 @_link_view
 def link_pdf(request: HttpRequest, token: str) -> HttpResponse:
     programme, version = _linked_programme(token)
-    return _pdf(programme, version)
+    return _pdf(request, programme, version)
 
 
 @_link_view
@@ -302,6 +309,14 @@ def _exercise_image(version: ProgrammeVersion, exercise_code: uuid.UUID) -> File
     return exercise_image_response(item.exercise)
 
 
+def _audit(
+    request: HttpRequest, action: str, record: Any, *, patient: Patient | None = None
+) -> None:
+    """One access-log row; with the signed link nobody is logged in, so the row has no user."""
+    whose = patient if patient is not None else record.patient
+    access_log_record(request=request, action=action, record=record, patient=whose)
+
+
 def _context(view: ProgrammeView, links: ProgrammeLinks, **extra: Any) -> dict[str, Any]:
     return {
         "view": view,
@@ -315,6 +330,7 @@ def _context(view: ProgrammeView, links: ProgrammeLinks, **extra: Any) -> dict[s
 def _detail(
     request: HttpRequest, programme: Programme, version: ProgrammeVersion, links: ProgrammeLinks
 ) -> HttpResponse:
+    _audit(request, "view", programme)
     view = programme_view(programme, version, programme.patient)
     return render(request, "prescriptions/patient_programme.html", _context(view, links))
 
@@ -352,9 +368,11 @@ def _log(
             form.add_error("day" if exc.field == "day" else None, exc.message)
             status = 400
         else:
+            _audit(request, "change", session, patient=programme.patient)
             return HttpResponseRedirect(links.session(session.code))
     elif form.is_bound:
         status = 400
+    _audit(request, "view", programme)
     context = _context(view, links, form=form, item_fields=form.item_fields())
     return render(request, "prescriptions/patient_session_log.html", context, status=status)
 
@@ -367,6 +385,7 @@ def _session(
     session_code: uuid.UUID,
 ) -> HttpResponse:
     session = _session_or_404(programme, session_code)
+    _audit(request, "view", session, patient=programme.patient)
     view = programme_view(programme, version, programme.patient)
     entries = list(session.entries.select_related("item__exercise").order_by("item__order"))
     scores = [e.pain_during for e in entries if e.done and e.pain_during is not None]
@@ -396,6 +415,7 @@ def _morning(
             form.add_error("morning_pain" if exc.field else None, exc.message)
             status = 400
         else:
+            _audit(request, "change", session, patient=programme.patient)
             if check.ease_load:
                 messages.warning(request, " ".join([*check.reasons, check.patient_message]))
             else:
@@ -405,6 +425,7 @@ def _morning(
             return HttpResponseRedirect(links.detail)
     elif form.is_bound:
         status = 400
+    _audit(request, "view", session, patient=programme.patient)
     context = _context(view, links, session=session, form=form)
     return render(request, "prescriptions/patient_morning_pain.html", context, status=status)
 
@@ -412,12 +433,14 @@ def _morning(
 def _handout(
     request: HttpRequest, programme: Programme, version: ProgrammeVersion, links: ProgrammeLinks
 ) -> HttpResponse:
+    _audit(request, "print", programme)
     view = programme_view(programme, version, programme.patient)
     context = _context(view, links, sections=handout_sections(version, view.today))
     return render(request, "prescriptions/patient_programme_handout.html", context)
 
 
-def _pdf(programme: Programme, version: ProgrammeVersion) -> HttpResponse:
+def _pdf(request: HttpRequest, programme: Programme, version: ProgrammeVersion) -> HttpResponse:
+    _audit(request, "export", programme)
     response = HttpResponse(programme_pdf(programme, version), content_type="application/pdf")
     response["Content-Disposition"] = 'attachment; filename="exercise-programme.pdf"'
     return response

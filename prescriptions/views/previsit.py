@@ -3,6 +3,12 @@ confirmation (prescriptions/previsit.py). No login: the token is the key, and it
 this visit's questionnaires. A bad, tampered or expired link, or one for a visit that is
 over or cancelled, gets the "link not valid" page. Answers land on the patient's record
 for the clinician to attach to an assessment.
+
+Access log: saving answers changes the record they are saved in (an outcome response or a
+screening; nobody is logged in, so the row has no user). The PSFS form shows the
+activities the patient named last time, so opening it views that earlier response. The
+list of questionnaires shows only their names and whether they are done: no record.
+Once the patient has deleted their account, the link no longer works.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from bookings.models import Appointment
+from clinic.audit import access_log_record
 from clinic.errors import DomainError
 from prescriptions import instruments
 from prescriptions.models import PreExerciseScreening
@@ -29,7 +36,10 @@ from prescriptions.previsit import (
     link_usable,
     previsit_offers,
 )
-from prescriptions.services.outcomes import latest_activities, outcome_response_submit_online
+from prescriptions.services.outcomes import (
+    latest_activities_response,
+    outcome_response_submit_online,
+)
 from prescriptions.services.screening import screening_record
 
 logger = logging.getLogger(__name__)
@@ -101,13 +111,14 @@ def previsit_answer(request: HttpRequest, token: str, code: str) -> HttpResponse
         return _invalid(request)
     if code == instruments.APSS:
         return _screening(request, token, appointment, offer)
-    carried = latest_activities(appointment.patient) if code == "PSFS" else []
+    earlier = latest_activities_response(appointment.patient) if code == "PSFS" else None
+    carried = list(earlier.activities) if earlier else []
     form = PrevisitMeasureForm(
         request.POST if request.method == "POST" else None, wording=offer.wording, carried=carried
     )
     if request.method == "POST" and form.is_valid():
         try:
-            outcome_response_submit_online(
+            saved = outcome_response_submit_online(
                 appointment=appointment,
                 code=code,
                 wording=offer.wording,
@@ -117,8 +128,15 @@ def previsit_answer(request: HttpRequest, token: str, code: str) -> HttpResponse
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
+            access_log_record(
+                request=request, action="change", record=saved, patient=appointment.patient
+            )
             messages.success(request, f"Thank you: your answers to “{offer.title}” are saved.")
             return redirect("prescriptions:previsit", token=token)
+    if earlier is not None:
+        access_log_record(
+            request=request, action="view", record=earlier, patient=appointment.patient
+        )
     return render(
         request,
         "prescriptions/previsit_measure.html",
@@ -148,7 +166,7 @@ def _screening(
     )
     if request.method == "POST" and form.is_valid():
         try:
-            screening_record(
+            saved = screening_record(
                 patient=appointment.patient,
                 screened_on=today,
                 answers=form.answers(),
@@ -160,6 +178,9 @@ def _screening(
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
+            access_log_record(
+                request=request, action="change", record=saved, patient=appointment.patient
+            )
             messages.success(request, "Thank you: your screening answers are saved.")
             return redirect("prescriptions:previsit", token=token)
     return render(

@@ -3,7 +3,9 @@ doses as charts with data tables, pain flags to mark reviewed, and progression
 suggestions applied with one action.
 
 Practitioners and clinic admins of the programme's clinic only; everyone else (reception,
-other clinics' staff, patients) gets 404 (prescriptions/access.py).
+other clinics' staff, patients) gets 404 (prescriptions/access.py). Each view writes one
+access-log row: the progress view views the programme, marking a flag reviewed changes
+the session log, applying a suggestion changes the programme.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path, reverse
 from django.views.decorators.http import require_POST
 
+from clinic.audit import access_log_record
 from clinic.errors import DomainError
 from prescriptions.access import clinician_or_404
 from prescriptions.models import Programme, SessionLog
@@ -42,6 +45,7 @@ def _progress_url(programme: Programme, anchor: str = "") -> str:
 @login_required
 def programme_progress_view(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
     programme = get_programme_for_clinician_or_404(request, code)
+    access_log_record(request=request, action="view", record=programme, patient=programme.patient)
     version = programme.current_version
     context = {"programme": programme, "patient": programme.patient, "progress": None}
     if version is not None:
@@ -56,6 +60,7 @@ def session_flag_review_view(
 ) -> HttpResponse:
     programme = get_programme_for_clinician_or_404(request, code)
     session = get_object_or_404(SessionLog, code=session_code, version__programme=programme)
+    access_log_record(request=request, action="change", record=session, patient=programme.patient)
     try:
         session_flag_review(session=session, by=request.user)  # type: ignore[arg-type]
     except DomainError as exc:
@@ -70,6 +75,7 @@ def session_flag_review_view(
 @require_POST
 def progression_apply_view(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
     programme = get_programme_for_clinician_or_404(request, code)
+    access_log_record(request=request, action="change", record=programme, patient=programme.patient)
     try:
         version_number = int(request.POST.get("version", ""))
         item_order = int(request.POST.get("item", ""))

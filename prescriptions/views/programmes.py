@@ -4,9 +4,12 @@ programme with its version history, and one version.
 
 Every view's first line is an access helper (prescriptions/access.py): practitioners and
 clinic admins of the programme's clinic only; reception, patients and other clinics get
-404. Items and phases are addressed by their UUID code inside a programme the user may
-see (a copy of an item into a new version has a new code); versions by their number, which
-only means something inside the programme's own address.
+404. Every page that shows or changes the programme writes one access-log row (`_audit`):
+a view for GET, a change for POST; the version page logs the version it shows.
+
+Items and phases are addressed by their UUID code inside a programme the user may see (a
+copy of an item into a new version has a new code); versions by their number, which only
+means something inside the programme's own address.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path, reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from clinic.audit import CLINICAL_SUMMARY, access_log_record
 from clinic.errors import DomainError
 from clinic.models import Practitioner
 from prescriptions.access import (
@@ -98,6 +102,16 @@ def _error_field(form: Any, exc: DomainError) -> str | None:
     return exc.field if exc.field in form.fields else None
 
 
+def _audit(request: HttpRequest, programme: Programme, record: Any = None) -> None:
+    """One access-log row: POST changes the programme (or tries to), GET views it."""
+    access_log_record(
+        request=request,
+        action="change" if request.method == "POST" else "view",
+        record=record or programme,
+        patient=programme.patient,
+    )
+
+
 # --- Start -------------------------------------------------------------------------------
 
 
@@ -154,12 +168,21 @@ def programme_new(request: HttpRequest, patient_code: uuid.UUID) -> HttpResponse
         except DomainError as exc:
             form.add_error(_error_field(form, exc), exc.message)
         else:
+            _audit(request, programme)
             messages.success(
                 request,
                 f"Started a programme for {patient.full_name}: "
                 f"{programme.goal_label.lower()}. Add exercises, then publish it.",
             )
             return redirect("prescriptions:programme-builder", code=programme.code)
+    if assessments:  # the form lists them with their conditions
+        access_log_record(
+            request=request,
+            action="view",
+            record=patient,
+            patient=patient,
+            record_type=CLINICAL_SUMMARY,
+        )
     return render(
         request,
         "prescriptions/programme_new.html",
@@ -183,6 +206,7 @@ def programme_detail(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
     """The programme as the patient sees it now (the current version), its draft if one is
     open, and every version."""
     programme = get_programme_for_clinician_or_404(request, code)
+    _audit(request, programme)
     current = programme.current_version
     context = prescribing_context(programme)
     return render(
@@ -206,6 +230,7 @@ def programme_version(request: HttpRequest, code: uuid.UUID, number: int) -> Htt
     version = get_object_or_404(ProgrammeVersion, programme=programme, number=number)
     if not version.is_published:
         return redirect("prescriptions:programme-builder", code=programme.code)
+    _audit(request, programme, version)
     return render(
         request,
         "prescriptions/programme_version.html",
@@ -225,6 +250,7 @@ def programme_make_changes(request: HttpRequest, code: uuid.UUID) -> HttpRespons
     """Open the next draft (a copy of the current version), or the one already open."""
     programme = get_programme_for_clinician_or_404(request, code)
     user = clinician_or_404(request)
+    _audit(request, programme)
     had = _draft_or_none(programme)
     try:
         draft = programme_draft_get_or_create(programme=programme, by=user)
@@ -315,6 +341,7 @@ def programme_builder(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
     draft = _draft_or_redirect(request, programme)
     if draft is None:
         return redirect("prescriptions:programme-detail", code=programme.code)
+    _audit(request, programme)
     return _render_builder(request, programme, draft)
 
 
@@ -340,6 +367,7 @@ def programme_item_add_view(request: HttpRequest, code: uuid.UUID) -> HttpRespon
     if "exercise" not in form.cleaned_data:
         raise Http404
     exercise = _exercise_for(programme, form.cleaned_data["exercise"])
+    _audit(request, programme)
     if "load_kg" in form.errors:
         message = form.errors["load_kg"][0]
         return _render_builder(
@@ -394,6 +422,7 @@ def programme_item_edit(
     if draft is None:
         return redirect("prescriptions:programme-detail", code=programme.code)
     item = _item_or_404(draft, item_code)
+    _audit(request, programme)
     exercises = exercise_list_for_clinic(clinic_id=programme.clinic_id)
     if item.exercise not in exercises:
         exercises.append(item.exercise)  # an exercise retired since stays choosable here
@@ -454,6 +483,7 @@ def programme_item_move_view(
     if draft is None:
         return redirect("prescriptions:programme-detail", code=programme.code)
     item = _item_or_404(draft, item_code)
+    _audit(request, programme)
     direction = request.POST.get("direction", "")
     if direction not in ("up", "down"):
         raise Http404
@@ -477,6 +507,7 @@ def programme_item_remove_view(
     if draft is None:
         return redirect("prescriptions:programme-detail", code=programme.code)
     item = _item_or_404(draft, item_code)
+    _audit(request, programme)
     programme_item_remove(item=item, by=user)
     messages.success(request, f"Removed {item.exercise.name}.")
     return redirect(_builder_url(programme, anchor="items-heading"))
@@ -492,6 +523,7 @@ def programme_items_reorder_view(request: HttpRequest, code: uuid.UUID) -> HttpR
     draft = _draft_or_none(programme)
     if draft is None:
         raise Http404
+    _audit(request, programme)
     try:
         codes = request.POST.getlist("item")
         programme_items_reorder(version=draft, by=user, item_codes=codes)
@@ -517,6 +549,7 @@ def programme_phase_add_view(request: HttpRequest, code: uuid.UUID) -> HttpRespo
     draft = _draft_or_redirect(request, programme)
     if draft is None:
         return redirect("prescriptions:programme-detail", code=programme.code)
+    _audit(request, programme)
     form = PhaseForm(request.POST, auto_id="id_phase_%s")
     if form.is_valid():
         try:
@@ -549,6 +582,7 @@ def programme_phase_edit(
     if draft is None:
         return redirect("prescriptions:programme-detail", code=programme.code)
     phase = _phase_or_404(draft, phase_code)
+    _audit(request, programme)
     form = PhaseForm(
         request.POST if request.method == "POST" else None,
         initial={"name": phase.name, "starts_on": phase.starts_on},
@@ -585,6 +619,7 @@ def programme_phase_remove_view(
     if draft is None:
         return redirect("prescriptions:programme-detail", code=programme.code)
     phase = _phase_or_404(draft, phase_code)
+    _audit(request, programme)
     programme_phase_remove(phase=phase, by=user)
     messages.success(request, f"Removed the phase {phase.name}; its exercises stay.")
     return redirect(_builder_url(programme, anchor="phases-heading"))
@@ -603,6 +638,7 @@ def programme_publish_view(request: HttpRequest, code: uuid.UUID) -> HttpRespons
     draft = _draft_or_redirect(request, programme)
     if draft is None:
         return redirect("prescriptions:programme-detail", code=programme.code)
+    _audit(request, programme)
     form = PublishForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:

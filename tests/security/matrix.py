@@ -5,9 +5,10 @@ A row says, for one URL pattern and method, what each persona gets:
     Row("audit:patient", args=lambda w: [w.patient.code], expect={
         "admin": OK, "anonymous": LOGIN, **{p: NOT_FOUND for p in STAFF_AND_PATIENTS}})
 
-`assert_outcome(response, outcome)` checks one answer. The completeness guard (every URL
-pattern has a row) comes in a later round, once the views being written now have landed;
-tests/security/test_matrix.py holds the rows for the pages that exist and are settled.
+`assert_outcome(response, outcome)` checks one answer. The rows for every URL pattern of
+the project, and the guard that fails when a pattern has none, are in
+tests/security/test_permission_matrix.py (the audit and record pages' rows, from the first
+round, stay in test_matrix.py).
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ GONE = "gone"  # 410: a link that has expired
 REDIRECT = "redirect"  # 302 somewhere other than the login page
 NOT_ALLOWED = "not_allowed"  # 405
 RATE_LIMITED = "rate_limited"  # 429
+BAD_REQUEST = "bad_request"  # 400: a form or API body sent back with errors
+FORBIDDEN = "forbidden"  # 403: only the JSON API, to a caller who is not logged in
 OUTCOMES = {
     OK: 200,
     LOGIN: 302,
@@ -50,6 +53,8 @@ OUTCOMES = {
     REDIRECT: 302,
     NOT_ALLOWED: 405,
     RATE_LIMITED: 429,
+    BAD_REQUEST: 400,
+    FORBIDDEN: 403,
 }
 
 
@@ -60,9 +65,14 @@ class Row:
     method: str = "get"
     args: Callable[[Any], list[Any]] = field(default=lambda world: [])
     data: Callable[[Any], dict[str, Any]] = field(default=lambda world: {})
+    label: str = ""  # tells two rows of one URL apart (another object, another case)
 
     def url(self, world: Any) -> str:
         return reverse(self.url_name, args=self.args(world))
+
+    @property
+    def id(self) -> str:
+        return f"{self.method} {self.url_name}" + (f" ({self.label})" if self.label else "")
 
 
 def user_for(world: Any, persona: str) -> Any:

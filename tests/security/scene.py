@@ -1,0 +1,262 @@
+"""One clinic's clinical world for the permission matrix and the access-log tests: Pat
+(the patient persona) has a visit coming up and one past, a signed and a draft
+assessment, answers sent online, a screening, a published programme with a draft open
+(a phase and items), a logged session with a pain flag, and every kind of signed link.
+
+`shared_scene` builds it once per test module inside a transaction that is rolled back
+at the end; every test still runs in its own savepoint (pytest-django), so what one test
+writes never reaches the next.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.test import Client, override_settings
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+import pytest
+
+from bookings.models import Appointment, Notification
+from bookings.notifications import opt_out_token_for
+from bookings.services import appointment_book
+from bookings.tokens import manage_token_for
+from clinic.models import User
+from prescriptions.instruments import SHIPPED
+from prescriptions.links import programme_token_for
+from prescriptions.models import (
+    Assessment,
+    Exercise,
+    Phase,
+    ProgrammeItem,
+    ProgrammeVersion,
+    SessionLog,
+)
+from prescriptions.previsit import previsit_token_for
+from prescriptions.services import assessment_create
+from prescriptions.services.outcomes import ResponseInput, outcome_response_submit_online
+from prescriptions.services.programmes import (
+    programme_create,
+    programme_draft_get_or_create,
+    programme_item_add,
+    programme_phase_add,
+    programme_publish,
+)
+from prescriptions.services.screening import screening_record
+from tests import factories as f
+from tests.conftest import World, build_world
+from tests.security.matrix import PERSONAS
+
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+)
+"""A 1 x 1 pixel PNG, for an exercise's image."""
+
+
+@dataclass
+class Scene:
+    w: World
+    visit: Appointment  # upcoming, booked through the service (emails planned)
+    past_visit: Appointment
+    signed: Assessment  # lateral hip, NPRS and VISA-G chosen
+    draft: Assessment
+    response: Any  # NPRS answered online, waiting to be attached
+    screening: Any
+    programme: Any  # published version 1, draft version 2 open
+    item: ProgrammeItem  # in the draft
+    phase: Phase  # in the draft
+    session: SessionLog  # logged against version 1, pain flag open
+    failed_message: Notification
+    deactivated: User
+    manage_token: str
+    previsit_token: str
+    programme_token: str
+    opt_out_token: str
+    reset_uid: str
+    own_exercise: Exercise  # the clinic's own, with an image, in the published programme
+    outsider_exercise: Exercise  # another clinic's
+
+
+def _today(w: World) -> date:
+    return timezone.now().astimezone(w.clinic.tz).date()
+
+
+def build_scene(w: World) -> Scene:
+    f.load_exercise_library()
+    today = _today(w)
+    visit = appointment_book(
+        service=w.service,
+        practitioner=w.ep,
+        modality="clinic",
+        start=f.next_weekday_at(w.clinic, 1, 10),
+        patient=w.patient,
+        source=Appointment.Source.ONLINE,
+        booked_by=None,
+    )
+    past = f.make_appointment(
+        patient=w.patient,
+        practitioner=w.ep,
+        service=w.service,
+        start=timezone.now() - timedelta(days=20),
+        status=Appointment.Status.ATTENDED,
+    )
+    signed = f.make_signed_assessment(w.patient, w.ep)
+    draft = assessment_create(
+        patient=w.patient,
+        practitioner=w.ep,
+        created_by=w.ep.user,
+        assessed_on=today,
+        conditions=["lateral_hip"],
+        involved_side="left",
+    )
+    response = outcome_response_submit_online(
+        appointment=visit,
+        code="NPRS",
+        wording=SHIPPED["NPRS"],
+        data=ResponseInput([4]),
+        today=today,
+    )
+    screening = screening_record(
+        patient=w.patient,
+        screened_on=today - timedelta(days=30),
+        answers=[False] * 6,
+        activity={},
+        wording="themes",
+        by=w.ep.user,
+    )
+    own = _own_exercise(w.clinic)
+    programme = _programme(w, signed, own)
+    session = f.make_session(
+        programme.current_version,
+        performed_on=today - timedelta(days=1),
+        pain_flag=True,
+        pain_flag_reasons=["Pain during an exercise was above 5 out of 10."],
+    )
+    draft_version = programme_draft_get_or_create(programme=programme, by=w.ep.user)
+    phase = programme_phase_add(
+        version=draft_version, by=w.ep.user, name="Weeks 1 to 2", starts_on=today
+    )
+    item = programme_item_add(
+        version=draft_version,
+        exercise=Exercise.objects.shipped().get(slug="clam"),
+        by=w.ep.user,
+    )
+    failed = visit.notifications.order_by("pk").first()
+    Notification.objects.filter(pk=failed.pk).update(status=Notification.Status.FAILED)
+    deactivated = f.make_user(
+        role=User.Role.PRACTITIONER, clinic=w.clinic, email="gone@example.org"
+    )
+    deactivated.is_active = False
+    deactivated.save(update_fields=["is_active"])
+    elsewhere = _own_exercise(w.outsider_clinic)
+    user = w.patient.user
+    return Scene(
+        w=w,
+        visit=visit,
+        past_visit=past,
+        signed=signed,
+        draft=draft,
+        response=response,
+        screening=screening,
+        programme=programme,
+        item=item,
+        phase=phase,
+        session=session,
+        failed_message=failed,
+        deactivated=deactivated,
+        manage_token=manage_token_for(visit),
+        previsit_token=previsit_token_for(visit),
+        programme_token=programme_token_for(programme),
+        opt_out_token=opt_out_token_for(w.patient),
+        reset_uid=urlsafe_base64_encode(force_bytes(user.pk)),
+        own_exercise=own,
+        outsider_exercise=elsewhere,
+    )
+
+
+def _programme(w: World, assessment: Assessment, own: Exercise) -> Any:
+    """Published three days ago: a hip thrust and the clinic's own bridge (with an image)."""
+    by = w.ep.user
+    programme = programme_create(
+        patient=w.patient, practitioner=w.ep, goal="strength", by=by, assessment=assessment
+    )
+    draft = programme_draft_get_or_create(programme=programme, by=by)
+    thrust = Exercise.objects.shipped().get(slug="hip-thrust")
+    programme_item_add(version=draft, exercise=thrust, by=by, load_kind="external", load_kg=60)
+    programme_item_add(version=draft, exercise=own, by=by)
+    version = programme_publish(programme=programme, by=by)
+    ProgrammeVersion.objects.filter(pk=version.pk).update(
+        published_at=timezone.now() - timedelta(days=3)
+    )
+    programme.refresh_from_db()
+    return programme
+
+
+def _own_exercise(clinic: Any) -> Exercise:
+    from prescriptions.services.library import exercise_copy
+
+    shipped = Exercise.objects.shipped().get(slug="glute-bridge")
+    practitioner = clinic.practitioners.first()
+    own = exercise_copy(exercise=shipped, clinic=clinic, by=practitioner.user)
+    own.image_alt = "A person lying on their back with hips lifted"
+    own.image.save("bridge.png", ContentFile(PNG), save=True)
+    return own
+
+
+@pytest.fixture(scope="module")
+def shared_scene(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[Scene]:
+    """The scene, built once for the module and rolled back after it (uploads go to a
+    temporary folder)."""
+    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("m")):
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            yield build_scene(build_world())
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
+def persona_user(s: Scene, persona: str) -> User | None:
+    """The user behind a persona of tests/security/matrix.py (None: anonymous)."""
+    return {
+        "anonymous": None,
+        "patient": s.w.patient.user,
+        "other_patient": s.w.other_patient.user,
+        "practitioner": s.w.ep.user,
+        "outsider": s.w.outsider.user,
+        "reception": s.w.reception,
+        "admin": s.w.admin,
+        "deactivated": s.deactivated,
+    }[persona]
+
+
+@pytest.fixture(scope="module")
+def sessions(shared_scene, django_db_blocker) -> dict[str, str]:
+    """One logged-in session per persona for the module (inside its transaction)."""
+    keys = {}
+    with django_db_blocker.unblock():
+        for persona in PERSONAS:
+            user = persona_user(shared_scene, persona)
+            if user is not None:
+                client = Client()
+                client.force_login(user)
+                keys[persona] = client.cookies[settings.SESSION_COOKIE_NAME].value
+    return keys
+
+
+def persona_client(sessions: dict[str, str], persona: str) -> Client:
+    """A fresh test client with the persona's session (anonymous: none)."""
+    client = Client()
+    if persona in sessions:
+        client.cookies[settings.SESSION_COOKIE_NAME] = sessions[persona]
+    return client
