@@ -79,7 +79,16 @@ def test_the_json_holds_every_section_of_the_patients_own_record(
     assert data["format"] == "stance-patient-record"
     assert data["patient"] == str(world.patient.code)
     sections = data["sections"]
-    assert list(sections)[:4] == ["details", "appointments", "assessments", "messages"][:4]
+    assert list(sections) == [
+        "details",
+        "appointments",
+        "assessments",
+        "outcome_measures",
+        "screening",
+        "programmes",
+        "sessions",
+        "messages",
+    ]
     assert sections["details"]["entries"][0]["email"] == world.patient.email
     [appointment] = sections["appointments"]["entries"]
     assert appointment["start"] == visit.start.astimezone(world.clinic.tz).isoformat(
@@ -150,7 +159,7 @@ def test_the_account_page_links_to_the_record(client_as_patient):
 
 
 def test_another_area_adds_a_section_by_registering_it(world, client_as_patient):
-    @record_section("test-programmes", order=45)
+    @record_section("test-programmes", order=31)  # between assessments (30) and measures (32)
     def programmes(patient):
         return RecordSection(
             key="test-programmes",
