@@ -664,6 +664,14 @@ def _message_rows(appointment: Appointment, tz: ZoneInfo) -> list[MessageRow]:
 @login_required
 def appointment_detail(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
     appointment = _get_appointment_for_staff_or_404(request, code)
+    if is_clinician(request.user):
+        # Clinicians' copy shows the patient's latest pre-exercise screening (a yes with
+        # its questions and notes: prescriptions' screening_notice), so it views that record.
+        latest = appointment.patient.screenings.order_by("-screened_on", "-created_at").first()
+        if latest is not None:
+            access_log_record(
+                request=request, action="view", record=latest, patient=appointment.patient
+            )
     tz = appointment.practitioner.clinic.tz
     return render(
         request,

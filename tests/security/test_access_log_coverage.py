@@ -181,6 +181,13 @@ CASES = [
         "appointment page",
         "practitioner",
         u("bookings:staff-appointment", lambda s: s.visit.code),
+        ("view", SCREENING),  # it shows the patient's latest screening to clinicians
+        code=lambda s: s.screening.code,
+    ),
+    Case(
+        "appointment page, reception",
+        "reception",
+        u("bookings:staff-appointment", lambda s: s.visit.code),
         None,
     ),
     # --- Assessments, measures, screening -------------------------------------------------
