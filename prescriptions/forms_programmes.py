@@ -26,6 +26,7 @@ from prescriptions.models import (
 from prescriptions.programme_selectors import goal_summary
 from prescriptions.services.programmes import (
     CHANGE_NOTE_MAX,
+    END_REASON_MAX,
     NOTES_MAX,
     PHASE_NAME_MAX,
     REASON_MAX,
@@ -341,6 +342,17 @@ class PublishForm(_ErrorSummaryMixin, StaffForm):
         textarea=True,
         help_text="A line for the version history, for example 'More sets of the bridge; "
         "squats added'.",
+    )
+
+
+class EndForm(_ErrorSummaryMixin, StaffForm):
+    reason = _text(
+        "Why it is ending (optional)",
+        END_REASON_MAX,
+        "the reason",
+        textarea=True,
+        help_text="For the clinic's records, for example 'Goals met; discharged'. The "
+        "patient does not see it.",
     )
 
 

@@ -333,8 +333,14 @@ def programme_list_for_patient(patient: Patient) -> list[Programme]:
     programmes = (
         Programme.objects.filter(patient=patient, versions__published_at__isnull=False)
         .exclude(status=Programme.Status.DRAFT)
-        .select_related("practitioner")
+        .select_related("practitioner", "clinic")
         .distinct()
         .order_by("status", "-created_at")  # "active" sorts before "ended"
     )
     return list(programmes)
+
+
+def split_current_and_past(programmes: list[Programme]) -> tuple[list[Programme], list[Programme]]:
+    """(current programmes, past ones): an ended programme is past."""
+    current = [p for p in programmes if p.status != Programme.Status.ENDED]
+    return current, [p for p in programmes if p.status == Programme.Status.ENDED]

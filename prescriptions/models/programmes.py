@@ -308,6 +308,17 @@ class Programme(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Who ended it (programme_end).",
+    )
+    end_reason = models.CharField(
+        max_length=300, blank=True, help_text="Why it was ended, for the clinic's staff."
+    )
 
     record_history = HistoricalRecords()  # each change: what it was, when, by whom
 

@@ -96,6 +96,7 @@ TEMPO_MAX = 100
 NOTES_MAX = 2000
 REASON_MAX = 400
 CHANGE_NOTE_MAX = 300
+END_REASON_MAX = 300
 PHASE_NAME_MAX = 80
 EARLIEST_PHASE_DAY = date(2000, 1, 1)
 
@@ -475,6 +476,37 @@ def programme_publish(*, programme: Programme, by: User, change_note: str = "") 
     )
     programme.refresh_from_db()
     return draft
+
+
+@transaction.atomic
+def programme_end(*, programme: Programme, by: User, reason: str = "") -> Programme:
+    """End an active programme, keeping it as it was.
+
+    1. Only the clinic's practitioners and clinic admins, and only a published programme
+       that has not ended.
+    2. An open draft (a next version never published, so never seen by the patient) is
+       discarded: an ended programme has no changes to come.
+    3. The programme is ended now, by `by`, for `reason` (optional). From then on the
+       patient finds it among their past programmes only, its signed link answers
+       "expired", and nothing more can be logged or changed; adherence counts to today.
+    """
+    locked = Programme.objects.select_for_update().get(pk=programme.pk)
+    _check_editor(by, locked.clinic_id)
+    if locked.status == Programme.Status.ENDED:
+        raise ProgrammeEnded("This programme has already ended.")
+    if locked.status != Programme.Status.ACTIVE:
+        raise DomainError(
+            "This programme was never published, so there is nothing to end. Publish it first."
+        )
+    text = _text(reason, "reason", END_REASON_MAX, "the reason")
+    locked.versions.filter(published_at__isnull=True).delete()
+    locked.status = Programme.Status.ENDED
+    locked.ended_at = timezone.now()
+    locked.ended_by = by
+    locked.end_reason = text
+    locked.save(update_fields=["status", "ended_at", "ended_by", "end_reason", "updated_at"])
+    programme.refresh_from_db()
+    return locked
 
 
 # --- Items -------------------------------------------------------------------------------

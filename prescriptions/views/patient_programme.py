@@ -47,6 +47,7 @@ from prescriptions.patient_programme import (
     programme_list_for_patient,
     programme_start,
     programme_view,
+    split_current_and_past,
     version_items,
 )
 from prescriptions.services.sessions import (
@@ -178,7 +179,12 @@ def _session_or_404(programme: Programme, code: uuid.UUID) -> SessionLog:
 def my_programmes(request: HttpRequest) -> HttpResponse:
     patient = patient_get_for_user(request.user)  # type: ignore[arg-type]
     rows = programme_list_for_patient(patient) if patient is not None else []
-    return render(request, "prescriptions/patient_programme_list.html", {"programmes": rows})
+    current, past = split_current_and_past(rows)
+    return render(
+        request,
+        "prescriptions/patient_programme_list.html",
+        {"current": current, "past": past, "programmes": rows},
+    )
 
 
 @never_cache

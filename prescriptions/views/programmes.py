@@ -35,6 +35,7 @@ from prescriptions.access import (
 )
 from prescriptions.forms_programmes import (
     AddItemForm,
+    EndForm,
     ExerciseSearchForm,
     PhaseForm,
     ProgrammeItemForm,
@@ -61,6 +62,7 @@ from prescriptions.services.programmes import (
     needs_weight,
     programme_create,
     programme_draft_get_or_create,
+    programme_end,
     programme_item_add,
     programme_item_move,
     programme_item_remove,
@@ -91,7 +93,9 @@ def _draft_or_none(programme: Programme) -> ProgrammeVersion | None:
 
 def _draft_or_redirect(request: HttpRequest, programme: Programme) -> ProgrammeVersion | None:
     draft = _draft_or_none(programme)
-    if draft is None:
+    if draft is None and programme.status == Programme.Status.ENDED:
+        messages.info(request, "This programme has ended and can no longer change.")
+    elif draft is None:
         messages.info(
             request, "This version is published. Choose 'Make changes' to start a new version."
         )
@@ -672,6 +676,50 @@ def programme_publish_view(request: HttpRequest, code: uuid.UUID) -> HttpRespons
     )
 
 
+# --- End --------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def programme_end_view(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
+    """End the programme (after saying what that means), with an optional reason."""
+    programme = get_programme_for_clinician_or_404(request, code)
+    user = clinician_or_404(request)
+    if programme.status != Programme.Status.ACTIVE:
+        messages.info(
+            request,
+            "This programme has already ended."
+            if programme.status == Programme.Status.ENDED
+            else "This programme was never published, so there is nothing to end.",
+        )
+        return redirect("prescriptions:programme-detail", code=programme.code)
+    form = EndForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            programme_end(programme=programme, by=user, reason=form.cleaned_data["reason"])
+        except DomainError as exc:
+            form.add_error(_error_field(form, exc), exc.message)
+        else:
+            messages.success(
+                request,
+                f"Ended the programme. {programme.patient.first_name} now finds it among "
+                "their past programmes, and the link in their emails no longer opens it.",
+            )
+            return redirect("prescriptions:programme-detail", code=programme.code)
+    return render(
+        request,
+        "prescriptions/programme_end.html",
+        {
+            "programme": programme,
+            "patient": programme.patient,
+            "current": programme.current_version,
+            "draft": _draft_or_none(programme),
+            "form": form,
+        },
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
 urlpatterns: list[URLPattern] = [
     path(
         "staff/patients/<uuid:patient_code>/programmes/new/",
@@ -735,4 +783,5 @@ urlpatterns: list[URLPattern] = [
         programme_publish_view,
         name="programme-publish",
     ),
+    path("staff/programmes/<uuid:code>/end/", programme_end_view, name="programme-end"),
 ]

@@ -331,6 +331,14 @@ ROWS: list[Row] = [
     ),
     Row("prescriptions:programme-publish", CLINICIANS, args=lambda s: [s.programme.code]),
     Row("prescriptions:programme-progress", CLINICIANS, args=lambda s: [s.programme.code]),
+    Row("prescriptions:programme-end", CLINICIANS, args=lambda s: [s.programme.code]),
+    Row(
+        "prescriptions:programme-end",
+        CLINICIANS_POST,
+        method="post",
+        args=lambda s: [s.programme.code],
+        data=lambda s: {"reason": "Goals met."},
+    ),
     *[
         row
         for name, args, data in [
