@@ -757,8 +757,10 @@ def _unloaded_suggestion(
     lib = library or default_library()
     options = []
     for slug in exercise.progressions:
-        if slug in lib and any(lib.exercise(slug).avoid_early_for(c) for c in avoid):
-            notes.append(f"Left out {slug}: to be avoided early in {', '.join(sorted(avoid))}.")
+        early = sorted(c for c in avoid if slug in lib and lib.exercise(slug).avoid_early_for(c))
+        if early:
+            words = "; ".join(lib.conditions.get(c, c).lower() for c in early)
+            notes.append(f"Left out {lib.exercise(slug).name}: to be avoided early in {words}.")
             continue
         options.append(slug)
     if not options:
