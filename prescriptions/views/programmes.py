@@ -693,6 +693,7 @@ def programme_end_view(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
             else "This programme was never published, so there is nothing to end.",
         )
         return redirect("prescriptions:programme-detail", code=programme.code)
+    _audit(request, programme)
     form = EndForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -423,6 +423,23 @@ CASES = [
         data=lambda s: {"change_note": "Clams added."},
         status=302,
     ),
+    Case(
+        "end page",
+        "practitioner",
+        u("prescriptions:programme-end", programme),
+        ("view", PROGRAMME),
+        code=programme,
+    ),
+    Case(
+        "ending the programme",
+        "practitioner",
+        u("prescriptions:programme-end", programme),
+        ("change", PROGRAMME),
+        code=programme,
+        method="post",
+        data=lambda s: {"reason": "Goals met <b>early</b>"},
+        status=302,
+    ),
     # --- Progress -----------------------------------------------------------------------------
     Case(
         "progress view",
