@@ -1,7 +1,9 @@
 """Assessments in the Django admin: read-only. Clinical records are written only through
 the services (prescriptions/services/assessments.py), which keep signed records unchanged, recompute
 derived values and record amendments; an admin edit would bypass all of that. Outcome
-responses and screenings are read-only too. Edited here: the licensed wording of
+responses and screenings are read-only too. Assessments and outcome responses show their
+history (every saved version and who saved it, django-simple-history), never a revert.
+Edited here: the licensed wording of
 instruments (InstrumentText), which the clinic admin loads, and the clinic's own exercises
 (through the library services; the shipped library is read-only, and images are uploaded
 on the library page, which checks them)."""
@@ -12,8 +14,11 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+
+from simple_history.admin import SimpleHistoryAdmin
 
 from clinic.errors import DomainError
 from prescriptions.access import is_clinician
@@ -44,6 +49,22 @@ class ReadOnlyAdminMixin:
         return False
 
 
+class HistoryToReadAdmin(SimpleHistoryAdmin):
+    """A clinical record's history, to read. django-simple-history's version page would
+    save a posted form (a revert) without asking for change permission, bypassing the
+    services: it answers GET only, and offers no revert button."""
+
+    def history_form_view(
+        self, request: HttpRequest, object_id: str, version_id: str, extra_context: Any = None
+    ) -> HttpResponse:
+        if request.method != "GET":
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def revert_disabled(self, request: HttpRequest, obj: Any = None) -> bool:
+        return True
+
+
 class MeasurementInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Measurement
     fields = ["test", "side", "measure", "number", "text", "unit", "derived", "note"]
@@ -53,7 +74,7 @@ class MeasurementInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Assessment)
-class AssessmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class AssessmentAdmin(ReadOnlyAdminMixin, HistoryToReadAdmin):
     list_display = ["assessed_on", "patient", "practitioner", "status", "version", "clinic"]
     list_filter = ["status", "clinic"]
     date_hierarchy = "assessed_on"
@@ -107,7 +128,7 @@ class InstrumentTextAdmin(admin.ModelAdmin):
 
 
 @admin.register(OutcomeResponse)
-class OutcomeResponseAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class OutcomeResponseAdmin(ReadOnlyAdminMixin, HistoryToReadAdmin):
     list_display = ["completed_on", "instrument", "patient", "total", "source", "assessment"]
     list_filter = ["instrument", "source"]
     list_select_related = ["patient", "assessment"]

@@ -190,3 +190,23 @@ def test_sessions_are_kept_with_the_patient_or_nobody_with_a_link(
     assert Client().post(link, {"morning_pain": "3"}).status_code == 302
     latest = history(SessionLog).filter(code=session.code).latest("history_date")
     assert latest.morning_pain == 3 and latest.history_user is None
+
+
+def test_the_admin_shows_an_assessments_history_and_never_reverts_it(world, client_as_practitioner):
+    draft = _draft(world)
+    assessment_update_draft(assessment=draft, by=world.ep.user, fields={"history": "Stairs"})
+    client_as_practitioner.post(reverse("prescriptions:assessment-sign", args=[draft.code]))
+    operator = User.objects.create_superuser(email="operator@example.org", password=f.PASSWORD)
+    client = Client()
+    client.force_login(operator)
+    page = client.get(reverse("admin:prescriptions_assessment_history", args=[draft.pk]))
+    assert page.status_code == 200
+    assert world.ep.user.email in page.content.decode()  # who changed it
+    entry = history(Assessment).filter(code=draft.code).latest("history_date")
+    revert = reverse(
+        "admin:prescriptions_assessment_simple_history", args=[draft.pk, entry.history_id]
+    )
+    assert client.get(revert).status_code == 200  # to read
+    assert client.post(revert, {}).status_code == 403  # never to revert
+    draft.refresh_from_db()
+    assert draft.history == "Stairs" and draft.status == Assessment.Status.SIGNED
