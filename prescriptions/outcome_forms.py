@@ -31,7 +31,11 @@ def _count_field(label: str, limit: int, what: str) -> forms.IntegerField:
         min_value=0,
         max_value=limit,
         widget=forms.TextInput(
-            attrs={"inputmode": "numeric", "autocomplete": "off", "class": "input-points"}
+            attrs={
+                "inputmode": "numeric",
+                "autocomplete": "off",
+                "class": "form-control input-points",
+            }
         ),
         error_messages={
             "invalid": f"Enter {what} as a whole number.",

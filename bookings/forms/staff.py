@@ -58,13 +58,15 @@ class StaffForm(forms.Form):
 
 
 def _date_field(label: str, *, required: bool = True, help_text: str = "") -> forms.DateField:
+    # The browser's date control shows the date in the user's own format (3/3/2026 in
+    # Australia), so hints and errors give the day in words rather than as 2026-03-03.
     return forms.DateField(
         label=label,
         required=required,
-        help_text=help_text or "For example 2026-03-03.",
+        help_text=help_text or "The day, month and year, for example 3 March 2026.",
         input_formats=DATE_INPUT_FORMATS,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"invalid": "Enter a real date, like 2026-03-03."},
+        error_messages={"invalid": "Enter a real date, for example 3 March 2026."},
     )
 
 
@@ -124,7 +126,9 @@ class NewPatientForm(StaffForm):
         error_messages={"invalid": "Enter an email address like name@example.org."},
     )
     phone = forms.CharField(label="Phone", max_length=30, validators=[phone_validator])
-    date_of_birth = _date_field("Date of birth", help_text="For example 1985-03-14.")
+    date_of_birth = _date_field(
+        "Date of birth", help_text="The day, month and year, for example 14 March 1985."
+    )
 
     def clean_date_of_birth(self) -> date:
         value: date = self.cleaned_data["date_of_birth"]

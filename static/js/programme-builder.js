@@ -4,13 +4,24 @@
    is posted to the reorder address; the page then reloads to show it numbered. */
 (function () {
   "use strict";
+  /* After a change the page comes back at the card or heading it was about (#item-...,
+     #items-heading): give that element the focus, so keyboard and screen-reader users
+     carry on where they were (it is tabindex="-1" and shows a focus ring). */
+  var target = window.location.hash ? document.getElementById(window.location.hash.slice(1)) : null;
+  if (target && target.getAttribute("tabindex") === "-1") {
+    target.focus();
+  }
+})();
+
+(function () {
+  "use strict";
   var list = document.querySelector(".item-list[data-reorder-url]");
   var form = document.getElementById("reorder-form");
   if (!list || !form || !window.fetch || !("draggable" in document.createElement("li"))) {
     return;
   }
   var token = form.querySelector("input[name=csrfmiddlewaretoken]");
-  if (!token) {
+  if (!token || list.querySelectorAll(":scope > li[data-item]").length < 2) {
     return;
   }
   document.documentElement.classList.add("js-drag");
