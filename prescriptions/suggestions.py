@@ -345,5 +345,43 @@ def finding_label(f: Finding) -> str:
     return f"{text} ({f.side})" if f.side else text
 
 
+_PATIENT_LABELS = {
+    FindingCode.TRENDELENBURG: "your pelvis dropped when you stood on one leg",
+    FindingCode.HIP_ABDUCTION_LSI: "the muscles at the side of your hip were weaker on one "
+    "side ({value:g} % of the other side)",
+    FindingCode.HIP_ABDUCTION_PCT_BW: "the muscles at the side of your hip were weak for "
+    "your body weight",
+    FindingCode.CONTRALATERAL_PELVIC_DROP: "your pelvis dipped on the other side when you "
+    "stood or stepped on one leg",
+    FindingCode.HIP_EXTENSION_LSI: "your buttock muscles were weaker on one side "
+    "({value:g} % of the other side)",
+    FindingCode.GLUTEAL_ACTIVATION: "your buttock muscles were slow to switch on",
+    FindingCode.SINGLE_LEG_SQUAT: "your control in a one-leg squat can improve",
+    FindingCode.LATERAL_STEP_DOWN: "your hip and knee control stepping down from a step can "
+    "improve",
+    FindingCode.DYNAMIC_KNEE_VALGUS: "your knee moved inwards when you squatted or stepped",
+    FindingCode.SINGLE_LEG_STANCE_PAIN: "standing on one leg brought on your hip pain",
+    FindingCode.HANGS_INTO_HIP: "you tend to stand with your weight hanging into one hip",
+}
+"""What a finding means, said to the patient (no test names, abbreviations or units they
+would not know); the clinician's words are `_LABELS`."""
+
+
+def patient_finding_label(f: Finding) -> str:
+    """A finding as the patient reads it in "why it is in your programme", e.g. "your pelvis
+    dropped when you stood on one leg (left leg)"."""
+    code = FindingCode(f.code)
+    if code == FindingCode.CONDITION:
+        if f.value == GLUTEAL_TENDINOPATHY:
+            return "pain at the side of your hip from the tendons there (gluteal tendinopathy)"
+        return str(f.value).replace("_", " ")
+    try:
+        value = float(f.value)
+    except (TypeError, ValueError):
+        value = 0.0  # only the LSI wordings show the value, and theirs is a number
+    text = _PATIENT_LABELS[code].format(value=round(value, 1))
+    return f"{text} ({f.side} side)" if f.side else text
+
+
 def _describe(findings: Iterable[Finding]) -> str:
     return "; ".join(finding_label(f) for f in findings)

@@ -46,7 +46,7 @@ from prescriptions.models import (
 from prescriptions.suggestions import (
     Suggestion,
     SuggestionKind,
-    finding_label,
+    patient_finding_label,
     suggestions_from_findings,
 )
 
@@ -302,9 +302,9 @@ def item_reason(*, goal: str, slug: str, suggestions: Sequence[Suggestion]) -> s
     )
     if source is None:
         return purpose
-    labels = [finding_label(f) for f in source.because]
+    labels = [patient_finding_label(f) for f in source.because]
     while labels:
-        text = f"{purpose} Your assessment found: {'; '.join(labels)}."
+        text = f"{purpose} Your assessment found that {'; and '.join(labels)}."
         if len(text) <= REASON_MAX:
             return text
         labels = labels[:-1]

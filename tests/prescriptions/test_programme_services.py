@@ -216,8 +216,11 @@ def test_a_suggested_exercise_says_why_in_plain_words(world):
         by=world.ep.user,
     )
     assert item.reason.startswith("To load the tendons at the side of your hip gently")
-    assert "Your assessment found: gluteal tendinopathy" in item.reason
-    assert "Trendelenburg test positive (right)" in item.reason
+    assert "Your assessment found that pain at the side of your hip" in item.reason
+    assert "your pelvis dropped when you stood on one leg (right side)" in item.reason
+    # The patient reads it: no test names, abbreviations or units they would not know.
+    for jargon in ("Trendelenburg", "LSI", "%BW", "positive"):
+        assert jargon not in item.reason
     other = programme_item_add(version=_draft(programme), exercise=ex("squat"), by=world.ep.user)
     assert "assessment found" not in other.reason  # not proposed by a finding
 

@@ -10,6 +10,7 @@ from prescriptions.suggestions import (
     FindingCode,
     SuggestionKind,
     finding_label,
+    patient_finding_label,
     suggestions_from_findings,
 )
 
@@ -143,6 +144,7 @@ def test_every_suggestion_names_each_of_its_findings():
     for s in suggestions:
         for f in s.because:
             assert finding_label(f) in s.reason
+            assert patient_finding_label(f)  # every finding has words for the patient too
 
 
 @pytest.mark.parametrize(
@@ -158,3 +160,12 @@ def test_every_suggestion_names_each_of_its_findings():
 def test_unknown_codes_and_values_are_refused(findings):
     with pytest.raises(ValueError):  # noqa: PT011 - each case has its own message
         suggestions_from_findings(findings)
+
+
+def test_the_patient_reads_findings_without_clinical_shorthand():
+    assert patient_finding_label(Finding("hip_abduction_lsi", 88.84)) == (
+        "the muscles at the side of your hip were weaker on one side (88.8 % of the other side)"
+    )
+    assert patient_finding_label(Finding("trendelenburg", "positive", side="left")) == (
+        "your pelvis dropped when you stood on one leg (left side)"
+    )
