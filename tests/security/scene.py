@@ -14,6 +14,7 @@ import base64
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
+from http.cookies import SimpleCookie
 from typing import Any
 
 from django.conf import settings
@@ -240,10 +241,20 @@ def persona_user(s: Scene, persona: str) -> User | None:
     }[persona]
 
 
+class Sessions(dict[str, str]):
+    """Each persona's session key, and one test client per persona for the module: a new
+    Client loads the middleware again (WhiteNoise scans every static file), which would
+    cost a tenth of a second a request."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.clients: dict[str, Client] = {}
+
+
 @pytest.fixture(scope="module")
-def sessions(shared_scene, django_db_blocker) -> dict[str, str]:
+def sessions(shared_scene, django_db_blocker) -> Sessions:
     """One logged-in session per persona for the module (inside its transaction)."""
-    keys = {}
+    keys = Sessions()
     with django_db_blocker.unblock():
         for persona in PERSONAS:
             user = persona_user(shared_scene, persona)
@@ -254,9 +265,11 @@ def sessions(shared_scene, django_db_blocker) -> dict[str, str]:
     return keys
 
 
-def persona_client(sessions: dict[str, str], persona: str) -> Client:
-    """A fresh test client with the persona's session (anonymous: none)."""
-    client = Client()
+def persona_client(sessions: Sessions, persona: str) -> Client:
+    """The persona's test client, its cookies set back to just their session (anonymous:
+    none), as if new."""
+    client = sessions.clients.setdefault(persona, Client())
+    client.cookies = SimpleCookie()
     if persona in sessions:
         client.cookies[settings.SESSION_COOKIE_NAME] = sessions[persona]
     return client

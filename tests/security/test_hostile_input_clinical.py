@@ -16,7 +16,6 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -476,11 +475,11 @@ def test_a_screening_saves_exactly_what_is_valid(shared_scene, sessions, typed):
 @FEW
 @given(value=anything)
 @example(value="7")
-def test_a_pre_visit_nprs_saves_only_an_answer_it_offers(shared_scene, value):
+def test_a_pre_visit_nprs_saves_only_an_answer_it_offers(shared_scene, sessions, value):
     s = shared_scene
     with rolled_back():
         url = reverse("prescriptions:previsit-answer", args=[s.previsit_token, "NPRS"])
-        response = Client().post(url, {"measure__NPRS__1": value})
+        response = persona_client(sessions, "anonymous").post(url, {"measure__NPRS__1": value})
         assert response.status_code in {200, 302}
         row = OutcomeResponse.objects.get(pk=s.response.pk)
         if response.status_code == 200:
@@ -504,7 +503,7 @@ def test_pre_visit_psfs_activities_with_anything(shared_scene, sessions, typed, 
         before = OutcomeResponse.objects.filter(instrument="PSFS").count()
         data = {"measure__PSFS__text_1": text, "measure__PSFS__1": "3"} | typed
         url = reverse("prescriptions:previsit-answer", args=[s.previsit_token, "PSFS"])
-        response = Client().post(url, data)
+        response = persona_client(sessions, "anonymous").post(url, data)
         assert response.status_code in {200, 302}
         added = OutcomeResponse.objects.filter(instrument="PSFS").count() - before
         assert added == (1 if response.status_code == 302 else 0)
