@@ -27,6 +27,7 @@ from bookings.ics import appointment_ics
 from bookings.models import Appointment, Modality, Notification
 from bookings.notifications import opt_out_token_for
 from bookings.tokens import manage_token_for
+from clinic.lib.time import when_label
 from clinic.models import Clinic
 
 Kind = Notification.Kind
@@ -42,12 +43,7 @@ SEQUENCE goes up with each move, so calendars update the entry in place)."""
 
 def format_when(instant: datetime, tz: ZoneInfo) -> str:
     """ "Tuesday 3 March 2026, 10:15 am" in `tz`."""
-    local = instant.astimezone(tz)
-    hour = local.hour % 12 or 12
-    return (
-        f"{local:%A} {local.day} {local:%B} {local.year}, "
-        f"{hour}:{local:%M} {'am' if local.hour < 12 else 'pm'}"
-    )
+    return when_label(instant, tz)
 
 
 def zone_label(tz: ZoneInfo) -> str:

@@ -48,7 +48,7 @@ from bookings.services import (
 )
 from bookings.tokens import appointment_code_from_manage_token
 from clinic.errors import DomainError
-from clinic.lib.time import week_start
+from clinic.lib.time import clock_label, day_label, week_start
 from clinic.models import Clinic, DeletionRequest, Practitioner, User
 from clinic.selectors import clinic_get_default, patient_get_for_user
 
@@ -133,9 +133,7 @@ def format_when(instant: datetime, tz: ZoneInfo) -> str:
 
 
 def format_time(instant: datetime, tz: ZoneInfo) -> str:
-    local = instant.astimezone(tz)
-    hour = local.hour % 12 or 12
-    return f"{hour}:{local:%M} {'am' if local.hour < 12 else 'pm'}"
+    return clock_label(instant.astimezone(tz))
 
 
 def zone_label(name: str) -> str:
@@ -143,8 +141,7 @@ def zone_label(name: str) -> str:
     return name.rsplit("/", 1)[-1].replace("_", " ")
 
 
-def format_day(day: date) -> str:
-    return f"{day:%A} {day.day} {day:%B}"
+format_day = day_label
 
 
 @dataclass(frozen=True)

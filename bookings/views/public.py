@@ -56,7 +56,7 @@ from bookings.services import SlotUnavailable, appointment_book, patient_match_o
 from bookings.tokens import manage_token_for
 from bookings.week_cache import week_page_get, week_page_key, week_page_put
 from clinic.errors import DomainError
-from clinic.lib.time import local_day_bounds, week_start
+from clinic.lib.time import clock_label, day_label, local_day_bounds, week_start, when_label
 from clinic.models import Clinic, Location, Patient, Practitioner
 from clinic.ratelimit import rate_limit_exceeded
 from clinic.selectors import clinic_get_default, patient_get_for_user
@@ -84,18 +84,12 @@ SERVICE_MODES = {
 # --- Formatting: times are shown in the clinic's zone, like "Tuesday 3 March, 10:15 am" --
 
 
-def format_time(moment: datetime) -> str:
-    hour = moment.hour % 12 or 12
-    return f"{hour}:{moment:%M} {'am' if moment.hour < 12 else 'pm'}"
-
-
-def format_day(day: date) -> str:
-    return f"{day:%A} {day.day} {day:%B}"
+format_time = clock_label
+format_day = day_label
 
 
 def format_when(moment: datetime, tz: ZoneInfo) -> str:
-    local = moment.astimezone(tz)
-    return f"{format_day(local.date())}, {format_time(local)}"
+    return when_label(moment, tz, year=False)
 
 
 def format_in_zone(moment: datetime, clinic_tz: ZoneInfo, zone: str) -> str:

@@ -66,7 +66,7 @@ from bookings.services import (
 )
 from clinic.audit import CLINICAL_SUMMARY, access_log_record
 from clinic.errors import DomainError
-from clinic.lib.time import local_day_bounds, week_start
+from clinic.lib.time import clock_label, day_label, local_day_bounds, week_start
 from clinic.models import Clinic, Location, Patient, Practitioner, User
 from prescriptions.access import is_clinician
 
@@ -125,14 +125,12 @@ def _clock(moment: datetime | time, tz: ZoneInfo | None = None) -> str:
     """ "10:15 am": a wall-clock time, or an instant read in `tz`."""
     if isinstance(moment, datetime):
         moment = moment.astimezone(tz).time() if tz else moment.time()
-    hour = moment.hour % 12 or 12
-    return f"{hour}:{moment.minute:02d} {'am' if moment.hour < 12 else 'pm'}"
+    return clock_label(moment)
 
 
 def _day_label(day: date, *, this_year: int | None = None) -> str:
     """ "Tuesday 3 March", with the year when it is not `this_year`."""
-    label = f"{day:%A} {day.day} {day:%B}"
-    return label if day.year == this_year else f"{label} {day.year}"
+    return day_label(day, year=day.year != this_year)
 
 
 def _when(moment: datetime, tz: ZoneInfo) -> str:

@@ -21,3 +21,26 @@ def local_day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
 def week_start(day: date) -> date:
     """The Monday of the week that holds `day`."""
     return day - timedelta(days=day.weekday())
+
+
+# --- Words for people: "Tuesday 3 March 2026, 10:15 am" -----------------------------------
+# One way of writing times everywhere (pages, emails, the printable record), independent
+# of the locale: Django's "a" format would write "a.m.".
+
+
+def clock_label(moment: datetime | time) -> str:
+    """ "10:15 am" for a wall-clock time or an instant as it is (convert it first)."""
+    hour = moment.hour % 12 or 12
+    return f"{hour}:{moment.minute:02d} {'am' if moment.hour < 12 else 'pm'}"
+
+
+def day_label(day: date, *, year: bool = False) -> str:
+    """ "Tuesday 3 March", or "Tuesday 3 March 2026" with `year`."""
+    label = f"{day:%A} {day.day} {day:%B}"
+    return f"{label} {day.year}" if year else label
+
+
+def when_label(instant: datetime, tz: ZoneInfo, *, year: bool = True) -> str:
+    """ "Tuesday 3 March 2026, 10:15 am": `instant` read in `tz`."""
+    local = instant.astimezone(tz)
+    return f"{day_label(local.date(), year=year)}, {clock_label(local)}"

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from bookings.models import Appointment
 from clinic.audit import access_log_record
 from clinic.errors import DomainError
+from clinic.lib.time import when_label
 from clinic.models import Clinic, Practitioner
 from prescriptions import battery
 from prescriptions.access import (
@@ -53,12 +54,7 @@ def _today(clinic: Clinic) -> date:
 
 def _when(moment: datetime, tz: ZoneInfo) -> str:
     """ "Tuesday 3 March 2026, 10:15 am" in the clinic's zone."""
-    local = moment.astimezone(tz)
-    hour = local.hour % 12 or 12
-    return (
-        f"{local:%A} {local.day} {local:%B %Y}, "
-        f"{hour}:{local.minute:02d} {'am' if local.hour < 12 else 'pm'}"
-    )
+    return when_label(moment, tz)
 
 
 def _practitioners(clinic: Clinic, *also: Practitioner | None) -> list[Practitioner]:

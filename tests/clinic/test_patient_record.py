@@ -132,6 +132,10 @@ def test_the_printable_page_reads_well_and_escapes_markup(world, signed, visit, 
     for title in ("Your details", "Visits", "Assessments", "Emails to you"):
         assert title in body
     assert response["Cache-Control"].startswith("max-age=0")
+    # Times in words in the clinic's zone, as on every other page; the JSON keeps ISO 8601.
+    local = visit.start.astimezone(world.clinic.tz)
+    assert f"{local:%A} {local.day} {local:%B %Y}, 10:00 am" in body
+    assert local.isoformat(timespec="minutes") not in body
 
 
 @pytest.mark.parametrize(
