@@ -138,3 +138,33 @@ def test_the_file_mailer_still_writes_one_file_per_email(settings: Any, tmp_path
     mail_send(_email("Two"))
 
     assert len(list(tmp_path.iterdir())) == 2
+
+
+def test_a_message_is_written_exactly_as_djangos_smtp_backend_writes_it() -> None:
+    """mail_send writes with SMTP_POLICY (a header registry that makes one class per header
+    name instead of one per header): the bytes are Django's SMTP backend's own."""
+    import email.policy
+    import re
+
+    from django.core.mail import EmailMultiAlternatives
+
+    message = EmailMultiAlternatives(
+        subject="Rappel : votre séance de kinésithérapie " + "très " * 12,
+        body="Bonjour Zoë,\n\n" + "Une ligne de texte assez longue pour être repliée. " * 4,
+        from_email="Clinique Élan <bookings@stance.example>",
+        to=["Zoë Müller <zoe@example.org>", "pat@example.org"],
+        reply_to=["hello@harbour.example"],
+        headers={
+            "Message-ID": "<stance.1.2@stance.example>",
+            "Date": "Tue, 01 Dec 2026 10:00:00 +0000",
+            "List-Unsubscribe": "<http://127.0.0.1:8000/reminders/" + "x" * 90 + "/>",
+        },
+    )
+    message.attach_alternative("<p>Bonjour Zoë</p>" * 30, "text/html")
+    message.attach("appointment.ics", "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", "text/calendar")
+
+    def written(policy: email.policy.Policy) -> bytes:
+        raw = message.message(policy=policy).as_bytes()
+        return re.sub(rb"={15}\d+==", b"BOUNDARY", raw)
+
+    assert written(mailer.SMTP_POLICY) == written(email.policy.SMTP)
