@@ -15,12 +15,14 @@ Every email is a `Notification` row. How a row moves (README "Emails and reminde
 2. Hand-off: after commit, an immediate message is published to the broker with one
    quick try (`notifications_dispatch`); if the broker is down the row simply stays
    pending. Every minute the sweep (`notifications_dispatch_due`, run by beat) claims due
-   rows with `SELECT ... FOR UPDATE SKIP LOCKED` and publishes their ids. Rows handed over
-   but not finished within STANCE_EMAIL_STALE_CLAIM_MINUTES are handed over again.
-3. Sending (`notification_send`, in the worker) claims the row (pending/queued ->
-   sending) while holding the appointment's row lock, re-checks that the message still
-   makes sense, sends, and marks it sent. A second message for the same row finds it
-   sending or sent and does nothing.
+   rows with `SELECT ... FOR UPDATE SKIP LOCKED` and publishes their ids, SEND_BATCH to a
+   message. Rows handed over but not finished within STANCE_EMAIL_STALE_CLAIM_MINUTES are
+   handed over again.
+3. Sending (`notification_send` for one row, `notifications_send_batch` for the sweep's
+   batches, in the worker) claims each row on its own (pending/queued -> sending) while
+   holding the appointment's row lock, re-checks that the message still makes sense,
+   sends, and marks it sent; a batch does this row after row. A second message for the
+   same row finds it sending or sent and does nothing.
 
 Duplicate window: the only way one email goes out twice is a worker that dies after the
 SMTP server accepted the message and before the `sent` update commits (milliseconds).
@@ -34,6 +36,8 @@ import logging
 import random
 import re
 import smtplib
+from collections import Counter
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from time import monotonic
@@ -42,16 +46,16 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core import signing
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from celery.exceptions import SoftTimeLimitExceeded
 
 from bookings.mailer import mail_send
-from bookings.models import OPEN_STATUSES, Appointment, Notification
+from bookings.models import OPEN_STATUSES, Appointment, Notification, Service
 from clinic.errors import DomainError
-from clinic.models import Patient
+from clinic.models import Location, Patient, Practitioner
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +70,16 @@ pace rather than a batch a minute."""
 SWEEP_MAX_SECONDS = 20.0
 """A sweep stops claiming after this long, well inside its time limits; the next one
 goes on where it stopped."""
+SEND_BATCH = 25
+"""Row ids per send message from the sweep (`send_notifications`). The worker sends them
+one after another over its kept SMTP connection, so what each task costs (the broker round
+trip, the pool's hand-off, the database connection check, loading what the emails show)
+is paid once per batch instead of once per email. Each row is still claimed, sent and
+marked sent on its own, so a batch widens neither the duplicate window nor the time a
+cancellation can be too late for."""
+BATCH_MAX_SECONDS = 20.0
+"""A batch starts no new row after this long (well inside the task's soft time limit);
+the rows it has not tried go to a new batch message."""
 
 PUBLISH_RETRY_POLICY = {
     "max_retries": 1,
@@ -292,21 +306,36 @@ def notifications_dispatch_due(*, now: datetime | None = None) -> list[int]:
 
 
 def _publish_in_order(ids: list[int], *, claimed_at: datetime) -> list[int]:
-    """Publish claimed ids until the broker fails; the rest go back to pending."""
-    for i, pk in enumerate(ids):
-        if not _publish(pk):
-            _release(ids[i:], claimed_at=claimed_at)
-            return ids[:i]
+    """Publish claimed ids, SEND_BATCH to a message, until the broker fails; the rest go
+    back to pending."""
+    for start in range(0, len(ids), SEND_BATCH):
+        if not _publish_batch(ids[start : start + SEND_BATCH]):
+            _release(ids[start:], claimed_at=claimed_at)
+            return ids[:start]
     return ids
 
 
-def _publish(pk: int) -> bool:
+def _publish(pk: int, *, countdown: float | None = None) -> bool:
+    """One row to `send_notification` (a confirmation right after commit, a retry)."""
     from bookings.tasks import send_notification  # tasks import this module
 
+    return _apply_async(send_notification, [pk], countdown=countdown, what=f"id={pk}")
+
+
+def _publish_batch(ids: list[int], *, countdown: float | None = None) -> bool:
+    """Rows the sweep claimed to `send_notifications`, in one message."""
+    from bookings.tasks import send_notifications
+
+    return _apply_async(send_notifications, [ids], countdown=countdown, what=f"ids={ids}")
+
+
+def _apply_async(task: Any, args: list[Any], *, countdown: float | None, what: str) -> bool:
     try:
-        send_notification.apply_async(args=[pk], retry=True, retry_policy=PUBLISH_RETRY_POLICY)
+        task.apply_async(
+            args=args, countdown=countdown, retry=True, retry_policy=PUBLISH_RETRY_POLICY
+        )
     except Exception:  # any broker failure (kombu, redis, socket): the sweep will retry
-        logger.warning("notification id=%s not handed to the broker; the sweep will", pk)
+        logger.warning("notification %s not handed to the broker; the sweep will", what)
         return False
     return True
 
@@ -322,14 +351,19 @@ def _release(ids: list[int], *, claimed_at: datetime) -> None:
 
 class TransientEmailError(Exception):
     """This try failed for now (connection, timeout, SMTP 4xx); try again later.
-    The message is the SMTP reply or error class, without addresses."""
+    The message is the SMTP reply or error class, without addresses. `unreachable`: the
+    mail server could not be reached at all (refused, dropped, timed out), so the rest of
+    a batch would fail the same way."""
 
-    def __init__(self, message: str, *, attempts: int) -> None:
+    def __init__(self, message: str, *, attempts: int, unreachable: bool = False) -> None:
         super().__init__(message)
         self.attempts = attempts
+        self.unreachable = unreachable
 
 
-def notification_send(*, notification_id: int, now: datetime | None = None) -> str:
+def notification_send(
+    *, notification_id: int, now: datetime | None = None, batch: SendBatch | None = None
+) -> str:
     """Send one email at most once. Returns what happened: "sent", "void", "failed", or
     "skipped" (someone else has it, it is finished, or it is not due yet). Raises
     TransientEmailError, with the row handed back (queued), when a retry should follow.
@@ -337,14 +371,15 @@ def notification_send(*, notification_id: int, now: datetime | None = None) -> s
     1. Claim: with the appointment's row locked (the order the booking services lock in,
        so no deadlock), take the row from pending/queued to sending and count the try.
        A cancelled, moved or past visit, or a reminder the patient turned off, makes the
-       row void instead; no email.
+       row void instead; no email. (`batch`: what `notifications_send_batch` loaded for
+       all its rows, so the claim takes fewer queries; see `_claim_loaded`.)
     2. Render the email from the database (no patient details travel in task messages).
     3. Send. A 5xx reply, or too many tries, marks the row failed with the reason;
        a connection error, timeout or 4xx hands it back for a retry.
     4. Mark it sent.
     """
     now = now or timezone.now()
-    claimed = _claim_for_send(notification_id, now=now)
+    claimed = _claim_for_send(notification_id, now=now, batch=batch)
     if isinstance(claimed, str):
         return claimed
     row = claimed
@@ -373,7 +408,9 @@ def notification_send(*, notification_id: int, now: datetime | None = None) -> s
             updated_at=timezone.now(),
         )
         logger.info("notification id=%s try %s failed for now: %s", row.pk, row.attempts, reason)
-        raise TransientEmailError(reason, attempts=row.attempts) from None
+        raise TransientEmailError(
+            reason, attempts=row.attempts, unreachable=_server_unreachable(exc)
+        ) from None
     # Any open status: a copy handed over again meanwhile then finds it sent.
     Notification.objects.filter(pk=row.pk, status__in=OPEN_STATUSES).update(
         status=Status.SENT, sent_at=timezone.now(), last_error="", updated_at=timezone.now()
@@ -382,7 +419,220 @@ def notification_send(*, notification_id: int, now: datetime | None = None) -> s
     return "sent"
 
 
-def _claim_for_send(pk: int, *, now: datetime) -> Notification | str:
+def notifications_send_batch(*, ids: list[int]) -> dict[str, int]:
+    """Send the rows of one sweep message, one after another, each exactly as
+    `notification_send` would; returns how many had each outcome.
+
+    1. Load once what the rows' emails share (`SendBatch`): the rows, their visits'
+       practitioners, clinics, locations and services, and the visits' other reminders.
+    2. For each row in turn: claim it (its visit locked and read afresh), render, send over
+       the worker's kept SMTP connection, mark it sent. A row another worker has, or one
+       already finished, is skipped; a visit cancelled or moved before the row's turn
+       makes it void. Only the row on the wire can be lost in mid-send.
+    3. A transient failure hands that row back (queued) with a `send_notification` task of
+       its own after a backoff; the rows already sent stay sent and the batch goes on.
+       If the mail server cannot be reached at all, or the batch has run for
+       BATCH_MAX_SECONDS, the rows not tried yet go to a new batch message (after the
+       backoff, or at once); if the broker is down too, back to pending for the sweep.
+    """
+    started = monotonic()
+    batch = SendBatch.load(ids)
+    outcomes: Counter[str] = Counter()
+    for i, pk in enumerate(ids):
+        if i and monotonic() - started > BATCH_MAX_SECONDS:
+            _hand_on(ids[i:], countdown=None)
+            outcomes["handed on"] += len(ids) - i
+            break
+        try:
+            outcomes[notification_send(notification_id=pk, batch=batch)] += 1
+        except TransientEmailError as exc:
+            outcomes["retry"] += 1
+            # If the broker is down too, the row stays queued: the sweep hands it over
+            # again once its claim is stale (STANCE_EMAIL_STALE_CLAIM_MINUTES).
+            _publish(pk, countdown=retry_delay(exc.attempts))
+            if exc.unreachable and i + 1 < len(ids):
+                _hand_on(ids[i + 1 :], countdown=retry_delay(exc.attempts))
+                outcomes["handed on"] += len(ids) - i - 1
+                break
+    return dict(outcomes)
+
+
+def _hand_on(ids: list[int], *, countdown: float | None) -> None:
+    """Rows a batch did not try: to a new batch message, else back to pending."""
+    if _publish_batch(ids, countdown=countdown):
+        return
+    Notification.objects.filter(pk__in=ids, status=Status.QUEUED).update(
+        status=Status.PENDING, claimed_at=None, updated_at=timezone.now()
+    )
+
+
+@dataclass
+class SendBatch:
+    """What a batch loads once, in three queries, before it locks anything: its rows as
+    they were (kind, planned time, the visit start they were planned for, tries), what
+    their emails show about each visit (practitioner and clinic, location, service), and
+    the due times of the visits' reminders.
+
+    Claiming a row still locks its visit and reads it afresh with its patient (status,
+    time, reminder opt-out, time zone: everything a decision rests on), and changes the
+    row only if it is still as loaded. The shown details are at most one batch old
+    (seconds): a renamed room or practitioner is the one thing that can lag."""
+
+    rows: dict[int, Notification]
+    reminder_dues: dict[int, list[datetime]]
+    practitioners: dict[int, Practitioner]
+    locations: dict[int, Location]
+    services: dict[int, Service]
+
+    @classmethod
+    def load(cls, ids: list[int]) -> SendBatch:
+        rows = {
+            row.pk: row
+            for row in Notification.objects.filter(pk__in=ids).select_related(
+                "patient__clinic",
+                "appointment__practitioner__clinic",
+                "appointment__location",
+                "appointment__service",
+            )
+        }
+        visits = [row.appointment for row in rows.values() if row.appointment is not None]
+        dues: dict[int, list[datetime]] = {}
+        reminders = Notification.objects.filter(
+            appointment__in=[v.pk for v in visits], kind=Kind.REMINDER
+        ).values_list("appointment_id", "due_at")
+        for appointment_id, due_at in reminders:
+            dues.setdefault(appointment_id, []).append(due_at)
+        return cls(
+            rows=rows,
+            reminder_dues=dues,
+            practitioners={v.practitioner_id: v.practitioner for v in visits},
+            locations={v.location_id: v.location for v in visits if v.location_id},
+            services={v.service_id: v.service for v in visits},
+        )
+
+    def dress(self, appointment: Appointment, patient: Patient) -> Appointment:
+        """Attach the loaded patient, practitioner, location and service to a freshly read
+        visit (loading any it now has that the batch lacks: it moved to another
+        practitioner, say)."""
+        practitioner = self.practitioners.get(appointment.practitioner_id)
+        if practitioner is None:
+            practitioner = Practitioner.objects.select_related("clinic").get(
+                pk=appointment.practitioner_id
+            )
+        appointment.practitioner = practitioner
+        if appointment.location_id is None:
+            appointment.location = None
+        else:
+            appointment.location = self.locations.get(
+                appointment.location_id
+            ) or Location.objects.get(pk=appointment.location_id)
+        appointment.service = self.services.get(appointment.service_id) or Service.objects.get(
+            pk=appointment.service_id
+        )
+        appointment.patient = patient
+        return appointment
+
+    def later_due(self, row: Notification, now: datetime) -> bool | None:
+        """False when no other reminder of the visit falls between this one and `now`
+        (so none can replace it, and no query is needed); None to ask the database."""
+        if row.kind != Kind.REMINDER:
+            return False
+        dues = self.reminder_dues.get(row.appointment_id or 0, [])
+        return None if any(row.due_at < due <= now for due in dues) else False
+
+
+def _claim_for_send(
+    pk: int, *, now: datetime, batch: SendBatch | None = None
+) -> Notification | str:
+    loaded = batch.rows.get(pk) if batch is not None else None
+    if batch is not None and loaded is not None and loaded.appointment_id is not None:
+        claimed = _claim_loaded(loaded, batch, now=now)
+        if claimed is not None:
+            return claimed
+    return _claim_locked(pk, now=now)
+
+
+def _claim_loaded(
+    loaded: Notification, batch: SendBatch, *, now: datetime
+) -> Notification | str | None:
+    """Claim a row as loaded with its batch, in two statements: lock the visit and read
+    it afresh with the patient's reminder choice (`_lock_visit`), decide as
+    `_claim_locked` does, and change the row with one conditional UPDATE that matches only
+    if the row is still open with the tries and planned visit start it was loaded with.
+    None when it does not match, or the row is out of tries: `_claim_locked` then
+    decides from scratch."""
+    if loaded.status not in (Status.PENDING, Status.QUEUED):
+        return "skipped"  # someone has it or it is finished (if handed back, it has a retry)
+    if loaded.due_at > now:
+        return "skipped"
+    if loaded.attempts >= settings.STANCE_EMAIL_MAX_ATTEMPTS:
+        return None
+    as_loaded = Notification.objects.filter(
+        pk=loaded.pk,
+        status__in=[Status.PENDING, Status.QUEUED],
+        attempts=loaded.attempts,
+        appointment_start_snapshot=loaded.appointment_start_snapshot,
+    )
+    with transaction.atomic():
+        visit = _lock_visit(loaded.appointment_id)
+        if visit is None or visit.patient_id != loaded.patient_id:
+            return None
+        row = loaded
+        row.patient.reminders_opt_out = visit.patient_reminders_opt_out
+        appointment = batch.dress(visit, row.patient)
+        reason = _void_reason(row, appointment, now=now, later_due=batch.later_due(row, now))
+        if reason:
+            if as_loaded.update(status=Status.VOID, last_error=reason, updated_at=now) != 1:
+                return None
+            logger.info("notification id=%s void: %s", row.pk, reason)
+            return "void"
+        claimed = as_loaded.update(
+            status=Status.SENDING, claimed_at=now, attempts=row.attempts + 1, updated_at=now
+        )
+        if claimed != 1:
+            return None
+    row.status, row.claimed_at, row.attempts = Status.SENDING, now, row.attempts + 1
+    row.appointment = appointment
+    return row
+
+
+LOCK_VISIT_SQL = """
+    SELECT a.*, p.reminders_opt_out AS patient_reminders_opt_out,
+        set_config('synchronous_commit', 'off', true) AS claim_commit
+    FROM bookings_appointment a JOIN clinic_patient p ON p.id = a.patient_id
+    WHERE a.id = %s
+    FOR UPDATE OF a
+"""
+"""PostgreSQL: the visit, locked (FOR UPDATE of the appointment only: the lock the booking
+services take first), with its patient's reminder choice read at the same moment.
+
+`set_config(..., true)` is SET LOCAL: this claim's COMMIT does not wait for its WAL to
+reach the disk. That changes nothing a crash can do: other sessions see the claim (and
+its row lock is released) at COMMIT either way, the `sent` UPDATE after the email does
+wait for the disk (and so makes the claim durable with it), and if PostgreSQL itself
+fails between the two, the row is resent whether the claim survived (`sending`, handed
+over again once stale) or not (back to `queued`). It saves a disk flush per email."""
+
+
+def _lock_visit(appointment_id: int | None) -> Appointment | None:
+    """The visit for `_claim_loaded`, locked and read afresh, with its patient's
+    `reminders_opt_out` as `patient_reminders_opt_out`. SQL on PostgreSQL because it runs
+    once per email and the ORM takes longer to compile it than the database takes to run
+    it; elsewhere (SQLite, one writer at a time) the ORM."""
+    if connection.vendor == "postgresql":
+        return next(iter(Appointment.objects.raw(LOCK_VISIT_SQL, [appointment_id])), None)
+    visit = (
+        Appointment.objects.select_for_update()
+        .select_related("patient")
+        .filter(pk=appointment_id)
+        .first()
+    )
+    if visit is not None:
+        visit.patient_reminders_opt_out = visit.patient.reminders_opt_out
+    return visit
+
+
+def _claim_locked(pk: int, *, now: datetime) -> Notification | str:
     with transaction.atomic():
         appointment_id = (
             Notification.objects.filter(pk=pk).values_list("appointment_id", flat=True).first()
@@ -421,8 +671,15 @@ def _claim_for_send(pk: int, *, now: datetime) -> Notification | str:
     return row
 
 
-def _void_reason(row: Notification, appointment: Appointment | None, *, now: datetime) -> str:
-    """Why this message must not go out now, or "" if it may."""
+def _void_reason(
+    row: Notification,
+    appointment: Appointment | None,
+    *,
+    now: datetime,
+    later_due: bool | None = None,
+) -> str:
+    """Why this message must not go out now, or "" if it may. `later_due`: whether a
+    later reminder of the visit has come due, when already known (None: ask)."""
     if appointment is None:
         return ""
     if appointment.start <= now:
@@ -438,14 +695,15 @@ def _void_reason(row: Notification, appointment: Appointment | None, *, now: dat
         return "The visit was moved."
     if row.patient.reminders_opt_out:
         return "The patient turned reminders off."
-    later_due = Notification.objects.filter(
-        appointment=appointment,
-        kind=Kind.REMINDER,
-        due_at__gt=row.due_at,
-        due_at__lte=now,
-        status__in=[*OPEN_STATUSES, Status.SENT],
-    )
-    if later_due.exists():
+    if later_due is None:
+        later_due = Notification.objects.filter(
+            appointment=appointment,
+            kind=Kind.REMINDER,
+            due_at__gt=row.due_at,
+            due_at__lte=now,
+            status__in=[*OPEN_STATUSES, Status.SENT],
+        ).exists()
+    if later_due:
         return "A later reminder replaces it (this one was late)."
     return ""
 
@@ -454,6 +712,16 @@ def _finish(row: Notification, status: str, reason: str) -> None:
     Notification.objects.filter(pk=row.pk).update(
         status=status, last_error=reason[:300], updated_at=timezone.now()
     )
+
+
+def _server_unreachable(exc: BaseException) -> bool:
+    """The mail server could not be reached or went away (not a reply about this one
+    message): the next message would fail the same way."""
+    if isinstance(exc, smtplib.SMTPServerDisconnected | smtplib.SMTPConnectError):
+        return True
+    if isinstance(exc, smtplib.SMTPException):  # a reply to this message (4xx, 5xx)
+        return False
+    return isinstance(exc, OSError | SoftTimeLimitExceeded)
 
 
 _ADDRESS = re.compile(r"[^\s<>()\[\]@,;:\"']+@[^\s<>()\[\]@,;:\"']+")

@@ -9,6 +9,7 @@ from bookings.notifications import (
     TransientEmailError,
     notification_send,
     notifications_dispatch_due,
+    notifications_send_batch,
     retry_delay,
 )
 
@@ -20,8 +21,8 @@ from bookings.notifications import (
     time_limit=45,
 )
 def notifications_sweep() -> int:
-    """Every minute (beat): hand each due outbox row to `send_notification`. Two sweeps at
-    once are harmless: they claim disjoint rows."""
+    """Every minute (beat): hand the due outbox rows to `send_notifications`, a batch of
+    ids to a message. Two sweeps at once are harmless: they claim disjoint rows."""
     return len(notifications_dispatch_due())
 
 
@@ -40,3 +41,16 @@ def send_notification(self: Task, notification_id: int) -> str:
         return notification_send(notification_id=notification_id)
     except TransientEmailError as exc:
         raise self.retry(countdown=retry_delay(exc.attempts), exc=exc) from None
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    ignore_result=True,
+)
+def send_notifications(notification_ids: list[int]) -> dict[str, int]:
+    """Send a batch of outbox rows from the sweep, one after another over the worker's kept
+    SMTP connection; each row is claimed, sent and marked sent on its own, so receiving
+    the batch twice (or a row in two batches) sends nothing twice. A row that fails for
+    now gets a `send_notification` retry of its own; the others are not sent again."""
+    return notifications_send_batch(ids=notification_ids)

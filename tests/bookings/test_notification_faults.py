@@ -29,6 +29,7 @@ from bookings.notifications import (
     notifications_claim_due,
     notifications_dispatch_due,
     notifications_plan_for_booking,
+    notifications_send_batch,
     retry_delay,
 )
 from bookings.services import appointment_book, appointment_cancel, appointment_reschedule
@@ -300,9 +301,9 @@ def _programme_messages(world, count):
     ]
 
 
-def _send_inline(pk):
-    """A worker that takes each message the moment it is published."""
-    notification_send(notification_id=pk)
+def _send_inline(ids):
+    """A worker that takes each batch the moment it is published."""
+    notifications_send_batch(ids=ids)
     return True
 
 
@@ -311,7 +312,7 @@ def _send_inline(pk):
 @pytest.mark.django_db(transaction=True)
 def test_two_sweeps_at_once_send_each_email_once(world):
     ids = _programme_messages(world, 40)
-    with mock.patch.object(outbox, "_publish", side_effect=_send_inline):
+    with mock.patch.object(outbox, "_publish_batch", side_effect=_send_inline):
         first, second = _in_threads(notifications_dispatch_due, notifications_dispatch_due)
     assert isinstance(first, list) and isinstance(second, list)
     assert not set(first) & set(second)

@@ -374,7 +374,7 @@ def test_the_24_hour_reminder_around_a_clock_change_goes_out_at_the_right_instan
     assert reminder.due_at == due_utc
 
     # Not a minute early: the sweep before the instant leaves it, the one at it takes it.
-    with mock.patch.object(outbox, "_publish", return_value=True):
+    with mock.patch.object(outbox, "_publish_batch", return_value=True):
         confirmation = _rows(appointment, kind=Kind.CONFIRMATION)[0]
         assert notifications_dispatch_due(now=due_utc - timedelta(minutes=1)) == [confirmation.pk]
         assert notifications_dispatch_due(now=due_utc) == [reminder.pk]
@@ -465,23 +465,34 @@ def test_a_broker_failing_mid_sweep_puts_the_rest_back_for_the_next_sweep(appoin
     rows = [
         _row(appointment, due_at=now - timedelta(minutes=m), lead_minutes=60 + m) for m in (3, 2, 1)
     ]
-    with mock.patch.object(outbox, "_publish", side_effect=[True, False]):
+    with (
+        mock.patch.object(outbox, "SEND_BATCH", 1),
+        mock.patch.object(outbox, "_publish_batch", side_effect=[True, False]),
+    ):
         assert notifications_dispatch_due(now=now) == [rows[0].pk]
     statuses = [Notification.objects.get(pk=r.pk).status for r in rows]
     assert statuses == [Status.QUEUED, Status.PENDING, Status.PENDING]
     assert Notification.objects.get(pk=rows[1].pk).claimed_at is None
     # The next sweep takes them.
-    with mock.patch.object(outbox, "_publish", return_value=True):
+    with mock.patch.object(outbox, "_publish_batch", return_value=True):
         assert notifications_dispatch_due(now=now + timedelta(minutes=1)) == [
             rows[1].pk,
             rows[2].pk,
         ]
 
 
-def test_the_sweep_task_publishes_one_send_per_due_row(appointment):
-    row = _row(appointment, due_at=timezone.now() - timedelta(minutes=1))
-    assert notifications_sweep() == 1
-    assert memory_broker_messages() == [("bookings.tasks.send_notification", [row.pk], {})]
+def test_the_sweep_task_publishes_the_due_rows_a_batch_to_a_message(appointment):
+    now = timezone.now()
+    rows = [
+        _row(appointment, due_at=now - timedelta(minutes=m), lead_minutes=60 + m) for m in (3, 2, 1)
+    ]
+    with mock.patch.object(outbox, "SEND_BATCH", 2):
+        assert notifications_sweep() == 3
+    # Ids only: the message names the rows and nothing about the patient.
+    assert memory_broker_messages() == [
+        ("bookings.tasks.send_notifications", [[rows[0].pk, rows[1].pk]], {}),
+        ("bookings.tasks.send_notifications", [[rows[2].pk]], {}),
+    ]
     assert notifications_sweep() == 0
 
 

@@ -1,7 +1,7 @@
 """Patient email end to end: the real Redis, a real Celery worker (a subprocess started
 here) and a local SMTP server (aiosmtpd). A booking's confirmation, a reminder the sweep
-finds due, and a confirmation booked while Redis was down each reach the SMTP server
-through the worker exactly once.
+finds due, a sweep's batch of reminders, and a confirmation booked while Redis was down
+each reach the SMTP server through the worker exactly once.
 
 Needs PostgreSQL (the worker shares pytest's test database, so the tests commit) and
 Redis on 127.0.0.1:6379 (database 15 and a queue of this run's own, so nothing else's
@@ -35,7 +35,7 @@ import redis
 from bookings.models import Appointment, Notification
 from bookings.notifications import notifications_dispatch
 from bookings.services import appointment_book
-from bookings.tasks import notifications_sweep, send_notification
+from bookings.tasks import notifications_sweep, send_notification, send_notifications
 from tests import factories as f
 from tests.outbox import CLOSED_PORT_BROKER, SmtpSink, use_broker
 
@@ -264,6 +264,42 @@ def test_a_reminder_due_now_reaches_smtp_through_the_sweep_task(worker, world):
     assert email["Subject"].startswith("Reminder: your visit on ")
     assert email["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     _sent_once_even_if_handed_over_again(worker, world, reminder)
+
+
+def test_a_sweeps_batch_of_reminders_reaches_smtp_once_each(worker, world):
+    now = timezone.now().replace(microsecond=0)
+    rows = []
+    for i in range(3):
+        appointment = f.make_appointment(
+            patient=world.patient,
+            practitioner=world.ep,
+            service=world.service,
+            start=now + timedelta(minutes=90 + 30 * i),
+        )
+        rows.append(
+            Notification.objects.create(
+                patient=world.patient,
+                appointment=appointment,
+                kind=Kind.REMINDER,
+                lead_minutes=120,
+                due_at=now - timedelta(minutes=1),
+                appointment_start_snapshot=appointment.start,
+            )
+        )
+    ids = [r.pk for r in rows]
+
+    notifications_sweep.delay()  # one message with the three ids
+    worker.wait(lambda: len(worker.emails_to("pat@example.org")) == 3, "three reminders")
+    worker.wait(
+        lambda: Notification.objects.filter(pk__in=ids, status=Status.SENT).count() == 3,
+        "the rows to be marked sent",
+    )
+    send_notifications.delay(ids)  # the same batch again, as after a redelivery
+    _everything_before_has_run(worker, world)
+    emails = worker.emails_to("pat@example.org")
+    assert len(emails) == 3
+    assert len({e["Message-ID"] for e in emails}) == 3
+    assert any("send_notifications[" in line for line in worker.log)
 
 
 def test_a_booking_made_while_redis_is_down_is_confirmed_once_redis_is_back(worker, world):
