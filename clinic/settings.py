@@ -197,6 +197,10 @@ CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_TASK_SOFT_TIME_LIMIT = 45
 CELERY_TASK_TIME_LIMIT = 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# While the broker is away, a worker tries again every second or two, for as long as it
+# takes (clinic/celery.py QuickReconnectConsumer): a backlog goes out soon after it is back.
+CELERY_WORKER_CONSUMER = "clinic.celery:QuickReconnectConsumer"
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
 # Keep the worker's database connection from task to task (Celery would close it after
