@@ -495,7 +495,7 @@ def cpu_breakdown(scene: Scene, count: int) -> dict[str, str]:
         close_old_connections()  # as around each task
         last = (time.perf_counter(), time.process_time())
         batch = outbox.SendBatch.load(chunk)
-        step("load the batch (3 queries), per row", share=len(chunk))
+        step("load the batch (2 queries), per row", share=len(chunk))
         for pk in chunk:
             claimed = outbox._claim_for_send(pk, now=timezone.now(), batch=batch)
             assert not isinstance(claimed, str), claimed

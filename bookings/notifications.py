@@ -468,7 +468,7 @@ def _hand_on(ids: list[int], *, countdown: float | None) -> None:
 
 @dataclass
 class SendBatch:
-    """What a batch loads once, in three queries, before it locks anything: its rows as
+    """What a batch loads once, in two queries, before it locks anything: its rows as
     they were (kind, planned time, the visit start they were planned for, tries), what
     their emails show about each visit (practitioner and clinic, location, service), and
     the due times of the visits' reminders.

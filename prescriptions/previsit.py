@@ -25,8 +25,13 @@ from django.urls import reverse
 from bookings.models import Appointment
 from clinic.models import DeletionRequest
 from prescriptions import instruments, outcomes
-from prescriptions.models import Assessment, OutcomeResponse, PreExerciseScreening
-from prescriptions.selectors import loaded_text, screening_status
+from prescriptions.models import (
+    Assessment,
+    InstrumentText,
+    OutcomeResponse,
+    PreExerciseScreening,
+)
+from prescriptions.selectors import screening_status
 
 PREVISIT_SALT = "stance.prescriptions.previsit-questionnaires"
 PREVISIT_LINK_MAX_AGE_DAYS = 60
@@ -72,10 +77,18 @@ class Offer:
     done: bool
 
 
-def _wording(appointment: Appointment, code: str, today: date) -> instruments.Wording | None:
+def _usable_texts(appointment: Appointment, today: date) -> dict[str, InstrumentText]:
+    """The clinic's loaded wording that is usable today, by instrument: what
+    `loaded_text` finds for each code (one active text per code), in one query."""
+    texts: dict[str, InstrumentText] = {}
+    for row in InstrumentText.objects.usable(today).filter(clinic_id=appointment.patient.clinic_id):
+        texts.setdefault(row.code, row)  # in loaded_text's order: its first for each code
+    return texts
+
+
+def _wording(texts: dict[str, InstrumentText], code: str) -> instruments.Wording | None:
     """The wording a patient may answer `code` in online, or None."""
-    clinic = appointment.patient.clinic
-    row = loaded_text(clinic=clinic, code=code, on=today)
+    row = texts.get(code)
     if row is not None:
         return row.wording() if row.offer_online else None
     if code in ("NPRS", "PSFS"):
@@ -83,7 +96,7 @@ def _wording(appointment: Appointment, code: str, today: date) -> instruments.Wo
     return None
 
 
-def _measure_codes(appointment: Appointment, today: date) -> list[str]:
+def _measure_codes(appointment: Appointment, texts: dict[str, InstrumentText]) -> list[str]:
     patient = appointment.patient
     latest = (
         Assessment.objects.filter(patient=patient)
@@ -95,7 +108,7 @@ def _measure_codes(appointment: Appointment, today: date) -> list[str]:
         return list(latest.measures)
     codes = []
     for code in outcomes.INSTRUMENTS:
-        row = loaded_text(clinic=patient.clinic, code=code, on=today)
+        row = texts.get(code)
         if (row is not None and row.offer_to_new_patients) or (
             row is None and code in NEW_PATIENT_DEFAULTS
         ):
@@ -107,18 +120,19 @@ def previsit_offers(appointment: Appointment, *, today: date) -> list[Offer]:
     """What the patient can answer before this visit, and which they already have."""
     offers = []
     patient = appointment.patient
-    apss = _wording(appointment, instruments.APSS, today)
-    screened_here = PreExerciseScreening.objects.filter(appointment=appointment).exists()
-    loaded = apss is not None and apss.text_id is not None
-    if loaded and (screened_here or screening_status(patient=patient, today=today).rescreen):
-        offers.append(Offer(instruments.APSS, "Pre-exercise screening", apss, screened_here))
+    texts = _usable_texts(appointment, today)
+    apss = _wording(texts, instruments.APSS)
+    if apss is not None and apss.text_id is not None:  # the clinic loaded the official text
+        screened_here = PreExerciseScreening.objects.filter(appointment=appointment).exists()
+        if screened_here or screening_status(patient=patient, today=today).rescreen:
+            offers.append(Offer(instruments.APSS, "Pre-exercise screening", apss, screened_here))
     done = set(
         OutcomeResponse.objects.filter(
             appointment=appointment, source=OutcomeResponse.Source.ONLINE
         ).values_list("instrument", flat=True)
     )
-    for code in instruments.ordered_measures(_measure_codes(appointment, today)):
-        wording = _wording(appointment, code, today)
+    for code in instruments.ordered_measures(_measure_codes(appointment, texts)):
+        wording = _wording(texts, code)
         if wording is not None:
             offers.append(Offer(code, wording.title, wording, code in done))
     return offers
