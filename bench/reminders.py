@@ -11,11 +11,19 @@ bench/smtp_sink.py, its own process):
    next sweep (within a minute) claims them and hands them to the worker. Throughput =
    N / (last email at the sink - the worker receiving that sweep); the ratio to raw
    (target >= 0.3). Duplicates at the sink (target 0) and the rows' final statuses.
-3. Outage: the broker goes down (the benchmark's own Redis server is stopped), B visits
+3. Confirmations, for comparison: N confirmation rows become due and a sweep is asked
+   for at once (no waiting for beat); their rate, measured as in step 2. A confirmation
+   is more work than a reminder (its calendar file, the pre-visit questionnaires, the
+   reminders it lists), and the outage's backlog is confirmations.
+4. Outage: the broker goes down (the benchmark's own Redis server is stopped), B visits
    are booked through `appointment_book`
    (their confirmations cannot be handed over and stay pending), the broker comes back,
    and the time until every confirmation is at the sink is compared with B / (the rate of
-   step 2) (target within 1.5x). Booking latency during the outage is reported too.
+   step 2) (target within 1.5x), and, like for like, with B / (the rate of step 3).
+   Booking latency during the outage is reported too.
+
+Before the worker starts, the steps of one send are timed in this process for a reminder
+and for a confirmation (wall and CPU time), on the worker's batch path.
 
 It creates its own database (stance_bench_reminders: dropped, created and migrated; dropped
 again at the end unless --keep) and runs its own Redis server (`redis-server` on a free port,
@@ -60,10 +68,11 @@ RATIO_TARGET = 0.3  # dispatch throughput at least 0.3x raw smtplib
 DRAIN_TARGET = 1.5  # backlog drained within 1.5x backlog / measured rate
 RAW_REPEATS = 3  # raw smtplib runs before and after the dispatch run; the median counts
 PRACTITIONERS = 20
-FIRST_DAY = {"r": 3, "s": 5, "c": 20}
+FIRST_DAY = {"r": 3, "s": 5, "k": 14, "c": 20, "d": 25}
 """Where each set of planned visits starts (days ahead), so no two sets overlap: the
-dispatch run ("r"), the sample message ("s") and the CPU breakdown ("c"); the outage
-backlog books from day 10. A day holds PRACTITIONERS x 32 half-hour visits."""
+dispatch run ("r"), the sample message ("s"), the confirmations' run ("k") and the CPU
+breakdowns ("c" reminders, "d" confirmations); the outage backlog books from day 10. A day
+holds PRACTITIONERS x 32 half-hour visits."""
 TZ_NAME = "Australia/Sydney"
 
 
@@ -346,9 +355,9 @@ def slots(scene: Scene, count: int, first_day: int) -> list[tuple[int, datetime]
     return out
 
 
-def plan_due_reminders(scene: Scene, count: int, *, tag: str) -> list[Any]:
-    """`count` booked visits a few days ahead, each with a 24-hour reminder row that is
-    due now (as if the sweep had been away): written directly, in bulk."""
+def plan_due(scene: Scene, count: int, *, tag: str, kind: str = "reminder") -> list[Any]:
+    """`count` booked visits a few days ahead, each with a row that is due now (as if the
+    sweep had been away), a 24-hour reminder or a confirmation: written directly, in bulk."""
     from django.utils import timezone
 
     from bookings.models import Appointment, Notification
@@ -374,8 +383,8 @@ def plan_due_reminders(scene: Scene, count: int, *, tag: str) -> list[Any]:
         Notification(
             patient_id=a.patient_id,
             appointment=a,
-            kind=Notification.Kind.REMINDER,
-            lead_minutes=24 * 60,
+            kind=kind,
+            lead_minutes=24 * 60 if kind == Notification.Kind.REMINDER else None,
             due_at=now - timedelta(seconds=1),
             appointment_start_snapshot=a.start,
         )
@@ -464,10 +473,10 @@ def raw_send(
     return time.perf_counter() - started
 
 
-def cpu_breakdown(scene: Scene, count: int) -> dict[str, str]:
+def cpu_breakdown(scene: Scene, count: int, *, kind: str, tag: str) -> dict[str, str]:
     """Where one send's time goes, in this process (no Celery): median wall and CPU
     milliseconds per step of the worker's batch path (`notifications_send_batch`), over
-    `count` due reminders in batches of SEND_BATCH. Run before the worker starts, so nobody
+    `count` due rows of `kind` in batches of SEND_BATCH. Run before the worker starts, so nobody
     else takes the rows. Building the MIME message is timed on its own, and then again
     inside the send (Django's SMTP backend builds it there)."""
     from django.db import close_old_connections
@@ -478,7 +487,7 @@ def cpu_breakdown(scene: Scene, count: int) -> dict[str, str]:
     from bookings.mailer import SMTP_POLICY, mail_send
     from bookings.models import OPEN_STATUSES, Notification
 
-    rows = plan_due_reminders(scene, count, tag="c")
+    rows = plan_due(scene, count, tag=tag, kind=kind)
     ids = [r.pk for r in rows]
     steps: dict[str, list[tuple[float, float]]] = {}
     last = (0.0, 0.0)
@@ -517,10 +526,17 @@ def cpu_breakdown(scene: Scene, count: int) -> dict[str, str]:
     def ms(values: list[float]) -> str:
         return f"{statistics.median(values) * 1000:.1f}"
 
-    return {
+    out = {
         name: f"{ms([w for w, _ in v[skip:]])} / {ms([c for _, c in v[skip:]])}"
         for name, v in steps.items()
     }
+    # One send: every step but the separate MIME build (the send builds it again).
+    sends = [name for name in steps if not name.startswith("build")]
+    rows_timed = range(skip, len(ids))
+    walls = [sum(steps[name][i][0] for name in sends) for i in rows_timed]
+    cpus = [sum(steps[name][i][1] for name in sends) for i in rows_timed]
+    out["one send, all steps (MIME built once)"] = f"{ms(walls)} / {ms(cpus)}"
+    return out
 
 
 @dataclass
@@ -529,8 +545,10 @@ class Results:
     settings: dict[str, Any] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict)
     dispatch: dict[str, Any] = field(default_factory=dict)
+    confirmations: dict[str, Any] = field(default_factory=dict)
     outage: dict[str, Any] = field(default_factory=dict)
     breakdown: dict[str, str] = field(default_factory=dict)
+    breakdown_confirmation: dict[str, str] = field(default_factory=dict)
 
 
 def machine() -> dict[str, str]:
@@ -633,7 +651,7 @@ def main() -> int:
         sink = Sink(sink_log)
 
         # 1 + 2. Raw baseline around the dispatch run.
-        sample = plan_due_reminders(scene, 1, tag="s")
+        sample = plan_due(scene, 1, tag="s")
         payload = sample_message(sample[0])
         void(sample)
         log(f"Raw smtplib: {args.messages} messages of {len(payload[2])} bytes ...")
@@ -644,7 +662,8 @@ def main() -> int:
         raw_each = raw_send("127.0.0.1", smtp_port, payload, args.messages, "b", reuse=False)
 
         log("Breakdown: timing the steps of one send in this process ...")
-        results.breakdown = cpu_breakdown(scene, 200)
+        results.breakdown = cpu_breakdown(scene, 200, kind="reminder", tag="c")
+        results.breakdown_confirmation = cpu_breakdown(scene, 200, kind="confirmation", tag="d")
 
         worker_log = tmp / "worker.log"
         celery = [sys.executable, "-m", "celery", "-A", "clinic"]
@@ -678,7 +697,7 @@ def main() -> int:
         if not wait_for_line(tmp / "beat.log", "beat: Starting", 30):
             raise RuntimeError("beat did not start")
         planned_at = time.time()
-        rows = plan_due_reminders(scene, args.messages, tag="r")
+        rows = plan_due(scene, args.messages, tag="r")
         expected = message_ids(rows)
         log(f"Dispatch: {len(rows)} due reminders; waiting for beat's next sweep (< 1 min) ...")
         arrivals = sink.wait_for(expected, args.timeout)
@@ -721,9 +740,14 @@ def main() -> int:
         log(f"Raw: {results.raw}")
         log(f"Dispatch: {results.dispatch}")
 
-        # 3. Outage: bookings while the broker is unreachable, then recovery.
+        # 3. Confirmations through a sweep asked for at once.
+        results.confirmations = confirmations(scene, args, sink, worker_log)
+        log(f"Confirmations: {results.confirmations}")
+
+        # 4. Outage: bookings while the broker is unreachable, then recovery.
         if not args.skip_outage:
-            results.outage = outage(scene, args, broker, sink, rate)
+            confirmation_rate = results.confirmations.get("rate (msg/s)", 0.0)
+            results.outage = outage(scene, args, broker, sink, rate, confirmation_rate)
             log(f"Outage: {results.outage}")
     finally:
         procs.stop_all()
@@ -745,8 +769,39 @@ def main() -> int:
     return 0 if dispatch_ok and drain_ok else 1
 
 
+def confirmations(
+    scene: Scene, args: argparse.Namespace, sink: Sink, worker_log: Path
+) -> dict[str, Any]:
+    """N due confirmations, a sweep asked for now: their rate through the worker."""
+    from bookings.models import Notification
+    from clinic.celery import SWEEP_OPTIONS, SWEEP_TASK, app
+
+    rows = plan_due(scene, args.messages, tag="k", kind=Notification.Kind.CONFIRMATION)
+    expected = message_ids(rows)
+    log(f"Confirmations: {len(rows)} due; asking for a sweep ...")
+    asked = time.time()
+    app.send_task(SWEEP_TASK, **SWEEP_OPTIONS)
+    arrivals = sink.wait_for(expected, args.timeout)
+    counts = Counter(m for _, m in arrivals)
+    times = sorted(t for t, _ in arrivals)
+    sweeps = [t for t in sweeps_received(worker_log) if t >= asked - 1]
+    seconds = times[-1] - sweeps[0] if counts and sweeps else float("nan")
+    return {
+        "due rows": len(rows),
+        "delivered": len(counts),
+        "duplicates": sum(c - 1 for c in counts.values()),
+        "sweep to last email (s)": round(seconds, 2),
+        "rate (msg/s)": round(len(counts) / seconds, 1) if counts and sweeps else 0.0,
+    }
+
+
 def outage(
-    scene: Scene, args: argparse.Namespace, broker: RedisServer, sink: Sink, rate: float
+    scene: Scene,
+    args: argparse.Namespace,
+    broker: RedisServer,
+    sink: Sink,
+    rate: float,
+    confirmation_rate: float,
 ) -> dict[str, Any]:
     from django.db import connection
 
@@ -792,6 +847,7 @@ def outage(
     times = sorted(t for t, _ in arrivals)
     drained = times[-1] - back_at if len(counts) == len(expected) else float("inf")
     expected_seconds = len(expected) / rate if rate else float("inf")
+    like_for_like = len(expected) / confirmation_rate if confirmation_rate else float("inf")
     latencies.sort()
     return {
         "backlog": len(expected),
@@ -806,6 +862,8 @@ def outage(
         "broker back to last email (s)": round(drained, 2),
         "backlog / measured rate (s)": round(expected_seconds, 2),
         "drain / expected": round(drained / expected_seconds, 2),
+        "backlog / confirmations' rate (s)": round(like_for_like, 2),
+        "drain / that (like for like)": round(drained / like_for_like, 2),
         "row statuses": status_counts(rows),
     }
 
@@ -823,8 +881,13 @@ def report(results: Results, kept: Path | None) -> None:
         ("Settings", results.settings),
         ("Raw smtplib", results.raw),
         ("Dispatch", results.dispatch),
+        ("Confirmations (a sweep asked for at once)", results.confirmations),
         ("Outage", results.outage),
-        ("One send, step by step: median wall / CPU ms (one process)", results.breakdown),
+        ("One reminder, step by step: median wall / CPU ms (one process)", results.breakdown),
+        (
+            "One confirmation, step by step: median wall / CPU ms (one process)",
+            results.breakdown_confirmation,
+        ),
     ):
         log("")
         log(f"| {title} | |")
