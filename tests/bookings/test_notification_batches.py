@@ -11,6 +11,7 @@ emails go to Django's in-memory mailer, or over real SMTP to a local aiosmtpd se
 
 from __future__ import annotations
 
+import email.policy
 from datetime import timedelta
 from unittest import mock
 
@@ -21,6 +22,7 @@ from django.utils import timezone
 import pytest
 
 from bookings import notifications as outbox
+from bookings.emails import notification_email
 from bookings.models import Appointment, Notification
 from bookings.notifications import (
     notifications_dispatch_due,
@@ -352,6 +354,19 @@ def test_a_batch_mixes_kinds_and_renders_each_from_the_database(world):
     assert subjects[1].startswith("Reminder: your visit on ")
     assert subjects[2] == "Your exercise programme is ready"
     assert any(a.get_content_type() == "text/calendar" for a in mail.outbox[0].attachments)
+
+
+def test_the_unsubscribe_header_stays_one_url_on_the_wire(world):
+    """Python's email package would write a long List-Unsubscribe as RFC 2047 encoded
+    words, which mail apps do not read as a URL: it goes out on one line instead."""
+    (pk,) = _due_reminders(world, 1)
+    row = Notification.objects.select_related("patient", "appointment").get(pk=pk)
+    raw = notification_email(row).message(policy=email.policy.SMTP).as_bytes()
+    line = next(x for x in raw.split(b"\r\n") if x.startswith(b"List-Unsubscribe:"))
+    assert line.startswith(b"List-Unsubscribe: <http://127.0.0.1:8000/reminders/")
+    assert line.endswith(b"/>")
+    assert b"=?" not in line
+    assert len(line) < 998
 
 
 def test_a_confirmation_after_commit_is_still_one_message_for_one_row(
