@@ -7,6 +7,7 @@ outsider clinic whose staff must never see any of it.
 from __future__ import annotations
 
 import os
+import shutil
 from dataclasses import dataclass
 
 from django.test import Client
@@ -17,6 +18,41 @@ from clinic.models import Clinic, Location, Patient, Practitioner, User
 from tests import factories as f
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+# One Chromium for the whole run, from pytest-playwright's session `browser` fixture:
+# its sync API keeps an event loop running for the session, so no test may start a
+# second `sync_playwright()` of its own; tests take `browser` (or `page`) instead.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    executable = shutil.which("chromium") or shutil.which("chromium-browser")
+    if executable is None:
+        pytest.fail(
+            "Chromium is not installed: run `apt-get install -y chromium` "
+            "(.ci/run does this). Never `playwright install`: it downloads a browser."
+        )
+    return {**browser_type_launch_args, "executable_path": executable, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {
+        **browser_context_args,
+        "viewport": {"width": 375, "height": 812},
+        "locale": "en-AU",
+        "timezone_id": "Australia/Sydney",
+    }
 
 
 @dataclass

@@ -551,35 +551,15 @@ def test_the_manage_page_shows_the_video_link_to_the_link_holder(world, client):
 
 # --- In a browser: axe-core, a 375 px phone and the keyboard --------------------------
 
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
 
 @pytest.fixture
-def phone_page(live_server):
-    """A 375 px wide Chromium page (Debian's Chromium; never a downloaded browser)."""
-    import shutil
-
-    from playwright.sync_api import sync_playwright
-
-    executable = shutil.which("chromium") or shutil.which("chromium-browser")
-    if executable is None:
-        pytest.fail("Chromium is missing: apt-get install -y chromium (or run .ci/run).")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 375, "height": 812})
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        yield page
-        browser.close()
+def phone_page(live_server, browser):
+    """A 375 px wide page in the session's Chromium (Debian's; never a downloaded one)."""
+    context = browser.new_context(viewport={"width": 375, "height": 812})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
 
 
 def _log_in(page, live_server, user):

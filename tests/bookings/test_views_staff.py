@@ -762,37 +762,20 @@ def test_the_patient_page_lists_upcoming_and_past_visits(client_as_reception, wo
 
 
 @pytest.fixture
-def staff_phone(live_server, world):
-    """Reception, logged in, on a 375 px wide Debian Chromium (never a downloaded one)."""
-    import shutil
-
-    from playwright.sync_api import sync_playwright
-
-    from tests.browser.conftest import CHROMIUM_ARGS
-
-    executable = shutil.which("chromium") or shutil.which("chromium-browser")
-    if executable is None:
-        pytest.fail("Chromium is missing: apt-get install -y chromium (or run .ci/run).")
+def staff_phone(live_server, world, browser):
+    """Reception, logged in, on a 375 px wide phone (the session's Debian Chromium)."""
     client = Client()
     client.force_login(world.reception)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        context = browser.new_context(
-            viewport={"width": 375, "height": 812}, locale="en-AU", timezone_id="Australia/Sydney"
-        )
-        context.add_cookies(
-            [
-                {
-                    "name": "sessionid",
-                    "value": client.cookies["sessionid"].value,
-                    "url": live_server.url,
-                }
-            ]
-        )
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        yield page
-        browser.close()
+    context = browser.new_context(
+        viewport={"width": 375, "height": 812}, locale="en-AU", timezone_id="Australia/Sydney"
+    )
+    context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+    )
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
 
 
 @pytest.mark.browser
