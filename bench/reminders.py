@@ -485,6 +485,7 @@ def cpu_breakdown(scene: Scene, count: int, *, kind: str, tag: str) -> dict[str,
     from bookings import notifications as outbox
     from bookings.emails import notification_email
     from bookings.mailer import SMTP_POLICY, mail_send
+    from bookings.mime import message_bytes
     from bookings.models import OPEN_STATUSES, Notification
 
     rows = plan_due(scene, count, tag=tag, kind=kind)
@@ -511,8 +512,8 @@ def cpu_breakdown(scene: Scene, count: int, *, kind: str, tag: str) -> dict[str,
             step("claim (lock the visit, conditional UPDATE, commit)")
             message = notification_email(claimed)
             step("render (templates)")
-            message.message(policy=SMTP_POLICY).as_bytes()
-            step("build the MIME message (Django, email package)")
+            message_bytes(message, SMTP_POLICY)  # what mail_send writes
+            step("build the MIME message (bookings/mime.py)")
             mail_send(message)  # builds the MIME message again, then SMTP on the kept connection
             step("send: MIME again + SMTP over the kept connection")
             Notification.objects.filter(pk=pk, status__in=OPEN_STATUSES).update(
