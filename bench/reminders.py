@@ -486,7 +486,6 @@ def cpu_breakdown(scene: Scene, count: int, *, kind: str, tag: str) -> dict[str,
     from bookings.emails import notification_email
     from bookings.mailer import SMTP_POLICY, mail_send
     from bookings.mime import message_bytes
-    from bookings.models import OPEN_STATUSES, Notification
 
     rows = plan_due(scene, count, tag=tag, kind=kind)
     ids = [r.pk for r in rows]
@@ -516,11 +515,7 @@ def cpu_breakdown(scene: Scene, count: int, *, kind: str, tag: str) -> dict[str,
             step("build the MIME message (bookings/mime.py)")
             mail_send(message)  # builds the MIME message again, then SMTP on the kept connection
             step("send: MIME again + SMTP over the kept connection")
-            Notification.objects.filter(pk=pk, status__in=OPEN_STATUSES).update(
-                status=Notification.Status.SENT,
-                sent_at=timezone.now(),
-                updated_at=timezone.now(),
-            )
+            outbox._mark_sent(claimed)  # as notification_send marks it
             step("mark sent (UPDATE, commit)")
     skip = min(2 * outbox.SEND_BATCH, count // 5)  # warm-up
 

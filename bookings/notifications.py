@@ -411,12 +411,31 @@ def notification_send(
         raise TransientEmailError(
             reason, attempts=row.attempts, unreachable=_server_unreachable(exc)
         ) from None
-    # Any open status: a copy handed over again meanwhile then finds it sent.
-    Notification.objects.filter(pk=row.pk, status__in=OPEN_STATUSES).update(
-        status=Status.SENT, sent_at=timezone.now(), last_error="", updated_at=timezone.now()
-    )
+    _mark_sent(row)
     logger.info("notification id=%s kind=%s sent", row.pk, row.kind)
     return "sent"
+
+
+MARK_SENT_SQL = """
+    UPDATE bookings_notification SET status = %s, sent_at = %s, last_error = '', updated_at = %s
+    WHERE id = %s AND status IN (%s, %s, %s)
+"""
+"""PostgreSQL: `_mark_sent`'s UPDATE, in autocommit: its COMMIT waits for the disk (see
+LOCK_VISIT_SQL), so a sent email stays marked sent."""
+
+
+def _mark_sent(row: Notification) -> None:
+    """Any open status: a copy handed over again meanwhile then finds it sent. On its own
+    and at once after the SMTP server took the email (never batched: a crash would resend
+    every email of the batch)."""
+    now = timezone.now()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(MARK_SENT_SQL, [Status.SENT, now, now, row.pk, *OPEN_STATUSES])
+        return
+    Notification.objects.filter(pk=row.pk, status__in=OPEN_STATUSES).update(
+        status=Status.SENT, sent_at=now, last_error="", updated_at=now
+    )
 
 
 def notifications_send_batch(*, ids: list[int]) -> dict[str, int]:
@@ -567,12 +586,6 @@ def _claim_loaded(
         return "skipped"
     if loaded.attempts >= settings.STANCE_EMAIL_MAX_ATTEMPTS:
         return None
-    as_loaded = Notification.objects.filter(
-        pk=loaded.pk,
-        status__in=[Status.PENDING, Status.QUEUED],
-        attempts=loaded.attempts,
-        appointment_start_snapshot=loaded.appointment_start_snapshot,
-    )
     with transaction.atomic():
         visit = _lock_visit(loaded.appointment_id)
         if visit is None or visit.patient_id != loaded.patient_id:
@@ -582,18 +595,59 @@ def _claim_loaded(
         appointment = batch.dress(visit, row.patient)
         reason = _void_reason(row, appointment, now=now, later_due=batch.later_due(row, now))
         if reason:
-            if as_loaded.update(status=Status.VOID, last_error=reason, updated_at=now) != 1:
+            if _update_as_loaded(loaded, status=Status.VOID, last_error=reason, now=now) != 1:
                 return None
             logger.info("notification id=%s void: %s", row.pk, reason)
             return "void"
-        claimed = as_loaded.update(
-            status=Status.SENDING, claimed_at=now, attempts=row.attempts + 1, updated_at=now
-        )
-        if claimed != 1:
+        if _update_as_loaded(loaded, status=Status.SENDING, last_error=None, now=now) != 1:
             return None
     row.status, row.claimed_at, row.attempts = Status.SENDING, now, row.attempts + 1
     row.appointment = appointment
     return row
+
+
+CLAIM_AS_LOADED_SQL = """
+    UPDATE bookings_notification
+    SET status = %s, claimed_at = %s, attempts = attempts + 1, updated_at = %s
+    WHERE id = %s AND status IN (%s, %s) AND attempts = %s
+        AND appointment_start_snapshot IS NOT DISTINCT FROM %s
+"""
+VOID_AS_LOADED_SQL = """
+    UPDATE bookings_notification
+    SET status = %s, last_error = %s, updated_at = %s
+    WHERE id = %s AND status IN (%s, %s) AND attempts = %s
+        AND appointment_start_snapshot IS NOT DISTINCT FROM %s
+"""
+"""PostgreSQL: `_update_as_loaded`'s two UPDATEs (the ORM takes longer to compile them
+than the database takes to run them, once per email)."""
+
+
+def _update_as_loaded(
+    loaded: Notification, *, status: str, last_error: str | None, now: datetime
+) -> int:
+    """Claim the row (`status` SENDING: one more try, claimed now) or void it (with
+    `last_error`), only if it is still open with the tries and planned visit start it was
+    loaded with; the number of rows changed (0 or 1)."""
+    if connection.vendor == "postgresql":
+        same = [Status.PENDING, Status.QUEUED, loaded.attempts, loaded.appointment_start_snapshot]
+        if status == Status.SENDING:
+            sql, params = CLAIM_AS_LOADED_SQL, [status, now, now, loaded.pk, *same]
+        else:
+            sql, params = VOID_AS_LOADED_SQL, [status, last_error, now, loaded.pk, *same]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.rowcount
+    as_loaded = Notification.objects.filter(
+        pk=loaded.pk,
+        status__in=[Status.PENDING, Status.QUEUED],
+        attempts=loaded.attempts,
+        appointment_start_snapshot=loaded.appointment_start_snapshot,
+    )
+    if status == Status.SENDING:
+        return as_loaded.update(
+            status=status, claimed_at=now, attempts=loaded.attempts + 1, updated_at=now
+        )
+    return as_loaded.update(status=status, last_error=last_error, updated_at=now)
 
 
 LOCK_VISIT_SQL = """
