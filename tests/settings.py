@@ -49,3 +49,8 @@ STANCE_REQUIRE_STAFF_MFA = False
 # `make run`) must never take them. Tests that need a real or a broken broker choose one
 # with tests.outbox.use_broker.
 CELERY_BROKER_URL = "memory://localhost/"  # a host name only to quiet a kombu warning
+
+# The test client and live server need no WhiteNoise (the live server serves static files
+# itself), and each new Client would build the middleware again, with WhiteNoise scanning
+# every static file (about 0.1 s a time).
+MIDDLEWARE = [m for m in MIDDLEWARE if m != "whitenoise.middleware.WhiteNoiseMiddleware"]  # noqa: F405
