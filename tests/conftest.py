@@ -10,6 +10,7 @@ import os
 import shutil
 from dataclasses import dataclass
 
+from django.db import connection
 from django.test import Client
 
 import pytest
@@ -53,6 +54,21 @@ def browser_context_args(browser_context_args):
         "locale": "en-AU",
         "timezone_id": "Australia/Sydney",
     }
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's test database, and at the end of the run, before it is dropped,
+    the end of any connection to it still open elsewhere: a live server's request thread
+    can outlive its server while the browser keeps the HTTP connection alive, and
+    PostgreSQL refuses to drop a database that someone is using."""
+    yield
+    if connection.vendor == "postgresql":
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
 
 
 @dataclass
