@@ -6,6 +6,8 @@ BIN := $(VENV)/bin
 DEV_ENV := DJANGO_DEBUG=1
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Test processes (pytest-xdist): one per core by default; TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= auto
 
 .PHONY: install run serve migrate seed test test-fast lint fmt check-migrations audit ci compose-check bench bench-reminders clean
 
@@ -30,10 +32,10 @@ run: seed ## Install, migrate, load demo data, serve http://127.0.0.1:8000 with 
 	$(DEV_ENV) $(BIN)/python manage.py run_stance $(HOST):$(PORT)
 
 test: install ## The whole suite (PostgreSQL and Redis on 127.0.0.1 when they answer)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 test-fast: install ## Everything but the browser tests
-	$(BIN)/python -m pytest -m "not browser"
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not browser"
 
 lint: install
 	$(BIN)/ruff check .
