@@ -586,6 +586,8 @@ def _claim_loaded(
         return "skipped"
     if loaded.attempts >= settings.STANCE_EMAIL_MAX_ATTEMPTS:
         return None
+    if connection.vendor == "postgresql":
+        return _claim_loaded_in_one(loaded, batch, now=now)
     with transaction.atomic():
         visit = _lock_visit(loaded.appointment_id)
         if visit is None or visit.patient_id != loaded.patient_id:
@@ -604,6 +606,75 @@ def _claim_loaded(
     row.status, row.claimed_at, row.attempts = Status.SENDING, now, row.attempts + 1
     row.appointment = appointment
     return row
+
+
+def _claim_loaded_in_one(
+    loaded: Notification, batch: SendBatch, *, now: datetime
+) -> Notification | str | None:
+    """`_claim_loaded` on PostgreSQL in one statement, its own transaction
+    (CLAIM_WITH_VISIT_SQL): lock the visit, claim the row if it is still as loaded, and
+    return the visit as read under the lock; then decide. In the rare case the visit no
+    longer wants the email (cancelled, moved, started, reminders turned off, replaced by a
+    later reminder), a second statement turns this claim into void, putting the tries and
+    claim time back as they were: the row ends as `_claim_loaded` would leave it.
+
+    The same guarantees as deciding first under the lock: the decision rests on the visit
+    as it was when the claim committed, and a change to the visit after that (the booking
+    services lock the visit first, then the visit's open rows) finds the row claimed, as
+    it would after any claim. Between the two statements the row is `sending`; if the
+    worker dies there, the sweep hands it over again once stale and it is decided afresh.
+    Two round trips to the database instead of five (BEGIN, lock, UPDATE, COMMIT)."""
+    same = [Status.PENDING, Status.QUEUED, loaded.attempts, loaded.appointment_start_snapshot]
+    params = [loaded.appointment_id, Status.SENDING, now, now, loaded.pk, *same]
+    visit = next(iter(Appointment.objects.raw(CLAIM_WITH_VISIT_SQL, params)), None)
+    if visit is None:
+        return None  # not as loaded any more (or no such visit): decide from scratch
+    row = loaded
+    row.patient.reminders_opt_out = visit.patient_reminders_opt_out
+    appointment = batch.dress(visit, row.patient)
+    reason = _void_reason(row, appointment, now=now, later_due=batch.later_due(row, now))
+    if reason:
+        as_before = [loaded.attempts, loaded.claimed_at, now]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                VOID_CLAIMED_SQL, [Status.VOID, reason, *as_before, loaded.pk, Status.SENDING, now]
+            )
+        logger.info("notification id=%s void: %s", row.pk, reason)
+        return "void"
+    row.status, row.claimed_at, row.attempts = Status.SENDING, now, row.attempts + 1
+    row.appointment = appointment
+    return row
+
+
+CLAIM_WITH_VISIT_SQL = """
+    WITH visit AS (
+        SELECT a.*, p.reminders_opt_out AS patient_reminders_opt_out,
+            set_config('synchronous_commit', 'off', true) AS claim_commit
+        FROM bookings_appointment a JOIN clinic_patient p ON p.id = a.patient_id
+        WHERE a.id = %s
+        FOR UPDATE OF a
+    ), claimed AS (
+        UPDATE bookings_notification n
+        SET status = %s, claimed_at = %s, attempts = n.attempts + 1, updated_at = %s
+        FROM visit
+        WHERE n.id = %s AND n.patient_id = visit.patient_id
+            AND n.status IN (%s, %s) AND n.attempts = %s
+            AND n.appointment_start_snapshot IS NOT DISTINCT FROM %s
+        RETURNING n.id
+    )
+    SELECT visit.* FROM visit JOIN claimed ON true
+"""
+"""PostgreSQL: lock the visit (as LOCK_VISIT_SQL, whose note on synchronous_commit holds
+here too), claim the row only if it is still open with the tries and planned visit start
+it was loaded with, and return the visit as read under the lock; no row when the claim
+did not match."""
+VOID_CLAIMED_SQL = """
+    UPDATE bookings_notification
+    SET status = %s, last_error = %s, attempts = %s, claimed_at = %s, updated_at = %s
+    WHERE id = %s AND status = %s AND claimed_at = %s
+"""
+"""PostgreSQL: turn this worker's claim (`sending`, claimed at that instant) into void,
+with the tries and claim time the row had before."""
 
 
 CLAIM_AS_LOADED_SQL = """
