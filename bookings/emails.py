@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from bookings.ics import appointment_ics
 from bookings.models import Appointment, Modality, Notification
-from bookings.notifications import opt_out_token_for
+from bookings.notifications import SendBatch, opt_out_token_for
 from bookings.tokens import manage_token_for
 from clinic.lib.time import when_label
 from clinic.models import Clinic
@@ -71,9 +71,13 @@ def absolute_url(path: str) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
-def notification_email(notification: Notification) -> EmailMultiAlternatives:
-    """The email for one outbox row, ready to send (by the default mailer)."""
-    context = email_context(notification)
+def notification_email(
+    notification: Notification, *, batch: SendBatch | None = None
+) -> EmailMultiAlternatives:
+    """The email for one outbox row, ready to send (by the default mailer). `batch`: what
+    `notifications_send_batch` loaded for the row's batch (the same email, fewer
+    queries)."""
+    context = email_context(notification, batch=batch)
     kind = notification.kind
     subject = " ".join(render_to_string(f"bookings/emails/{kind}_subject.txt", context).split())
     text = _tidy(render_to_string(f"bookings/emails/{kind}_body.txt", context))
@@ -132,7 +136,7 @@ def _tidy(text: str) -> str:
     return re.sub(r"\n\s*\n(\s*\n)+", "\n\n", text).strip() + "\n"
 
 
-def email_context(notification: Notification) -> dict[str, Any]:
+def email_context(notification: Notification, *, batch: SendBatch | None = None) -> dict[str, Any]:
     patient = notification.patient
     appointment = notification.appointment
     clinic = appointment.practitioner.clinic if appointment else patient.clinic
@@ -149,9 +153,10 @@ def email_context(notification: Notification) -> dict[str, Any]:
     }
     if appointment is not None:
         context.update(_appointment_context(appointment, clinic))
-        context["planned_reminders"] = _planned_reminders(notification)
+        context["planned_reminders"] = _planned_reminders(notification, batch)
         if notification.kind == Kind.CONFIRMATION:
-            context["previsit_url"] = _previsit_url(appointment, clinic)
+            previsit = batch.previsit if batch is not None else None
+            context["previsit_url"] = _previsit_url(appointment, clinic, previsit)
         if notification.kind == Kind.CANCELLATION:
             context["video_url"] = ""  # no call to join: the link goes with the visit
     else:
@@ -190,25 +195,35 @@ def _appointment_context(appointment: Appointment, clinic: Clinic) -> dict[str, 
     }
 
 
-def _previsit_url(appointment: Appointment, clinic: Clinic) -> str:
+def _previsit_url(appointment: Appointment, clinic: Clinic, batch: Any = None) -> str:
     """The signed link to questionnaires to answer before the visit, when there are any
     (prescriptions/previsit.py). The email only says there are questions: no clinical
     detail."""
     # Imported here: the booking app does not depend on prescriptions when it loads.
     from prescriptions.previsit import previsit_link_path
 
-    path = previsit_link_path(appointment, today=timezone.now().astimezone(clinic.tz).date())
+    today = timezone.now().astimezone(clinic.tz).date()
+    path = previsit_link_path(appointment, today=today, batch=batch)
     return absolute_url(path) if path else ""
 
 
-def _planned_reminders(notification: Notification) -> str:
+def _planned_reminders(notification: Notification, batch: SendBatch | None = None) -> str:
     """ "the day before and 2 hours before": the reminders still to come for this visit
-    (none when the patient turned reminders off), for confirmations and notices."""
+    (none when the patient turned reminders off), for confirmations and notices. From
+    what the batch loaded when it has them (`SendBatch.planned_leads`), else one query."""
     if notification.kind not in (Kind.CONFIRMATION, Kind.RESCHEDULE):
         return ""
     if notification.patient.reminders_opt_out:
         return ""
-    leads = (
+    leads = batch.planned_leads(notification.appointment) if batch is not None else None
+    if leads is None:
+        leads = _planned_leads(notification)
+    labels = [lead_label(m) for m in leads if m]
+    return _join(labels) if labels else ""
+
+
+def _planned_leads(notification: Notification) -> list[int | None]:
+    return list(
         Notification.objects.filter(
             appointment_id=notification.appointment_id,
             kind=Kind.REMINDER,
@@ -218,8 +233,6 @@ def _planned_reminders(notification: Notification) -> str:
         .order_by("due_at")
         .values_list("lead_minutes", flat=True)
     )
-    labels = [lead_label(m) for m in leads if m]
-    return _join(labels) if labels else ""
 
 
 def _calendar_part(appointment: Appointment, method: str) -> email.message.MIMEPart:

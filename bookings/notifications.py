@@ -37,7 +37,7 @@ import random
 import re
 import smtplib
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from time import monotonic
@@ -386,7 +386,7 @@ def notification_send(
     from bookings.emails import notification_email  # emails import this module
 
     try:
-        message = notification_email(row)
+        message = notification_email(row, batch=batch)
     except Exception as exc:  # a template or data bug: retrying would not help
         logger.exception("notification id=%s could not be rendered", row.pk)
         _finish(row, Status.FAILED, f"The email could not be built ({type(exc).__name__}).")
@@ -487,21 +487,35 @@ def _hand_on(ids: list[int], *, countdown: float | None) -> None:
 
 @dataclass
 class SendBatch:
-    """What a batch loads once, in two queries, before it locks anything: its rows as
-    they were (kind, planned time, the visit start they were planned for, tries), what
-    their emails show about each visit (practitioner and clinic, location, service), and
-    the due times of the visits' reminders.
+    """What a batch loads once, before it locks anything: its rows as they were (kind,
+    planned time, the visit start they were planned for, tries), what their emails show
+    about each visit (practitioner and clinic, location, service), the visits' reminders
+    (due times, and for the reminders a confirmation lists: status, lead and the start
+    they were planned for), and, with confirmations in the batch, what the pre-visit
+    questionnaire link depends on (`prescriptions.previsit.PrevisitBatch`): two queries,
+    four with confirmations.
 
     Claiming a row still locks its visit and reads it afresh with its patient (status,
     time, reminder opt-out, time zone: everything a decision rests on), and changes the
     row only if it is still as loaded. The shown details are at most one batch old
-    (seconds): a renamed room or practitioner is the one thing that can lag."""
+    (seconds): a renamed room or practitioner, a reminder sent meanwhile, a questionnaire
+    text loaded meanwhile are what can lag. A visit moved since the batch was loaded has
+    its reminders read afresh (`planned_leads`)."""
 
     rows: dict[int, Notification]
     reminder_dues: dict[int, list[datetime]]
     practitioners: dict[int, Practitioner]
     locations: dict[int, Location]
     services: dict[int, Service]
+    reminders: dict[int, list[tuple[datetime, str, datetime | None, int | None]]] = field(
+        default_factory=dict
+    )
+    """By visit: (due_at, status, appointment_start_snapshot, lead_minutes) of each
+    reminder, by due time."""
+    visits_as_loaded: dict[int, tuple[datetime, int]] = field(default_factory=dict)
+    """By visit: (start, sequence) when the batch was loaded."""
+    previsit: Any = None
+    """`PrevisitBatch` when the batch holds confirmations."""
 
     @classmethod
     def load(cls, ids: list[int]) -> SendBatch:
@@ -516,18 +530,51 @@ class SendBatch:
         }
         visits = [row.appointment for row in rows.values() if row.appointment is not None]
         dues: dict[int, list[datetime]] = {}
-        reminders = Notification.objects.filter(
-            appointment__in=[v.pk for v in visits], kind=Kind.REMINDER
-        ).values_list("appointment_id", "due_at")
-        for appointment_id, due_at in reminders:
+        reminders: dict[int, list[tuple[datetime, str, datetime | None, int | None]]] = {}
+        planned = (
+            Notification.objects.filter(appointment__in=[v.pk for v in visits], kind=Kind.REMINDER)
+            .order_by("due_at")
+            .values_list(
+                "appointment_id", "due_at", "status", "appointment_start_snapshot", "lead_minutes"
+            )
+        )
+        for appointment_id, due_at, *rest in planned:
             dues.setdefault(appointment_id, []).append(due_at)
+            reminders.setdefault(appointment_id, []).append((due_at, *rest))
+        previsit = None
+        confirmed = [
+            row for row in rows.values() if row.kind == Kind.CONFIRMATION and row.appointment
+        ]
+        if confirmed:
+            # Imported here: the booking app does not depend on prescriptions when it loads.
+            from prescriptions.previsit import PrevisitBatch
+
+            previsit = PrevisitBatch.load(
+                clinic_ids={row.patient.clinic_id for row in confirmed},
+                patient_ids={row.patient_id for row in confirmed},
+            )
         return cls(
             rows=rows,
             reminder_dues=dues,
             practitioners={v.practitioner_id: v.practitioner for v in visits},
             locations={v.location_id: v.location for v in visits if v.location_id},
             services={v.service_id: v.service for v in visits},
+            reminders=reminders,
+            visits_as_loaded={v.pk: (v.start, v.sequence) for v in visits},
+            previsit=previsit,
         )
+
+    def planned_leads(self, appointment: Appointment) -> list[int | None] | None:
+        """The leads of the visit's reminders still to go out (open, planned for its
+        current start), by due time, as loaded; None when the visit is not in the batch or
+        has moved since (then ask the database)."""
+        if self.visits_as_loaded.get(appointment.pk) != (appointment.start, appointment.sequence):
+            return None
+        return [
+            lead
+            for _, status, snapshot, lead in self.reminders.get(appointment.pk, [])
+            if status in (Status.PENDING, Status.QUEUED) and snapshot == appointment.start
+        ]
 
     def dress(self, appointment: Appointment, patient: Patient) -> Appointment:
         """Attach the loaded patient, practitioner, location and service to a freshly read
