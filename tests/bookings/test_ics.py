@@ -6,6 +6,7 @@ import pytest
 from icalendar import Calendar
 
 from bookings.ics import appointment_ics
+from bookings.models import Appointment
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -143,3 +144,55 @@ def test_spring_forward_times_are_written_in_the_clinic_zone(world):
     # Python subtracts same-zone times on the wall clock: compare real instants.
     length = event.decoded("DTEND").astimezone(UTC) - event.decoded("DTSTART").astimezone(UTC)
     assert length == timedelta(minutes=30)
+
+
+def _as_icalendar_writes_it(appointment, method):
+    """The file as written with icalendar's own `add_missing_timezones` each time."""
+    from bookings import ics
+
+    calendar, start, end = ics._calendar(appointment, method, now=NOW)
+    calendar.add_missing_timezones(
+        first_date=(start - timedelta(days=366)).date(),
+        last_date=(end + timedelta(days=366)).date(),
+    )
+    return calendar.to_ical()
+
+
+@pytest.mark.parametrize(
+    "zone",
+    ["Australia/Sydney", "Australia/Lord_Howe", "America/New_York", "Asia/Kolkata", "UTC"],
+)
+@pytest.mark.parametrize("method", ["PUBLISH", "REQUEST", "CANCEL"])
+def test_the_time_zone_written_once_per_process_gives_the_same_bytes(world, zone, method):
+    """The VTIMEZONE is kept per zone and date range (`_vtimezone`): the files are
+    icalendar's, byte for byte, for visits on ordinary days and around the clock changes
+    (one time or both in UTC), asked for twice."""
+    clinic = world.ep.clinic
+    clinic.timezone = zone
+    tz = clinic.tz
+    visits = [
+        (datetime(2026, 6, 10, 9, 0, tzinfo=tz), timedelta(minutes=30)),
+        (datetime(2026, 4, 5, 1, 30, tzinfo=tz), timedelta(hours=2)),  # Sydney falls back
+        (datetime(2026, 4, 5, 2, 15, tzinfo=tz), timedelta(minutes=30)),  # all in the repeat
+        (datetime(2026, 11, 1, 1, 10, tzinfo=tz), timedelta(minutes=30)),  # New York's
+        (datetime(2026, 10, 4, 1, 30, tzinfo=tz), timedelta(minutes=30)),  # Sydney springs
+    ]
+    zones = []
+    for start, length in visits:
+        appointment = Appointment(  # not saved: some of these overlap
+            patient=world.patient,
+            practitioner=world.ep,
+            service=world.service,
+            modality="clinic",
+            start=start,
+            end=start.astimezone(UTC) + length,
+            location=world.location,
+        )
+        expected = _as_icalendar_writes_it(appointment, method)
+        assert appointment_ics(appointment, method, now=NOW) == expected
+        assert appointment_ics(appointment, method, now=NOW) == expected
+        zones.append(b"BEGIN:VTIMEZONE" in expected)
+    # No VTIMEZONE when both times are in UTC: in the hour repeated when the clocks go
+    # back (Sydney's third visit, New York's fourth), or in UTC itself.
+    no_zone = {"Australia/Sydney": [2], "America/New_York": [3], "UTC": [0, 1, 2, 3, 4]}
+    assert [i for i, has in enumerate(zones) if not has] == no_zone.get(zone, [])
