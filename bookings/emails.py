@@ -14,6 +14,7 @@ import email.message
 import email.policy
 import re
 from datetime import datetime
+from email.contentmanager import _encode_text  # what set_content encodes a text with
 from email.utils import formataddr, parseaddr
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -236,15 +237,38 @@ def _planned_leads(notification: Notification) -> list[int | None]:
 
 
 def _calendar_part(appointment: Appointment, method: str) -> email.message.MIMEPart:
+    return calendar_mime_part(appointment_ics(appointment, method).decode(), method)
+
+
+_CALENDAR_HEADERS: dict[tuple[str, str], list[tuple[str, Any]]] = {}
+"""A calendar part's headers by (method, transfer encoding), as `set_content` set them
+the first time (parsed header objects, which nothing changes afterwards)."""
+
+
+def calendar_mime_part(text: str, method: str) -> email.message.MIMEPart:
+    """The .ics attachment: what `part.set_content(text, subtype="calendar",
+    charset="utf-8", params={"method": method}, disposition="attachment",
+    filename="appointment.ics")` makes. Its headers depend only on the method and the
+    transfer encoding the email package picks for the text (`_encode_text`, as
+    `set_content` calls it), so after the first part of each they are reused, and only
+    the body is encoded."""
     part = email.message.MIMEPart()
+    cte, payload = _encode_text(text, "utf-8", None, part.policy)
+    headers = _CALENDAR_HEADERS.get((method, cte))
+    if headers is not None:
+        part._headers = list(headers)
+        part._payload = payload
+        return part
     part.set_content(
-        appointment_ics(appointment, method).decode(),
+        text,
         subtype="calendar",
         charset="utf-8",
         params={"method": method},
         disposition="attachment",
         filename="appointment.ics",
     )
+    if part._payload == payload and part.get("Content-Transfer-Encoding") == cte:
+        _CALENDAR_HEADERS[(method, cte)] = list(part._headers)
     return part
 
 
