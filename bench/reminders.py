@@ -509,7 +509,7 @@ def cpu_breakdown(scene: Scene, count: int, *, kind: str, tag: str) -> dict[str,
             claimed = outbox._claim_for_send(pk, now=timezone.now(), batch=batch)
             assert not isinstance(claimed, str), claimed
             step("claim (lock the visit, conditional UPDATE, commit)")
-            message = notification_email(claimed)
+            message = notification_email(claimed, batch=batch)  # as notification_send renders
             step("render (templates)")
             message_bytes(message, SMTP_POLICY)  # what mail_send writes
             step("build the MIME message (bookings/mime.py)")

@@ -197,7 +197,7 @@ CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_TASK_SOFT_TIME_LIMIT = 45
 CELERY_TASK_TIME_LIMIT = 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# While the broker is away, a worker tries again every second or two, for as long as it
+# While the broker is away, a worker tries again every half second, for as long as it
 # takes (clinic/celery.py QuickReconnectConsumer): a backlog goes out soon after it is back.
 CELERY_WORKER_CONSUMER = "clinic.celery:QuickReconnectConsumer"
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
