@@ -1,8 +1,8 @@
 """Reminder dispatch benchmark: `make bench-reminders` (or `.venv/bin/python bench/reminders.py`).
 
 Measures the email path end to end on real PostgreSQL and Redis, with a real Celery worker
-(prefork, `--concurrency 2` as in docker-compose) and beat, into an SMTP sink (aiosmtpd,
-bench/smtp_sink.py, its own process):
+(prefork, `--concurrency 4 --without-mingle --without-gossip`, as in docker-compose) and
+beat, into an SMTP sink (aiosmtpd, bench/smtp_sink.py, its own process):
 
 1. Raw: `smtplib` sends N copies of a rendered reminder (the real templates) to the sink
    over one connection, three times before step 2 and three times after; the median run
@@ -74,6 +74,9 @@ dispatch run ("r"), the sample message ("s"), the confirmations' run ("k") and t
 breakdowns ("c" reminders, "d" confirmations); the outage backlog books from day 10. A day
 holds PRACTITIONERS x 32 half-hour visits."""
 TZ_NAME = "Australia/Sydney"
+WORKER_OPTIONS = ["--without-mingle", "--without-gossip"]
+"""As docker-compose runs the worker: no start-up handshake with other workers (mingle
+waits a second for replies on every reconnect) and no gossip."""
 
 
 def log(message: str = "") -> None:
@@ -84,7 +87,7 @@ def parse_args() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("-n", "--messages", type=int, default=500, help="due reminders (500)")
     p.add_argument("-b", "--backlog", type=int, default=500, help="bookings in the outage")
-    p.add_argument("--concurrency", type=int, default=2, help="worker processes (2, as compose)")
+    p.add_argument("--concurrency", type=int, default=4, help="worker processes (4, as compose)")
     p.add_argument(
         "--database-url",
         default=os.environ.get(
@@ -623,7 +626,9 @@ def main() -> int:
         results.settings = {
             "messages": args.messages,
             "backlog": args.backlog,
-            "worker": " ".join([f"prefork, --concurrency {args.concurrency}", *args.worker_option]),
+            "worker": " ".join(
+                [f"prefork, --concurrency {args.concurrency}", *WORKER_OPTIONS, *args.worker_option]
+            ),
             "broker": "Redis, the benchmark's own server on 127.0.0.1",
         }
         log(f"Machine: {results.machine}")
@@ -674,6 +679,7 @@ def main() -> int:
                 str(args.concurrency),
                 "-n",
                 "bench-reminders@%h",
+                *WORKER_OPTIONS,
                 *args.worker_option,
             ],
             env,
