@@ -29,7 +29,8 @@ seed: migrate ## Demo clinic, people and bookings (idempotent)
 
 run: seed ## Install, migrate, load demo data, serve http://127.0.0.1:8000 with a worker and beat
 	@echo "Stance is starting at http://$(HOST):$(PORT)/ (emails are written to var/mail/; Ctrl-C stops all)"
-	$(DEV_ENV) $(BIN)/python manage.py run_stance $(HOST):$(PORT)
+	# Links in the emails point at this server unless STANCE_SITE_URL says otherwise.
+	$(DEV_ENV) STANCE_SITE_URL=$${STANCE_SITE_URL:-http://$(HOST):$(PORT)} $(BIN)/python manage.py run_stance $(HOST):$(PORT)
 
 test: install ## The whole suite (PostgreSQL and Redis on 127.0.0.1 when they answer)
 	$(BIN)/python -m pytest -n $(TEST_WORKERS)
