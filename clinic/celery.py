@@ -60,6 +60,21 @@ class SweepOnConnect(bootsteps.StartStopStep):
 
 app.steps["consumer"].add(SweepOnConnect)
 
+
+class RefuseDevelopmentKey(bootsteps.Step):
+    """A worker does not start with the development signing key when debug is off: it
+    signs the links in patients' emails (clinic/secret_key.py). A bootstep, because
+    Celery's signals log a handler's exception and carry on."""
+
+    def __init__(self, parent: Any, **kwargs: Any) -> None:
+        super().__init__(parent, **kwargs)
+        from clinic.secret_key import refuse_development_key
+
+        refuse_development_key()
+
+
+app.steps["worker"].add(RefuseDevelopmentKey)
+
 RECONNECT_EVERY_SECONDS = (0.5, 0.5)
 """While the broker is away, a worker tries again after half a second, then every half
 second (the first wait, then the most between tries)."""

@@ -50,15 +50,13 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
 
 
-_INSECURE_KEY = "django-insecure-stance-development-key-change-me"
+DEVELOPMENT_SECRET_KEY = "django-insecure-stance-development-key-change-me"  # noqa: S105 (public)
+"""Used when DJANGO_SECRET_KEY is not set. Commands that sign nothing (makemigrations,
+check, collectstatic) run with it; the processes that serve pages or send emails refuse
+it unless debug is on (clinic/secret_key.py), and `check --deploy` flags it (W009)."""
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
-SECRET_KEY = env_str("DJANGO_SECRET_KEY", _INSECURE_KEY)
-if not DEBUG and SECRET_KEY == _INSECURE_KEY and not env_bool("STANCE_ALLOW_INSECURE_KEY"):
-    raise ImproperlyConfigured(
-        "DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off "
-        "(or STANCE_ALLOW_INSECURE_KEY=1 for local test runs)."
-    )
+SECRET_KEY = env_str("DJANGO_SECRET_KEY", DEVELOPMENT_SECRET_KEY)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
 SITE_URL = env_str("STANCE_SITE_URL", "http://127.0.0.1:8000").rstrip("/")

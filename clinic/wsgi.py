@@ -5,3 +5,7 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic.settings")
 
 application = get_wsgi_application()
+
+from clinic.secret_key import refuse_development_key  # noqa: E402 (needs settings)
+
+refuse_development_key()
