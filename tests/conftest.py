@@ -41,7 +41,7 @@ def browser_type_launch_args(browser_type_launch_args):
     if executable is None:
         pytest.fail(
             "Chromium is not installed: run `apt-get install -y chromium` "
-            "(.ci/run does this). Never `playwright install`: it downloads a browser."
+            "(.ci/run does this). Playwright must never download a browser of its own."
         )
     return {**browser_type_launch_args, "executable_path": executable, "args": CHROMIUM_ARGS}
 
