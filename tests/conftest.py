@@ -71,6 +71,17 @@ def django_db_setup(django_db_setup, django_db_blocker):
             )
 
 
+@pytest.fixture
+def memory_broker():
+    """Task messages go to an in-memory broker that starts and ends empty."""
+    from tests.outbox import MEMORY_BROKER, memory_broker_messages, use_broker
+
+    with use_broker(MEMORY_BROKER):
+        memory_broker_messages()
+        yield
+        memory_broker_messages()
+
+
 @dataclass
 class World:
     clinic: Clinic

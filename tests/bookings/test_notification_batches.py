@@ -34,14 +34,12 @@ from bookings.services import appointment_cancel, appointment_reschedule
 from tests import factories as f
 from tests.bookings.test_notification_faults import _in_threads
 from tests.outbox import (
-    MEMORY_BROKER,
     SmtpSink,
     memory_broker_messages,
     run_memory_broker_tasks,
-    use_broker,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("memory_broker")]
 
 Kind = Notification.Kind
 Status = Notification.Status
@@ -49,14 +47,6 @@ Status = Notification.Status
 ON_POSTGRES = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="row locks need PostgreSQL"
 )
-
-
-@pytest.fixture(autouse=True)
-def _memory_broker():
-    with use_broker(MEMORY_BROKER):
-        memory_broker_messages()
-        yield
-        memory_broker_messages()
 
 
 def _due_reminders(world, count):

@@ -37,15 +37,13 @@ from bookings.tasks import send_notification
 from tests import factories as f
 from tests.outbox import (
     CLOSED_PORT_BROKER,
-    MEMORY_BROKER,
     SmtpSink,
     email_parts,
-    memory_broker_messages,
     run_memory_broker_tasks,
     use_broker,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("memory_broker")]
 
 Kind = Notification.Kind
 Status = Notification.Status
@@ -53,14 +51,6 @@ Status = Notification.Status
 ON_POSTGRES = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="row locks and SKIP LOCKED need PostgreSQL"
 )
-
-
-@pytest.fixture(autouse=True)
-def _memory_broker():
-    with use_broker(MEMORY_BROKER):
-        memory_broker_messages()
-        yield
-        memory_broker_messages()
 
 
 def _subjects():

@@ -16,21 +16,13 @@ import pytest
 from bookings.models import Notification
 from bookings.notifications import notifications_plan_for_booking
 from tests import factories as f
-from tests.outbox import MEMORY_BROKER, memory_broker_messages, use_broker
+from tests.outbox import memory_broker_messages
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("memory_broker")]
 
 Kind = Notification.Kind
 Status = Notification.Status
 STAFF_CLIENTS = ["client_as_practitioner", "client_as_reception", "client_as_admin"]
-
-
-@pytest.fixture(autouse=True)
-def _memory_broker():
-    with use_broker(MEMORY_BROKER):
-        memory_broker_messages()
-        yield
-        memory_broker_messages()
 
 
 @pytest.fixture

@@ -43,23 +43,14 @@ from bookings.tasks import notifications_sweep
 from bookings.tokens import appointment_code_from_manage_token, manage_token_for
 from clinic.errors import DomainError
 from tests import factories as f
-from tests.outbox import MEMORY_BROKER, email_parts, memory_broker_messages, use_broker
+from tests.outbox import email_parts, memory_broker_messages
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("memory_broker")]
 
 Kind = Notification.Kind
 Status = Notification.Status
 SYDNEY = "Australia/Sydney"
 DAY = 24 * 60
-
-
-@pytest.fixture(autouse=True)
-def _memory_broker():
-    """Task messages go to an in-memory broker that starts empty."""
-    with use_broker(MEMORY_BROKER):
-        memory_broker_messages()
-        yield
-        memory_broker_messages()
 
 
 def _book(world, start, *, now, patient=None, service=None, modality="clinic", **kw):

@@ -41,21 +41,14 @@ from prescriptions.services.programmes import (
     programme_publish,
 )
 from tests import factories as f
-from tests.outbox import MEMORY_BROKER, email_parts, memory_broker_messages, use_broker
+from tests.outbox import email_parts, memory_broker_messages
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("memory_broker")]
 
 
 @pytest.fixture(autouse=True)
 def _library(db):
     f.load_exercise_library()
-
-
-@pytest.fixture(autouse=True)
-def _memory_broker():
-    with use_broker(MEMORY_BROKER):
-        memory_broker_messages()
-        yield
 
 
 def ex(slug: str) -> Exercise:
