@@ -11,7 +11,6 @@ sign off. Every page passes axe-core at 375 px.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 from django.urls import reverse
 
@@ -19,59 +18,10 @@ import pytest
 
 from prescriptions.models import Assessment
 from tests.browser.conftest import check_page
+from tests.browser.keyboard import activate, field, focused, tab_to, text, type_in
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-FOCUS_JS = """() => {
-  const e = document.activeElement;
-  if (!e || e === document.body || e === document.documentElement) return null;
-  const r = e.getBoundingClientRect();
-  const s = getComputedStyle(e);
-  const ring = (s.outlineStyle !== "none" && parseFloat(s.outlineWidth) >= 2)
-    || (s.boxShadow && s.boxShadow !== "none");
-  return {
-    tag: e.tagName.toLowerCase(),
-    id: e.id || "",
-    value: e.value === undefined ? "" : String(e.value),
-    checked: !!e.checked,
-    text: (e.textContent || "").replace(/\\s+/g, " ").trim(),
-    visible: r.width > 0 && r.height > 0,
-    ring: !!ring,
-  };
-}"""
-
-
-def focused(page) -> dict[str, Any] | None:
-    return page.evaluate(FOCUS_JS)
-
-
-def tab_to(page, wanted, *, limit: int = 400) -> dict[str, Any]:
-    """Press Tab until `wanted(el)`; every stop must be visible and show its focus."""
-    route = []
-    for _ in range(limit):
-        page.keyboard.press("Tab")
-        el = focused(page)
-        assert el is not None and el["visible"], f"focus lost or hidden: {el}"
-        assert el["ring"], f"no visible focus indicator on {el}"
-        if wanted(el):
-            return el
-        route.append(el["id"] or el["text"][:30])
-    raise AssertionError(f"focus never reached the target; it went through {route[-20:]}")
-
-
-def field(field_id: str):
-    return lambda el: el["id"] == field_id
-
-
-def text(label: str):
-    return lambda el: el["text"] == label
-
-
-def type_in(page, field_id: str, value: str) -> None:
-    tab_to(page, field(field_id))
-    page.keyboard.press("Control+A")
-    page.keyboard.type(value)
 
 
 def tick(page, field_id: str) -> None:
@@ -85,12 +35,6 @@ def choose(page, field_id: str, letters: str, expected: str) -> None:
     tab_to(page, field(field_id))
     page.keyboard.type(letters)
     assert focused(page)["value"] == expected, f"{field_id}: {focused(page)}"
-
-
-def activate(page, wanted) -> None:
-    tab_to(page, wanted)
-    with page.expect_navigation():
-        page.keyboard.press("Enter")
 
 
 def m(name: str, side: str = "test") -> str:

@@ -32,6 +32,7 @@ from clinic.lib.time import week_start
 from clinic.models import Patient, User
 from tests import factories as f
 from tests.browser.conftest import SCREENSHOTS, check_page
+from tests.browser.keyboard import focused, press, submit, tab_to
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -42,31 +43,6 @@ ROWAN = {
     "phone": "0400 123 456",
     "dob": ("14", "7", "1979"),
 }
-
-# What has focus: enough to say where it is, whether it can be seen, and whether the
-# focus indicator is showing.
-FOCUS_JS = """() => {
-  const e = document.activeElement;
-  if (!e || e === document.body || e === document.documentElement) return null;
-  const r = e.getBoundingClientRect();
-  const s = getComputedStyle(e);
-  const ring = (s.outlineStyle !== "none" && parseFloat(s.outlineWidth) >= 2)
-    || (s.boxShadow && s.boxShadow !== "none");
-  return {
-    tag: e.tagName.toLowerCase(),
-    id: e.id,
-    cls: typeof e.className === "string" ? e.className : "",
-    type: e.type || "",
-    name: e.name || "",
-    value: e.value === undefined ? "" : String(e.value),
-    checked: !!e.checked,
-    text: (e.textContent || "").replace(/\\s+/g, " ").trim(),
-    label: e.labels && e.labels.length ? e.labels[0].textContent.replace(/\\s+/g, " ").trim() : "",
-    href: e.getAttribute("href") || "",
-    visible: r.width > 0 && r.height > 0,
-    ring: !!ring,
-  };
-}"""
 
 
 @pytest.fixture(autouse=True)
@@ -84,32 +60,6 @@ def _isolated(monkeypatch):
 # --- Keyboard helpers ---------------------------------------------------------------------
 
 
-def focused(page) -> dict[str, Any] | None:
-    return page.evaluate(FOCUS_JS)
-
-
-def press(page, key: str) -> dict[str, Any]:
-    """Press a key that moves focus; the new focus must be on the page and visible."""
-    page.keyboard.press(key)
-    el = focused(page)
-    assert el is not None, f"{key} sent focus off the page"
-    assert el["visible"], f"{key} moved focus to something that cannot be seen: {el}"
-    if key in ("Tab", "Shift+Tab"):
-        assert el["ring"], f"no visible focus indicator on {el}"
-    return el
-
-
-def tab_to(page, wanted, *, limit: int = 40, back: bool = False) -> dict[str, Any]:
-    """Tab (or Shift+Tab) until `wanted(el)` holds, failing with the route focus took."""
-    route = []
-    for _ in range(limit):
-        el = press(page, "Shift+Tab" if back else "Tab")
-        if wanted(el):
-            return el
-        route.append(el["text"] or el["label"] or el["id"] or el["tag"])
-    raise AssertionError(f"focus never reached the target; it went through {route}")
-
-
 def skip_to_main(page) -> None:
     """The first Tab on every page reaches the skip link, which moves focus to <main>.
 
@@ -123,12 +73,6 @@ def skip_to_main(page) -> None:
     assert el["text"] == "Skip to main content"
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.id") == "main-content"
-
-
-def submit(page, key: str = "Enter") -> None:
-    """Activate the focused link or button and wait for the next page."""
-    with page.expect_navigation():
-        page.keyboard.press(key)
 
 
 def is_text(text: str):

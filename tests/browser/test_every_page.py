@@ -49,6 +49,7 @@ from PIL import Image, ImageDraw
 from pytest_django.live_server_helper import LiveServer
 
 from tests.browser.conftest import SCREENSHOTS
+from tests.browser.keyboard import activate, focused, press, submit, tab_to, type_in
 
 # The tests themselves only read: each runs in a transaction that is rolled back, while
 # the module's world (committed, below) and the server's own writes stay.
@@ -684,74 +685,15 @@ def test_two_step_set_up_backup_codes_and_verify_by_keyboard(site, browser, brow
 
 # --- Keyboard: the interactive widgets ---------------------------------------------------------
 
-FOCUS_JS = """() => {
-  const e = document.activeElement;
-  if (!e || e === document.body || e === document.documentElement) return null;
-  const r = e.getBoundingClientRect();
-  const s = getComputedStyle(e);
-  const ring = (s.outlineStyle !== "none" && parseFloat(s.outlineWidth) >= 2)
-    || (s.boxShadow && s.boxShadow !== "none");
-  return {
-    tag: e.tagName.toLowerCase(),
-    id: e.id || "",
-    text: (e.textContent || "").replace(/\\s+/g, " ").trim(),
-    href: e.getAttribute("href") || "",
-    value: e.value === undefined ? "" : String(e.value),
-    top: r.top + window.scrollY,
-    visible: r.width > 0 && r.height > 0 && s.visibility !== "hidden",
-    ring: !!ring,
-  };
-}"""
-
-
-def focused(page) -> dict[str, Any] | None:
-    return page.evaluate(FOCUS_JS)
-
-
-def press(page, key: str) -> dict[str, Any]:
-    """Press a key that moves focus: the new focus is on the page, seen, and ringed."""
-    page.keyboard.press(key)
-    el = focused(page)
-    assert el is not None, f"{key} sent focus off the page"
-    assert el["visible"], f"{key} moved focus to something that cannot be seen: {el}"
-    assert el["ring"], f"no visible focus indicator on {el}"
-    return el
-
 
 def text(label: str):
     return lambda el: el["text"] == label
-
-
-def tab_to(page, wanted, *, limit: int = 200) -> dict[str, Any]:
-    route = []
-    for _ in range(limit):
-        el = press(page, "Tab")
-        if wanted(el):
-            return el
-        route.append(el["id"] or el["text"][:30])
-    raise AssertionError(f"focus never reached the target; it went through {route[-25:]}")
-
-
-def submit(page, key: str) -> None:
-    with page.expect_navigation():
-        page.keyboard.press(key)
-
-
-def activate(page, wanted) -> None:
-    tab_to(page, wanted)
-    submit(page, "Enter")
 
 
 def activate_in_page(page, wanted) -> None:
     """Tab to a same-page link (an error summary's) and follow it."""
     tab_to(page, wanted)
     page.keyboard.press("Enter")
-
-
-def type_in(page, field_id: str, value: str) -> None:
-    tab_to(page, lambda el: el["id"] == field_id)
-    page.keyboard.press("Control+A")
-    page.keyboard.type(value)
 
 
 def route_through(page, *, limit: int = 400) -> list[dict[str, Any]]:
