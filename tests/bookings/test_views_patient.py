@@ -609,13 +609,15 @@ def test_the_patient_pages_pass_axe_on_a_phone(world, live_server, phone_page):
     # An overlong reason: the error summary and the field's message.
     page.goto(base + _url("my-cancel", appt))
     page.fill("#id_reason", "x" * 501)
-    page.click("text=Yes, cancel my visit")
+    with page.expect_navigation():
+        page.click("text=Yes, cancel my visit")
     assert page.locator(".error-summary").is_visible()
     assert Axe().run(page).response["violations"] == []
 
     # The confirmation step of a reschedule.
     page.goto(base + _url("my-reschedule", appt, _week_query(world, start)))
-    page.locator("button[name=slot]").first.click()
+    with page.expect_navigation():
+        page.locator("button[name=slot]").first.click()
     assert page.locator("h1").inner_text() == "Confirm your new time"
     assert Axe().run(page).response["violations"] == []
 

@@ -808,11 +808,13 @@ def test_the_staff_pages_pass_axe_on_a_phone(world, live_server, staff_phone, bo
     page.goto(live_server.url + reverse("bookings:staff-book"))
     page.get_by_label("First name").fill("Robin")
     page.get_by_label("Email address").fill("not an email")
-    page.get_by_role("button", name="Add patient and continue").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Add patient and continue").click()
     assert page.locator(".error-summary").is_visible()
     check_page(page, "staff-book-patient-errors")
     page.goto(live_server.url + reverse("bookings:staff-cancel", args=[booked.code]))
-    page.get_by_role("button", name="Cancel appointment").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Cancel appointment").click()
     assert "Enter a reason for cancelling." in page.locator(".error-summary").inner_text()
     check_page(page, "staff-cancel-errors")
 

@@ -36,7 +36,9 @@ _axe = Axe()
 
 
 def check_page(page, name: str) -> None:
-    """Screenshot the page at phone width and fail on any axe-core violation."""
+    """Screenshot the page at phone width and fail on any axe-core violation. A click that
+    follows a link returns once the next page has begun to load: wait for it to finish."""
+    page.wait_for_load_state()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     safe = re.sub(r"[^a-z0-9-]+", "-", name.lower()).strip("-")
     page.screenshot(path=str(SCREENSHOTS / f"{safe}.png"), full_page=True)

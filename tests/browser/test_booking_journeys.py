@@ -84,6 +84,9 @@ def is_slot(el: dict[str, Any]) -> bool:
 
 
 def h1(page) -> str:
+    """The heading of the page now showing; a click that follows a link or sends a form
+    returns once the next page has begun to load, so wait for it first."""
+    page.wait_for_load_state()
     return page.locator("h1").inner_text().strip()
 
 
@@ -551,7 +554,8 @@ def test_a_time_taken_meanwhile_offers_the_nearest_free_times(page, live_server,
         start=start,
         modality=Modality.TELEHEALTH,
     )
-    page.get_by_role("button", name="Confirm booking").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Confirm booking").click()
 
     assert page.title().startswith("Error: ")
     check_page(page, "booking-review-taken")

@@ -347,7 +347,9 @@ def site(django_db_setup, django_db_blocker, browser, browser_context_args):
 
 def problems(page, name: str) -> list[str]:
     """What is wrong with the page now showing: axe-core violations, not one h1, sideways
-    scrolling. Saves its full-page screenshot first."""
+    scrolling. Saves its full-page screenshot first. A click that follows a link returns
+    once the next page has begun to load, so this waits for it to finish."""
+    page.wait_for_load_state()
     SHOTS.mkdir(parents=True, exist_ok=True)
     safe = re.sub(r"[^a-z0-9-]+", "-", name.lower()).strip("-")
     found = page.evaluate(IMAGES_JS)
@@ -608,7 +610,8 @@ def test_every_step_of_booking_a_clinic_visit(site):
         page.locator("input[type=radio][value=no]").nth(i).check()
     page.get_by_role("button", name="Continue").click()
     found += problems(page, "booking-7-review")
-    page.get_by_role("button", name="Confirm booking").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Confirm booking").click()
     assert page.locator("h1").inner_text() == "Appointment booked"
     found += problems(page, "booking-8-done")
     assert not found, "\n".join(found)
