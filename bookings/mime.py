@@ -35,7 +35,7 @@ import sys
 from datetime import UTC, datetime
 from email.contentmanager import _encode_text  # what set_content encodes a text body with
 from email.headerregistry import AddressHeader
-from email.utils import make_msgid
+from email.utils import format_datetime, make_msgid
 
 from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives
@@ -122,12 +122,14 @@ def _fast_bytes(message: EmailMessage, policy: email.policy.EmailPolicy) -> byte
     # has not used up any random boundaries.
     written = []
     for name, value in headers:
-        if name in _CONSTANT and type(value) is str:
-            folded, ascii_domains = _constant(name, value, policy)
-        else:
-            folded, ascii_domains = _fold(name, value, policy)
-        if not ascii_domains:
-            return None  # Django IDNA-encodes the domain
+        folded = _as_is(name, value, policy)
+        if folded is None:
+            if name in _CONSTANT and type(value) is str:
+                folded, ascii_domains = _constant(name, value, policy)
+            else:
+                folded, ascii_domains = _fold(name, value, policy)
+            if not ascii_domains:
+                return None  # Django IDNA-encodes the domain
         written.append(folded)
     # The bodies, as `_add_bodies` sets them (set_content, then add_alternative).
     parts = [
@@ -147,16 +149,69 @@ def _fast_bytes(message: EmailMessage, policy: email.policy.EmailPolicy) -> byte
         parts.append(_text_part(content, subtype, encoding, policy, mime_version=True))
     body = _multipart("alternative", parts, policy)
     if message.attachments:
-        attached = [_header_block(body[0], policy) + _BNL + body[1]]
+        attached = [_multipart_content_type(*body[0], policy) + _BNL + body[1]]
         attached += [_attachment(part, policy) for part in message.attachments]
         body = _multipart("mixed", attached, policy)
 
-    content_type, _ = _fold(*body[0], policy)
+    content_type = _multipart_content_type(*body[0], policy)
     return written[0] + content_type + b"".join(written[1:]) + _BNL + body[1]
 
 
-_CONSTANT = frozenset({"MIME-Version", "From", "Reply-To"})
+_CONSTANT = frozenset({"MIME-Version", "From", "Reply-To", "List-Unsubscribe-Post"})
 """Headers the same in every email of a clinic: folded once per process."""
+
+_WORDS = re.compile(r"[!-~]+(?: [!-~]+)*")
+"""Printable ASCII words with one space between them."""
+_DOT_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+_ADDR_SPEC = re.compile(f"{_DOT_ATOM}@{_DOT_ATOM}")
+_MSG_ID = re.compile(f"<{_DOT_ATOM}@{_DOT_ATOM}>")
+_AS_IS = {"Subject": _WORDS, "To": _ADDR_SPEC, "Cc": _ADDR_SPEC, "Message-ID": _MSG_ID}
+"""Headers whose value the email package writes exactly as given when it is one of these
+and fits on a line: parsing it gives back the same text, with nothing to encode or fold."""
+
+
+def _as_is(name: str, value: object, policy: email.policy.EmailPolicy) -> bytes | None:
+    """`_fold(name, value)` for the values it writes unchanged (a one-line ASCII Subject,
+    a bare address, a plain Message-ID, a Date from a datetime), without parsing them;
+    None for anything else. tests/bookings/test_mime.py compares the two."""
+    if type(value) is datetime and name == "Date" and value.tzinfo is not None:
+        value = format_datetime(value)  # what DateHeader.parse writes for a datetime
+    elif type(value) is not str or (pattern := _AS_IS.get(name)) is None:
+        return None
+    elif "=?" in value or not pattern.fullmatch(value):
+        return None  # "=?" could open an encoded word, which the parser decodes
+    line = f"{name}: {value}"
+    if policy.max_line_length is not None and len(line) > policy.max_line_length:
+        return None
+    return (line + _NL).encode("ascii")
+
+
+_BOUNDARY = re.compile(rf"={{15}}\d{{{len(email.generator._fmt % 0)}}}==")
+"""A boundary as the generator draws it (without the suffix a collision adds)."""
+
+
+def _multipart_content_type(name: str, value: str, policy: email.policy.EmailPolicy) -> bytes:
+    """The multipart Content-Type header, folded: every drawn boundary is the same length
+    and made of the same characters, so it folds the same way; one fold per subtype, with
+    the boundary put in its place."""
+    subtype, _, boundary = value.partition("; boundary=")
+    if _BOUNDARY.fullmatch(boundary.strip('"')):
+        before, after = _content_type_around_boundary(name, subtype, policy)
+        if before is not None:
+            return before + boundary.strip('"').encode("ascii") + after
+    return _fold(name, value, policy)[0]
+
+
+@functools.lru_cache(maxsize=8)
+def _content_type_around_boundary(
+    name: str, subtype: str, policy: email.policy.EmailPolicy
+) -> tuple[bytes | None, bytes]:
+    sample = "=" * 15 + email.generator._fmt % 0 + "=="
+    folded = _fold(name, f'{subtype}; boundary="{sample}"', policy)[0]
+    before, found, after = folded.partition(sample.encode("ascii"))
+    if not found or sample.encode("ascii") in after:
+        return None, b""  # folded inside the boundary: fold each one
+    return before, after
 
 
 def _fold(name: str, value: object, policy: email.policy.EmailPolicy) -> tuple[bytes, bool]:
@@ -200,10 +255,6 @@ def _attachment(part: email.message.MIMEPart, policy: email.policy.EmailPolicy) 
 
 def _header_items(part: email.message.Message, policy: email.policy.EmailPolicy) -> bytes:
     return b"".join(policy.fold_binary(name, value) for name, value in part.raw_items())
-
-
-def _header_block(header: tuple[str, object], policy: email.policy.EmailPolicy) -> bytes:
-    return policy.fold_binary(*policy.header_store_parse(*header))
 
 
 def _lines(payload: str) -> bytes:

@@ -227,7 +227,7 @@ if _EMAIL_HOST:
 else:
     MAILERS = {
         "default": {
-            "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "BACKEND": "bookings.mailer.OneFilePerEmailBackend",
             "OPTIONS": {"file_path": str(BASE_DIR / "var" / "mail")},
         }
     }

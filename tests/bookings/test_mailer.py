@@ -20,10 +20,28 @@ from tests.outbox import free_port
 
 
 class _Recorder:
-    def __init__(self, data_replies: list[str]) -> None:
+    def __init__(self, data_replies: list[str], mail_replies: list[str]) -> None:
         self.lock = threading.Lock()
         self.data_replies = data_replies
+        self.mail_replies = mail_replies
         self.accepted: list[tuple[str, int]] = []  # (subject, client port)
+        self.commands: list[str] = []
+
+    async def handle_NOOP(self, server: Any, session: Any, envelope: Any, arg: str) -> str:  # noqa: N802
+        with self.lock:
+            self.commands.append("NOOP")
+        return "250 OK"
+
+    async def handle_MAIL(  # noqa: N802
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        with self.lock:
+            self.commands.append("MAIL")
+            if self.mail_replies and len(self.commands) > 1:  # not on the first email
+                return self.mail_replies.pop(0)
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         with self.lock:
@@ -39,9 +57,14 @@ class _Recorder:
 
 
 class Server:
-    def __init__(self, port: int, data_replies: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        port: int,
+        data_replies: list[str] | None = None,
+        mail_replies: list[str] | None = None,
+    ) -> None:
         self.port = port
-        self.recorder = _Recorder(list(data_replies or []))
+        self.recorder = _Recorder(list(data_replies or []), list(mail_replies or []))
         self.controller = Controller(self.recorder, hostname="127.0.0.1", port=port)
 
     @property
@@ -89,6 +112,43 @@ def test_emails_go_out_over_one_kept_connection(settings: Any) -> None:
     ports = {p for _, p in server.accepted}
     assert subjects == ["Message 0", "Message 1", "Message 2"]
     assert len(ports) == 1
+    assert server.recorder.commands == ["MAIL"] * 3  # no NOOP round trip before each
+
+
+def test_a_kept_connection_the_server_is_closing_is_replaced_and_the_email_sent_once(
+    settings: Any,
+) -> None:
+    """A 421 to MAIL FROM on a kept connection (the server timing it out): nothing was
+    handed over, so the same email goes once over a new connection."""
+    server = _serve(Server(free_port(), mail_replies=["421 4.4.2 Idle too long"]))
+    settings.MAILERS = _smtp_mailers(server.port)
+    try:
+        mail_send(_email("First"))
+        mail_send(_email("Second"))
+        mail_send(_email("Third"))
+    finally:
+        server.controller.stop()
+
+    assert [s for s, _ in server.accepted] == ["First", "Second", "Third"]
+    ports = [p for _, p in server.accepted]
+    assert ports[0] != ports[1] == ports[2]
+
+
+def test_a_421_on_a_new_connection_is_raised(settings: Any) -> None:
+    """The first command on a connection just opened is no check of an old one: its 421
+    goes to the outbox (which retries later), not round again."""
+    server = _serve(Server(free_port(), mail_replies=["421 4.3.2 Busy", "421 4.3.2 Busy"]))
+    settings.MAILERS = _smtp_mailers(server.port)
+    try:
+        mail_send(_email("First"))
+        with pytest.raises(smtplib.SMTPSenderRefused) as refused:
+            mail_send(_email("Second"))
+    finally:
+        server.controller.stop()
+
+    assert refused.value.smtp_code == 421
+    assert [s for s, _ in server.accepted] == ["First"]
+    assert server.recorder.commands == ["MAIL"] * 3
 
 
 def test_a_connection_the_server_dropped_is_replaced_before_the_next_email(
@@ -129,7 +189,7 @@ def test_a_refused_send_is_raised_and_the_next_email_uses_a_new_connection(
 def test_the_file_mailer_still_writes_one_file_per_email(settings: Any, tmp_path: Any) -> None:
     settings.MAILERS = {
         "default": {
-            "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "BACKEND": "bookings.mailer.OneFilePerEmailBackend",
             "OPTIONS": {"file_path": str(tmp_path)},
         }
     }

@@ -211,3 +211,82 @@ def test_each_kind_of_appointment_email_is_written_as_django_writes_it(world, ki
         assert b"\r\nList-Unsubscribe: <http://" in raw
     if kind in (Kind.CONFIRMATION, Kind.RESCHEDULE, Kind.CANCELLATION):
         assert b"Content-Type: text/calendar" in raw
+
+
+# Headers written without parsing (`_as_is`, `_multipart_content_type`): wherever the
+# shortcut answers, its bytes are the email package's; where it cannot be sure, it leaves
+# the header to the email package.
+AS_IS = {
+    "Subject": [
+        "Reminder: your visit tomorrow at 9:00 am",
+        "Reminder: " + "x" * 59,  # 78 characters with the name: one line
+        "Reminder: " + "x" * 60,  # 79: folded
+        "Two  spaces",
+        " leading space",
+        "trailing space ",
+        "a\ttab",
+        "=?utf-8?q?Caf=C3=A9?=",  # an encoded word: the parser decodes it
+        "Ends with =?",
+        '(a comment?) [brackets] <angle> "quotes" back\\slash',
+        "Zoë's visit",
+        "",
+    ],
+    "To": [
+        "pat@example.org",
+        "o'brien+visits@mail.example.com.au",
+        "a..b@example.org",
+        ".a@example.org",
+        "a.@example.org",
+        "a@example.org.",
+        "a@[127.0.0.1]",
+        "Pat <pat@example.org>",
+        '"Pat Lee"@example.org',
+        "pat@exämple.org",
+        "a@b, c@d",
+        "webmaster",
+        "x" * 70 + "@example.org",
+    ],
+    "Message-ID": [
+        "<stance.12.1764633600@stance.example>",
+        "<a..b@example.org>",
+        "<no-domain>",
+        "stance.1.2@stance.example",
+        "<a@b> trailing",
+        "<" + "x" * 70 + "@stance.example>",
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "value"), [(name, value) for name, values in AS_IS.items() for value in values]
+)
+@pytest.mark.parametrize("policy", [SMTP_POLICY, email.policy.SMTP], ids=["ours", "SMTP"])
+def test_a_header_written_as_is_is_what_the_email_package_writes(name, value, policy) -> None:
+    ours = mime._as_is(name, value, policy)
+    if ours is not None:
+        assert ours == mime._fold(name, value, policy)[0]
+
+
+def test_the_usual_headers_are_written_as_is() -> None:
+    now = timezone.now()
+    for name, value in [
+        ("Subject", AS_IS["Subject"][0]),
+        ("To", AS_IS["To"][1]),
+        ("Message-ID", AS_IS["Message-ID"][0]),
+        ("Date", now),
+    ]:
+        assert mime._as_is(name, value, SMTP_POLICY) == mime._fold(name, value, SMTP_POLICY)[0]
+    for value in ("a..b@example.org", "Pat <pat@example.org>", "pat@exämple.org"):
+        assert mime._as_is("To", value, SMTP_POLICY) is None
+
+
+@pytest.mark.parametrize("subtype", ["multipart/alternative", "multipart/mixed"])
+def test_a_multipart_content_type_is_folded_as_the_email_package_folds_it(subtype) -> None:
+    draw = random.Random(SEED)  # noqa: S311 - the generator's own kind of draw
+    boundaries = ["=" * 15 + _fmt % draw.randrange(sys.maxsize) + "==" for _ in range(200)]
+    boundaries += ["=" * 15 + _fmt % 0 + "==", "=" * 15 + _fmt % (sys.maxsize - 1) + "=="]
+    boundaries.append(boundaries[0] + ".0")  # after a collision: folded the long way
+    for boundary in boundaries:
+        value = f'{subtype}; boundary="{boundary}"'
+        ours = mime._multipart_content_type("Content-Type", value, SMTP_POLICY)
+        assert ours == mime._fold("Content-Type", value, SMTP_POLICY)[0], boundary
