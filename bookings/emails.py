@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import email.message
 import email.policy
+import functools
 import re
 from datetime import datetime
 from email.contentmanager import _encode_text  # what set_content encodes a text with
@@ -274,14 +275,23 @@ def calendar_mime_part(text: str, method: str) -> email.message.MIMEPart:
 
 def _from_address(clinic: Clinic) -> str:
     """The clinic's name on the site's sending address: "Harbour Clinic <bookings@...>"."""
-    _, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
-    return formataddr((clinic.name, address or settings.DEFAULT_FROM_EMAIL))
+    return _named_address(clinic.name, settings.DEFAULT_FROM_EMAIL)
+
+
+@functools.lru_cache(maxsize=64)
+def _named_address(name: str, default_from: str) -> str:
+    return formataddr((name, _sending_address(default_from) or default_from))
+
+
+@functools.lru_cache(maxsize=4)
+def _sending_address(default_from: str) -> str:
+    """The address in DEFAULT_FROM_EMAIL (parsed once, not for every email)."""
+    return parseaddr(default_from)[1]
 
 
 def _message_id(notification: Notification) -> str:
     """The same Message-ID on every try of one row: if a worker dies after the server took
     the message and it goes out again, many mail apps show the two as one."""
-    _, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
-    domain = address.rpartition("@")[2] or "stance.invalid"
+    domain = _sending_address(settings.DEFAULT_FROM_EMAIL).rpartition("@")[2] or "stance.invalid"
     stamp = int(notification.created_at.timestamp()) if notification.created_at else 0
     return f"<stance.{notification.pk}.{stamp}@{domain}>"

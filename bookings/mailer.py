@@ -39,7 +39,7 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.core.mail.backends.filebased import EmailBackend as FileBackend
 from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 
-from bookings.mime import message_bytes
+from bookings.mime import ADDR_SPEC, message_bytes
 
 _local = threading.local()
 
@@ -85,7 +85,7 @@ def _smtp_send(backend: SmtpBackend, message: EmailMessage, *, kept: bool) -> bo
     if not message.recipients():
         return True
     sender = _sender(backend, message.from_email)
-    recipients = [backend.prep_address(address) for address in message.recipients()]
+    recipients = [_recipient(backend, address) for address in message.recipients()]
     data = message_bytes(message, SMTP_POLICY)
     connection: smtplib.SMTP = backend.connection
     connection.ehlo_or_helo_if_needed()
@@ -136,6 +136,14 @@ def _sender(backend: SmtpBackend, address: str) -> str:
         memo = (address, backend.prep_address(address))
         backend._stance_sender = memo  # type: ignore[attr-defined]
     return memo[1]
+
+
+def _recipient(backend: SmtpBackend, address: str) -> str:
+    """`backend.prep_address(address)`: a bare ASCII address (a patient's, as the emails
+    are addressed) is its own addr-spec, without parsing it."""
+    if type(address) is str and ADDR_SPEC.fullmatch(address):
+        return address
+    return backend.prep_address(address)
 
 
 def _kept_backend() -> tuple[SmtpBackend | None, bool]:

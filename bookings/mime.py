@@ -163,9 +163,10 @@ _CONSTANT = frozenset({"MIME-Version", "From", "Reply-To", "List-Unsubscribe-Pos
 _WORDS = re.compile(r"[!-~]+(?: [!-~]+)*")
 """Printable ASCII words with one space between them."""
 _DOT_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
-_ADDR_SPEC = re.compile(f"{_DOT_ATOM}@{_DOT_ATOM}")
+ADDR_SPEC = re.compile(f"{_DOT_ATOM}@{_DOT_ATOM}")
+"""A bare ASCII address (dot-atom local part and domain), which parsing gives back as is."""
 _MSG_ID = re.compile(f"<{_DOT_ATOM}@{_DOT_ATOM}>")
-_AS_IS = {"Subject": _WORDS, "To": _ADDR_SPEC, "Cc": _ADDR_SPEC, "Message-ID": _MSG_ID}
+_AS_IS = {"Subject": _WORDS, "To": ADDR_SPEC, "Cc": ADDR_SPEC, "Message-ID": _MSG_ID}
 """Headers whose value the email package writes exactly as given when it is one of these
 and fits on a line: parsing it gives back the same text, with nothing to encode or fold."""
 

@@ -4,6 +4,7 @@ retried on the spot, and one file per email when the mailer writes files."""
 
 from __future__ import annotations
 
+import re
 import smtplib
 import threading
 from collections.abc import Iterator
@@ -228,3 +229,31 @@ def test_a_message_is_written_exactly_as_djangos_smtp_backend_writes_it() -> Non
         return re.sub(rb"={15}\d+==", b"BOUNDARY", raw)
 
     assert written(mailer.SMTP_POLICY) == written(email.policy.SMTP)
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "pat@example.org",
+        "o'brien+visits@mail.example.com.au",
+        "Pat Lee <pat@example.org>",
+        '"Lee, Pat" <pat@example.org>',
+        "pat@exämple.org",
+        "a..b@example.org",
+        "webmaster",
+    ],
+)
+def test_a_recipient_is_prepared_as_djangos_smtp_backend_prepares_it(
+    address: str, settings: Any
+) -> None:
+    from django.core.mail import mailers
+
+    settings.MAILERS = _smtp_mailers(free_port())
+    backend = mailers.default
+    try:
+        expected = backend.prep_address(address)
+    except ValueError as exc:
+        with pytest.raises(ValueError, match=re.escape(str(exc))):
+            mailer._recipient(backend, address)
+    else:
+        assert mailer._recipient(backend, address) == expected
