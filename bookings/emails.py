@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
+from django.template.loader import get_template, render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
@@ -71,6 +71,21 @@ def _join(labels: list[str]) -> str:
 
 def absolute_url(path: str) -> str:
     return f"{settings.SITE_URL}{path}"
+
+
+EMAIL_PARTS = ("subject.txt", "body.txt", "body.html")
+
+
+def emails_warm_up() -> None:
+    """Load what sending an email needs and nothing else does: the modules imported on
+    first use and every kind's templates, compiled. The worker calls it before it forks
+    its pool (clinic/celery.py), so each pool process inherits them instead of loading
+    them itself at its first email, all at once after a start. No database."""
+    import prescriptions.previsit  # noqa: F401 - what a confirmation's link needs
+
+    for kind in Kind.values:
+        for part in EMAIL_PARTS:
+            get_template(f"bookings/emails/{kind}_{part}")
 
 
 def notification_email(

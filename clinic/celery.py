@@ -75,6 +75,22 @@ class RefuseDevelopmentKey(bootsteps.Step):
 
 app.steps["worker"].add(RefuseDevelopmentKey)
 
+
+class WarmUpEmails(bootsteps.Step):
+    """Before the pool forks, load what an email needs (`bookings.emails.emails_warm_up`:
+    the modules, the compiled templates), once for all pool processes. Otherwise every
+    process loads them at its first email, together, just after a start: the first sweep
+    after a deploy was the slowest."""
+
+    def __init__(self, parent: Any, **kwargs: Any) -> None:
+        super().__init__(parent, **kwargs)
+        from bookings.emails import emails_warm_up
+
+        emails_warm_up()
+
+
+app.steps["worker"].add(WarmUpEmails)
+
 RECONNECT_EVERY_SECONDS = (0.5, 0.5)
 """While the broker is away, a worker tries again after half a second, then every half
 second (the first wait, then the most between tries)."""
