@@ -551,3 +551,28 @@ def test_a_batch_of_confirmations_renders_the_emails_each_would_be_alone(
     assert links == expected[texts]
     listed = [b"the day before and 2 hours before" in raw for raw in alone]
     assert listed == [True, False, True, False, True]  # B's first has gone; D turned them off
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the claim's SQL is PostgreSQL's")
+def test_the_visit_read_with_the_claim_is_what_the_orm_reads(world):
+    """`_visit_from_sql` builds the Appointment from the row itself: every field, and the
+    extra column, as `Appointment.objects.raw` gives them."""
+    appointment = f.make_appointment(
+        patient=world.patient,
+        practitioner=world.ep,
+        service=world.service,
+        start=f.next_weekday_at(world.clinic, 2, 9),
+        location=world.location,
+    )
+    world.patient.reminders_opt_out = True
+    world.patient.save(update_fields=["reminders_opt_out"])
+    with transaction.atomic():
+        ours = outbox._visit_from_sql(outbox.LOCK_VISIT_SQL, [appointment.pk])
+        (orms,) = Appointment.objects.raw(outbox.LOCK_VISIT_SQL, [appointment.pk])
+        assert outbox._visit_from_sql(outbox.LOCK_VISIT_SQL, [appointment.pk + 1000]) is None
+    fields = [field.attname for field in Appointment._meta.concrete_fields]
+    assert [getattr(ours, n) for n in fields] == [getattr(orms, n) for n in fields]
+    assert ours.start == appointment.start and ours.code == appointment.code
+    assert ours.patient_reminders_opt_out is True is orms.patient_reminders_opt_out
+    assert not ours._state.adding and ours._state.db == "default"
