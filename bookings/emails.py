@@ -76,6 +76,10 @@ def absolute_url(path: str) -> str:
 EMAIL_PARTS = ("subject.txt", "body.txt", "body.html")
 
 
+def _template(kind: str, part: str) -> str:
+    return f"bookings/emails/{kind}_{part}"
+
+
 def emails_warm_up() -> None:
     """Load what sending an email needs and nothing else does: the modules imported on
     first use and every kind's templates, compiled. The worker calls it before it forks
@@ -85,7 +89,7 @@ def emails_warm_up() -> None:
 
     for kind in Kind.values:
         for part in EMAIL_PARTS:
-            get_template(f"bookings/emails/{kind}_{part}")
+            get_template(_template(kind, part))
 
 
 def notification_email(
@@ -96,9 +100,10 @@ def notification_email(
     queries)."""
     context = email_context(notification, batch=batch)
     kind = notification.kind
-    subject = " ".join(render_to_string(f"bookings/emails/{kind}_subject.txt", context).split())
-    text = _tidy(render_to_string(f"bookings/emails/{kind}_body.txt", context))
-    html = render_to_string(f"bookings/emails/{kind}_body.html", context)
+    subject_part, text_part, html_part = (_template(kind, part) for part in EMAIL_PARTS)
+    subject = " ".join(render_to_string(subject_part, context).split())
+    text = _tidy(render_to_string(text_part, context))
+    html = render_to_string(html_part, context)
     clinic: Clinic = context["clinic"]
     headers = {"Message-ID": _message_id(notification)}
     if kind == Kind.REMINDER:
