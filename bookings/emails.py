@@ -85,7 +85,7 @@ def emails_warm_up() -> None:
     first use and every kind's templates, compiled. The worker calls it before it forks
     its pool (clinic/celery.py), so each pool process inherits them instead of loading
     them itself at its first email, all at once after a start. No database."""
-    import prescriptions.previsit  # noqa: F401 - what a confirmation's link needs
+    import prescriptions.previsit.questionnaires  # noqa: F401 - what a confirmation's link needs
 
     for kind in Kind.values:
         for part in EMAIL_PARTS:
@@ -222,7 +222,7 @@ def _previsit_url(appointment: Appointment, clinic: Clinic, batch: Any = None) -
     (prescriptions/previsit.py). The email only says there are questions: no clinical
     detail."""
     # Imported here: the booking app does not depend on prescriptions when it loads.
-    from prescriptions.previsit import previsit_link_path
+    from prescriptions.previsit.questionnaires import previsit_link_path
 
     today = timezone.now().astimezone(clinic.tz).date()
     path = previsit_link_path(appointment, today=today, batch=batch)

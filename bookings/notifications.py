@@ -547,7 +547,7 @@ class SendBatch:
         ]
         if confirmed:
             # Imported here: the booking app does not depend on prescriptions when it loads.
-            from prescriptions.previsit import PrevisitBatch
+            from prescriptions.previsit.questionnaires import PrevisitBatch
 
             previsit = PrevisitBatch.load(
                 clinic_ids={row.patient.clinic_id for row in confirmed},

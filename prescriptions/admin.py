@@ -22,6 +22,12 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from clinic.errors import DomainError
 from prescriptions.access import is_clinician
+from prescriptions.library.services import (
+    CLINIC_FIELDS,
+    exercise_create,
+    exercise_fields_check,
+    exercise_update,
+)
 from prescriptions.models import (
     Assessment,
     Exercise,
@@ -29,12 +35,6 @@ from prescriptions.models import (
     Measurement,
     OutcomeResponse,
     PreExerciseScreening,
-)
-from prescriptions.services.library import (
-    CLINIC_FIELDS,
-    exercise_create,
-    exercise_fields_check,
-    exercise_update,
 )
 
 

@@ -18,7 +18,7 @@ from django.db.models import Prefetch
 
 from clinic.models import Patient
 from clinic.records import Entry, RecordSection, local_time, record_section, text
-from prescriptions import battery, outcomes, screening
+from prescriptions.assessments import battery
 from prescriptions.models import (
     Assessment,
     OutcomeResponse,
@@ -28,7 +28,9 @@ from prescriptions.models import (
     ProgrammeVersion,
     SessionLog,
 )
-from prescriptions.patient_programme import dose_words, load_words
+from prescriptions.outcomes import scoring as outcomes
+from prescriptions.patient_programme.selectors import dose_words, load_words
+from prescriptions.screening import apss as screening
 
 
 def _measurement_rows(assessment: Assessment) -> list[str]:

@@ -1,20 +1,20 @@
-"""URLs of the prescriptions app. Each views module owns its patterns."""
+"""URLs of the prescriptions app. Each area's views module owns its patterns."""
 
-from prescriptions.views import (
-    assessments,
-    library,
-    measures,
-    patient_programme,
-    previsit,
-    programme_progress,
-    programmes,
-)
+from prescriptions.assessments import views as assessments
+from prescriptions.library import views as library
+from prescriptions.outcomes import views as outcomes
+from prescriptions.patient_programme import views as patient_programme
+from prescriptions.previsit import views as previsit
+from prescriptions.programmes import progress_views as programme_progress
+from prescriptions.programmes import views as programmes
+from prescriptions.screening import views as screening
 
 app_name = "prescriptions"
 
 urlpatterns = (
     assessments.urlpatterns
-    + measures.urlpatterns
+    + outcomes.urlpatterns
+    + screening.urlpatterns
     + previsit.urlpatterns
     + patient_programme.urlpatterns
     + programme_progress.urlpatterns

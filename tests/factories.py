@@ -135,7 +135,7 @@ def make_appointment(
 
 def load_exercise_library() -> None:
     """The shipped exercise library as database rows (what `manage.py load_exercises` does)."""
-    from prescriptions.services.library import exercise_library_load
+    from prescriptions.library.services import exercise_library_load
 
     exercise_library_load()
 
@@ -155,7 +155,11 @@ def make_signed_assessment(
     and right abduction at 72 % of the left (LSI)."""
     from decimal import Decimal
 
-    from prescriptions.services import assessment_create, assessment_sign, assessment_update_draft
+    from prescriptions.assessments.services import (
+        assessment_create,
+        assessment_sign,
+        assessment_update_draft,
+    )
 
     assessment = assessment_create(
         patient=patient,
@@ -202,7 +206,7 @@ def make_published_programme(
     must be loaded (load_exercise_library). `published_at` backdates the publish time
     (for adherence)."""
     from prescriptions.models import Exercise, ProgrammeVersion
-    from prescriptions.services.programmes import (
+    from prescriptions.programmes.services import (
         programme_create,
         programme_draft_get_or_create,
         programme_item_add,

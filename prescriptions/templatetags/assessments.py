@@ -9,15 +9,12 @@ from django import template
 from django.urls import reverse
 from django.utils import timezone
 
-from prescriptions import instruments, outcomes
 from prescriptions.access import is_clinician
-from prescriptions.selectors import (
-    assessment_list_for_patient,
-    responses_by_measure,
-    responses_waiting,
-    screening_flagged_patient_ids,
-    screening_status,
-)
+from prescriptions.assessments.selectors import assessment_list_for_patient
+from prescriptions.outcomes import instruments
+from prescriptions.outcomes import scoring as outcomes
+from prescriptions.outcomes.selectors import responses_by_measure, responses_waiting
+from prescriptions.screening.selectors import screening_flagged_patient_ids, screening_status
 
 register = template.Library()
 

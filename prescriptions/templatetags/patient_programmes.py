@@ -6,7 +6,10 @@ from typing import Any
 
 from django import template
 
-from prescriptions.patient_programme import programme_list_for_patient, split_current_and_past
+from prescriptions.patient_programme.selectors import (
+    programme_list_for_patient,
+    split_current_and_past,
+)
 
 register = template.Library()
 

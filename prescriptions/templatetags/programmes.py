@@ -9,7 +9,7 @@ from django import template
 from django.urls import reverse
 
 from prescriptions.access import is_clinician
-from prescriptions.programme_selectors import programme_list_for_patient
+from prescriptions.programmes.selectors import programme_list_for_patient
 
 register = template.Library()
 

@@ -432,9 +432,9 @@ def _confirmations_for_patients(world):
     measures, screened today; no measures, never screened, reminders off; a telehealth
     visit. Each visit has its 24-hour and 2-hour reminders planned (one 24-hour one
     already sent)."""
+    from prescriptions.assessments.services import assessment_create
     from prescriptions.models import Assessment
-    from prescriptions.services import assessment_create
-    from prescriptions.services.screening import screening_record
+    from prescriptions.screening.services import screening_record
 
     today = timezone.now().astimezone(world.clinic.tz).date()
     people = [f.make_patient(world.clinic, first_name=name) for name in "ABCDE"]

@@ -91,19 +91,19 @@ def _build() -> dict[str, Any]:
     from bookings.notifications import opt_out_token_for
     from bookings.tokens import manage_token_for
     from clinic.models import Clinic, Patient, Practitioner, User
-    from prescriptions import instruments
-    from prescriptions.links import programme_link_path
+    from prescriptions.assessments.services import assessment_create
+    from prescriptions.library.services import exercise_create
     from prescriptions.models import Assessment, Programme, SessionLog
-    from prescriptions.previsit import previsit_token_for
-    from prescriptions.services import assessment_create
-    from prescriptions.services.library import exercise_create
-    from prescriptions.services.programmes import (
+    from prescriptions.outcomes import instruments
+    from prescriptions.patient_programme.links import programme_link_path
+    from prescriptions.previsit.questionnaires import previsit_token_for
+    from prescriptions.programmes.services import (
         programme_draft_get_or_create,
         programme_item_add,
         programme_phase_add,
         programme_publish,
     )
-    from prescriptions.services.screening import screening_record
+    from prescriptions.screening.services import screening_record
 
     call_command("seed_demo", stdout=io.StringIO())
     clinic = Clinic.objects.get(slug="harbourside")

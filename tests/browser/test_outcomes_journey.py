@@ -11,10 +11,14 @@ from django.utils import timezone
 
 import pytest
 
+from prescriptions.assessments.services import (
+    assessment_create,
+    assessment_sign,
+    assessment_update_draft,
+)
 from prescriptions.models import OutcomeResponse, PreExerciseScreening
-from prescriptions.previsit import previsit_token_for
-from prescriptions.services import assessment_create, assessment_sign, assessment_update_draft
-from prescriptions.services.outcomes import ResponseInput
+from prescriptions.outcomes.services import ResponseInput
+from prescriptions.previsit.questionnaires import previsit_token_for
 from tests import factories as f
 from tests.browser.conftest import SCREENSHOTS, check_page
 from tests.browser.test_assessment_journey import activate, field, focused, tab_to, text, type_in

@@ -135,7 +135,7 @@ def test_a_practitioner_builds_and_publishes_a_programme_by_keyboard(page, live_
 def test_the_builder_reorders_by_dragging_too(page, live_server, world):
     """The drag-and-drop enhancement posts the new order (the buttons work without it)."""
     f.load_exercise_library()
-    from prescriptions.services.programmes import programme_create, programme_item_add
+    from prescriptions.programmes.services import programme_create, programme_item_add
 
     programme = programme_create(
         patient=world.patient, practitioner=world.ep, goal="strength", by=world.ep.user

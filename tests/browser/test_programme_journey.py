@@ -14,8 +14,8 @@ from django.utils import timezone
 
 import pytest
 
-from prescriptions.links import programme_link_path
 from prescriptions.models import SessionLog
+from prescriptions.patient_programme.links import programme_link_path
 from tests import factories as f
 from tests.browser.conftest import check_page
 from tests.browser.keyboard import activate, field, focused, tab_to, text, type_in

@@ -13,7 +13,7 @@ import pytest
 
 from clinic.audit import access_log_record
 from clinic.models import AccessLog, AppendOnlyError, User
-from prescriptions.services import assessment_create, assessment_sign
+from prescriptions.assessments.services import assessment_create, assessment_sign
 
 pytestmark = pytest.mark.django_db
 

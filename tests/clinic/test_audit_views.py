@@ -11,7 +11,7 @@ from django.utils import timezone
 import pytest
 
 from clinic.models import AccessLog
-from prescriptions.services import assessment_create
+from prescriptions.assessments.services import assessment_create
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db

@@ -22,8 +22,8 @@ from clinic.accounts.services import mfa_backup_codes_regenerate
 from clinic.deletion import patient_deletion_request, retention_end
 from clinic.errors import DomainError
 from clinic.models import DeletionRequest, Patient
+from prescriptions.assessments.services import assessment_create
 from prescriptions.models import Assessment
-from prescriptions.services import assessment_create
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db

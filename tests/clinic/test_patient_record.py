@@ -21,7 +21,11 @@ from clinic.records import (
     record_section,
     record_section_keys,
 )
-from prescriptions.services import assessment_create, assessment_sign, assessment_update_draft
+from prescriptions.assessments.services import (
+    assessment_create,
+    assessment_sign,
+    assessment_update_draft,
+)
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from prescriptions.adherence import adherence, planned_sessions
+from prescriptions.patient_programme.adherence import adherence, planned_sessions
 
 MON = date(2026, 3, 2)  # a Monday
 

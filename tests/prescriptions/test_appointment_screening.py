@@ -11,7 +11,7 @@ from django.utils import timezone
 
 import pytest
 
-from prescriptions.services.screening import screening_record
+from prescriptions.screening.services import screening_record
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db

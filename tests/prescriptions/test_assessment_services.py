@@ -10,8 +10,7 @@ from django.db import IntegrityError, transaction
 import pytest
 
 from clinic.errors import DomainError
-from prescriptions.models import Assessment, Measurement
-from prescriptions.services import (
+from prescriptions.assessments.services import (
     AssessmentLocked,
     StaleRevision,
     assessment_amend,
@@ -19,6 +18,7 @@ from prescriptions.services import (
     assessment_sign,
     assessment_update_draft,
 )
+from prescriptions.models import Assessment, Measurement
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db

@@ -11,13 +11,13 @@ from django.utils import timezone
 import pytest
 
 from clinic.models import User
-from prescriptions.models import Assessment
-from prescriptions.services import (
+from prescriptions.assessments.services import (
     assessment_amend,
     assessment_create,
     assessment_sign,
     assessment_update_draft,
 )
+from prescriptions.models import Assessment
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db

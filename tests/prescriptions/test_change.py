@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from prescriptions import change
-from prescriptions.outcomes import Verdict
+from prescriptions.assessments import change
+from prescriptions.outcomes.scoring import Verdict
 
 D = Decimal
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from xml.etree import ElementTree
 
-from prescriptions.charts import Series, Threshold, axis_max, bar_chart, line_chart
+from clinic.lib.charts import Series, Threshold, axis_max, bar_chart, line_chart
 
 NS = {"svg": "http://www.w3.org/2000/svg"}
 

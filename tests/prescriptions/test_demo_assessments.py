@@ -12,9 +12,9 @@ from django.urls import reverse
 import pytest
 
 from clinic.models import Clinic, Patient
-from prescriptions.demo_assessments import demo_assessments
+from prescriptions.assessments.comparison import assessment_comparison, signed_assessments
+from prescriptions.demo.assessments import demo_assessments
 from prescriptions.models import Assessment, OutcomeResponse, PreExerciseScreening
-from prescriptions.progress import assessment_comparison, signed_assessments
 
 pytestmark = pytest.mark.django_db
 

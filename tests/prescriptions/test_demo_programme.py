@@ -12,7 +12,7 @@ from django.urls import reverse
 import pytest
 
 from clinic.models import Patient
-from prescriptions.demo import demo_programme_seed
+from prescriptions.demo.programme import demo_programme_seed
 from prescriptions.models import Assessment, Programme, SessionLog
 from tests import factories as f
 

@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from prescriptions import battery, derived
-from prescriptions.derived import Inputs, evaluate
+from prescriptions.assessments import battery, derived
+from prescriptions.assessments.derived import Inputs, evaluate
 
 
 def _inputs(values, tests=None, **kw):

@@ -2,7 +2,8 @@
 
 import pytest
 
-from prescriptions.dosing import (
+from prescriptions.library.shipped import GLUTEAL_TENDINOPATHY, DoseType, default_library
+from prescriptions.programmes.dosing import (
     GOAL_DOSES,
     Action,
     Goal,
@@ -16,7 +17,6 @@ from prescriptions.dosing import (
     pain_zone,
     progression_suggestion,
 )
-from prescriptions.library import GLUTEAL_TENDINOPATHY, DoseType, default_library
 
 lib = default_library()
 hip_thrust = lib.exercise("hip-thrust")

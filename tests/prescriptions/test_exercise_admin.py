@@ -11,8 +11,8 @@ from django.urls import reverse
 import pytest
 
 from clinic.models import User
+from prescriptions.library.services import exercise_create
 from prescriptions.models import Exercise
-from prescriptions.services.library import exercise_create
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db

@@ -15,7 +15,7 @@ import pytest
 from simple_history.models import registered_models
 
 from clinic.models import Patient, User
-from prescriptions.links import programme_token_for
+from prescriptions.assessments.services import assessment_create, assessment_update_draft
 from prescriptions.models import (
     Assessment,
     Exercise,
@@ -24,11 +24,8 @@ from prescriptions.models import (
     SessionLog,
     SessionLogEntry,
 )
-from prescriptions.services import assessment_create, assessment_update_draft
-from prescriptions.services.programmes import (
-    programme_draft_get_or_create,
-    programme_item_add,
-)
+from prescriptions.patient_programme.links import programme_token_for
+from prescriptions.programmes.services import programme_draft_get_or_create, programme_item_add
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db

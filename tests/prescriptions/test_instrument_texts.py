@@ -8,10 +8,10 @@ from django.utils import timezone
 
 import pytest
 
-from prescriptions import outcomes
-from prescriptions.instruments import APSS, SHIPPED, check_items
 from prescriptions.models import InstrumentText
-from prescriptions.selectors import instrument_wording
+from prescriptions.outcomes import scoring as outcomes
+from prescriptions.outcomes.instruments import APSS, SHIPPED, check_items
+from prescriptions.outcomes.selectors import instrument_wording
 from tests import factories as f
 
 

@@ -6,7 +6,7 @@ from graphlib import TopologicalSorter
 
 import pytest
 
-from prescriptions.library import (
+from prescriptions.library.shipped import (
     DATA_PATH,
     GLUTEAL_TENDINOPATHY,
     CautionKind,

@@ -10,10 +10,10 @@ from django.core.management import call_command
 
 import pytest
 
-from prescriptions import dosing
-from prescriptions.library import default_library
+from prescriptions.library.services import exercise_library_load
+from prescriptions.library.shipped import default_library
 from prescriptions.models import Exercise, ExerciseLink
-from prescriptions.services.library import exercise_library_load
+from prescriptions.programmes import dosing
 
 pytestmark = pytest.mark.django_db
 

@@ -12,15 +12,15 @@ from django.utils import timezone
 import pytest
 
 from clinic.errors import DomainError
-from prescriptions.instruments import SHIPPED
-from prescriptions.models import OutcomeResponse
-from prescriptions.services import (
+from prescriptions.assessments.services import (
     assessment_amend,
     assessment_create,
     assessment_sign,
     assessment_update_draft,
 )
-from prescriptions.services.outcomes import (
+from prescriptions.models import OutcomeResponse
+from prescriptions.outcomes.instruments import SHIPPED
+from prescriptions.outcomes.services import (
     ResponseInput,
     check_response,
     outcome_response_attach,

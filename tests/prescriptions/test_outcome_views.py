@@ -13,11 +13,15 @@ from django.utils import timezone
 
 import pytest
 
-from prescriptions.instruments import SHIPPED
+from prescriptions.assessments.services import (
+    assessment_create,
+    assessment_sign,
+    assessment_update_draft,
+)
 from prescriptions.models import Assessment, OutcomeResponse, PreExerciseScreening
-from prescriptions.services import assessment_create, assessment_sign, assessment_update_draft
-from prescriptions.services.outcomes import ResponseInput, outcome_response_submit_online
-from prescriptions.services.screening import screening_record
+from prescriptions.outcomes.instruments import SHIPPED
+from prescriptions.outcomes.services import ResponseInput, outcome_response_submit_online
+from prescriptions.screening.services import screening_record
 from tests import factories as f
 from tests.prescriptions.test_assessment_views import _edit_data
 

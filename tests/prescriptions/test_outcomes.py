@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from prescriptions.outcomes import INSTRUMENTS, Direction, Verdict, change, score
+from prescriptions.outcomes.scoring import INSTRUMENTS, Direction, Verdict, change, score
 
 CODES = ["LEFS", "VISA-G", "ODI", "AKPS", "KOOS-12", "HOOS-12", "NPRS", "PSFS"]
 THRESHOLD_CODES = [c for c in CODES if INSTRUMENTS[c].threshold is not None]

@@ -10,9 +10,9 @@ from django.utils import timezone
 
 import pytest
 
-from prescriptions.links import programme_link_path
+from prescriptions.library.services import exercise_create
 from prescriptions.models import Exercise, Programme
-from prescriptions.services.library import exercise_create
+from prescriptions.patient_programme.links import programme_link_path
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -50,7 +50,7 @@ def _wall_sit(world, name="Wall sit"):
 def _programme_with(patient, practitioner, exercise):
     """A published programme whose version holds the clinic's own `exercise` (the factory
     takes shipped slugs, so it is added through the services after publishing one)."""
-    from prescriptions.services.programmes import (
+    from prescriptions.programmes.services import (
         programme_draft_get_or_create,
         programme_item_add,
         programme_publish,
@@ -134,10 +134,7 @@ def test_an_image_not_in_the_programme_is_404_even_to_its_patient(world, client_
 
 
 def test_an_image_in_a_draft_only_is_not_served_yet(world, client_as_patient):
-    from prescriptions.services.programmes import (
-        programme_draft_get_or_create,
-        programme_item_add,
-    )
+    from prescriptions.programmes.services import programme_draft_get_or_create, programme_item_add
 
     wall_sit = _wall_sit(world)
     programme = f.make_published_programme(world.patient, world.ep, exercises=[("clam", {})])

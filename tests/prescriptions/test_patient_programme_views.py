@@ -15,9 +15,9 @@ from django.utils import timezone
 import pytest
 
 from bookings.tokens import manage_token_for
-from prescriptions.links import programme_link_path, programme_token_for
 from prescriptions.models import Programme, SessionLog
-from prescriptions.services.programmes import (
+from prescriptions.patient_programme.links import programme_link_path, programme_token_for
+from prescriptions.programmes.services import (
     programme_create,
     programme_draft_get_or_create,
     programme_item_update,
@@ -399,7 +399,7 @@ def test_the_account_page_links_to_the_patients_own_programme_only(
 
 def test_today_shows_the_current_phase_and_later_phases_come_up(world, client_as_patient):
     from prescriptions.models import Exercise
-    from prescriptions.services.programmes import programme_item_add, programme_phase_add
+    from prescriptions.programmes.services import programme_item_add, programme_phase_add
 
     by = world.ep.user
     programme = programme_create(

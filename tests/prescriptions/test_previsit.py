@@ -19,15 +19,15 @@ from bookings.emails import email_context, notification_email
 from bookings.models import Appointment, Notification
 from bookings.services import appointment_book
 from bookings.tokens import manage_token_for
+from prescriptions.assessments.services import assessment_create
 from prescriptions.models import InstrumentText, OutcomeResponse, PreExerciseScreening
-from prescriptions.previsit import (
+from prescriptions.previsit.questionnaires import (
     PREVISIT_SALT,
     appointment_code_from_previsit_token,
     previsit_offers,
     previsit_token_for,
 )
-from prescriptions.services import assessment_create
-from prescriptions.services.screening import screening_record
+from prescriptions.screening.services import screening_record
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db

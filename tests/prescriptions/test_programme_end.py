@@ -11,9 +11,9 @@ from django.utils import timezone
 import pytest
 
 from clinic.errors import DomainError
-from prescriptions.links import programme_link_path
 from prescriptions.models import Programme, ProgrammeVersion, SessionLog
-from prescriptions.services.programmes import (
+from prescriptions.patient_programme.links import programme_link_path
+from prescriptions.programmes.services import (
     ProgrammeEnded,
     ProgrammeNotAllowed,
     programme_create,

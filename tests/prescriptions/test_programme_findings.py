@@ -7,15 +7,15 @@ from decimal import Decimal
 
 import pytest
 
-from prescriptions.conflicts import Severity, item_conflicts, programme_conflicts
-from prescriptions.findings import (
+from prescriptions.assessments.findings import (
     LIBRARY_CONDITIONS,
     assessment_findings,
     findings_from_values,
     library_conditions,
 )
-from prescriptions.library import default_library
-from prescriptions.suggestions import Finding, SuggestionKind, suggestions_from_findings
+from prescriptions.library.shipped import default_library
+from prescriptions.programmes.conflicts import Severity, item_conflicts, programme_conflicts
+from prescriptions.programmes.suggestions import Finding, SuggestionKind, suggestions_from_findings
 from prescriptions.vocabulary import Condition
 from tests import factories as f
 

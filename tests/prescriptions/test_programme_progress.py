@@ -14,11 +14,11 @@ from django.utils import timezone
 import pytest
 
 from clinic.errors import DomainError
-from prescriptions import dosing
 from prescriptions.models import Exercise, SessionLog
-from prescriptions.programme_progress import programme_progress
-from prescriptions.services.programmes import programme_draft_get_or_create
-from prescriptions.services.progression import ProgressionStale, progression_apply
+from prescriptions.programmes import dosing
+from prescriptions.programmes.progress import programme_progress
+from prescriptions.programmes.progression import ProgressionStale, progression_apply
+from prescriptions.programmes.services import programme_draft_get_or_create
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db

@@ -14,7 +14,6 @@ import pytest
 from bookings.models import Notification
 from bookings.notifications import notification_send
 from clinic.errors import DomainError
-from prescriptions.links import programme_code_from_token
 from prescriptions.models import (
     Exercise,
     FrozenVersionError,
@@ -23,7 +22,8 @@ from prescriptions.models import (
     ProgrammeItem,
     ProgrammeVersion,
 )
-from prescriptions.services.programmes import (
+from prescriptions.patient_programme.links import programme_code_from_token
+from prescriptions.programmes.services import (
     ExerciseUnavailable,
     ProgrammeAlreadyPublished,
     ProgrammeNotAllowed,

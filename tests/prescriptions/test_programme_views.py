@@ -12,7 +12,7 @@ import pytest
 
 from bookings.models import Notification
 from prescriptions.models import Exercise, Programme, ProgrammeItem, ProgrammeVersion
-from prescriptions.services.programmes import (
+from prescriptions.programmes.services import (
     programme_create,
     programme_item_add,
     programme_phase_add,

@@ -7,9 +7,9 @@ from datetime import date
 import pytest
 
 from clinic.errors import DomainError
-from prescriptions import screening
 from prescriptions.models import PreExerciseScreening
-from prescriptions.services.screening import screening_record
+from prescriptions.screening import apss as screening
+from prescriptions.screening.services import screening_record
 
 NO = [False] * 6
 

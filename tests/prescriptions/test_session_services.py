@@ -12,8 +12,7 @@ import pytest
 
 from clinic.errors import DomainError
 from prescriptions.models import Programme, SessionLog
-from prescriptions.services.programmes import programme_draft_get_or_create, programme_publish
-from prescriptions.services.sessions import (
+from prescriptions.patient_programme.services import (
     EntryInput,
     SessionNotAllowed,
     VersionChanged,
@@ -21,6 +20,7 @@ from prescriptions.services.sessions import (
     session_log_record,
     session_morning_pain_record,
 )
+from prescriptions.programmes.services import programme_draft_get_or_create, programme_publish
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db

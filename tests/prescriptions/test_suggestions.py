@@ -2,9 +2,9 @@
 
 import pytest
 
-from prescriptions.dosing import Goal
-from prescriptions.library import GLUTEAL_TENDINOPATHY, default_library
-from prescriptions.suggestions import (
+from prescriptions.library.shipped import GLUTEAL_TENDINOPATHY, default_library
+from prescriptions.programmes.dosing import Goal
+from prescriptions.programmes.suggestions import (
     GT_EARLY_ISOMETRICS,
     Finding,
     FindingCode,

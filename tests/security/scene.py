@@ -32,8 +32,7 @@ from bookings.notifications import opt_out_token_for
 from bookings.services import appointment_book
 from bookings.tokens import manage_token_for
 from clinic.models import User
-from prescriptions.instruments import SHIPPED
-from prescriptions.links import programme_token_for
+from prescriptions.assessments.services import assessment_create
 from prescriptions.models import (
     Assessment,
     Exercise,
@@ -42,17 +41,18 @@ from prescriptions.models import (
     ProgrammeVersion,
     SessionLog,
 )
-from prescriptions.previsit import previsit_token_for
-from prescriptions.services import assessment_create
-from prescriptions.services.outcomes import ResponseInput, outcome_response_submit_online
-from prescriptions.services.programmes import (
+from prescriptions.outcomes.instruments import SHIPPED
+from prescriptions.outcomes.services import ResponseInput, outcome_response_submit_online
+from prescriptions.patient_programme.links import programme_token_for
+from prescriptions.previsit.questionnaires import previsit_token_for
+from prescriptions.programmes.services import (
     programme_create,
     programme_draft_get_or_create,
     programme_item_add,
     programme_phase_add,
     programme_publish,
 )
-from prescriptions.services.screening import screening_record
+from prescriptions.screening.services import screening_record
 from tests import factories as f
 from tests.conftest import World, build_world
 from tests.security.matrix import PERSONAS
@@ -203,7 +203,7 @@ def _programme(w: World, assessment: Assessment, own: Exercise) -> Any:
 
 
 def _own_exercise(clinic: Any) -> Exercise:
-    from prescriptions.services.library import exercise_copy
+    from prescriptions.library.services import exercise_copy
 
     shipped = Exercise.objects.shipped().get(slug="glute-bridge")
     practitioner = clinic.practitioners.first()

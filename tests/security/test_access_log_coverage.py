@@ -21,7 +21,6 @@ import pytest
 
 from clinic.audit import ASSESSMENT_COMPARISON, CLINICAL_SUMMARY, SCREENING_HISTORY
 from clinic.models import AccessLog
-from prescriptions.instruments import SHIPPED
 from prescriptions.models import (
     Exercise,
     InstrumentText,
@@ -30,7 +29,8 @@ from prescriptions.models import (
     Programme,
     SessionLog,
 )
-from prescriptions.services.outcomes import ResponseInput, outcome_response_submit_online
+from prescriptions.outcomes.instruments import SHIPPED
+from prescriptions.outcomes.services import ResponseInput, outcome_response_submit_online
 from tests.security.scene import Scene, persona_client, persona_user
 
 pytestmark = pytest.mark.django_db
@@ -150,7 +150,7 @@ def _squat(s: Scene) -> dict[str, str]:
 
 def _item_data(s: Scene) -> dict[str, str]:
     """The item form as it stands (its initial values), with two sets."""
-    from prescriptions.forms_programmes import ProgrammeItemForm, item_initial
+    from prescriptions.programmes.forms import ProgrammeItemForm, item_initial
 
     it = s.item
     form = ProgrammeItemForm(

@@ -335,8 +335,8 @@ def test_starting_an_assessment_with_anything(world, data):
     )
 )
 def test_saving_a_draft_with_anything(world, data):
+    from prescriptions.assessments.services import assessment_create
     from prescriptions.models import Assessment
-    from prescriptions.services import assessment_create
 
     with rolled_back():
         draft = assessment_create(

@@ -23,8 +23,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from prescriptions.forms_library import ExerciseForm
-from prescriptions.forms_programmes import ProgrammeItemForm, item_initial
+from prescriptions.library.forms import ExerciseForm
 from prescriptions.models import (
     Assessment,
     Exercise,
@@ -35,6 +34,7 @@ from prescriptions.models import (
     ProgrammeItem,
     SessionLog,
 )
+from prescriptions.programmes.forms import ProgrammeItemForm, item_initial
 from tests.security.scene import Scene, persona_client
 from tests.security.test_hostile_input import FAST, HEAVY, markup, nasty_text
 
@@ -394,7 +394,7 @@ def test_morning_pain_saves_only_a_score_from_0_to_10(shared_scene, sessions, va
 
 
 def _assessment_form(draft: Assessment) -> Any:
-    from prescriptions.views.assessments import _edit_form
+    from prescriptions.assessments.views import _edit_form
 
     return _edit_form(None, draft)  # type: ignore[arg-type]
 

@@ -17,8 +17,8 @@ from django.utils import timezone
 from bookings.models import Appointment, ScreeningQuestion, Service, WorkingHours
 from bookings.services import SlotUnavailable, appointment_book
 from clinic.models import Clinic, Location, Patient, Practitioner, User
-from prescriptions.demo import demo_programme_seed
-from prescriptions.demo_assessments import demo_assessments
+from prescriptions.demo.assessments import demo_assessments
+from prescriptions.demo.programme import demo_programme_seed
 
 DEMO_PASSWORD = "stance-demo-2026"  # noqa: S105 - published demo password
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from prescriptions.services.library import exercise_library_load
+from prescriptions.library.services import exercise_library_load
 
 
 class Command(BaseCommand):

@@ -1,0 +1,148 @@
+"""Session logs: one session the patient did against one programme version, and an
+entry per exercise (done, what was achieved, load, pain during, RPE)."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.db.models import Q
+
+from simple_history.models import HistoricalRecords
+
+from clinic.models import Patient, User
+from prescriptions.programmes.models import (
+    ITEM_RANGES,
+    LOAD_KG_RANGE,
+    PAIN_SCALE,
+    ProgrammeItem,
+    ProgrammeVersion,
+    between,
+)
+
+
+class SessionLog(models.Model):
+    """One session the patient did (or tried) of one programme version, on one day.
+
+    `pain_flag` is the pain-monitoring rule (CLINICAL.md §4.3, dosing.pain_check): pain
+    during above 5/10, or next-morning pain worse than before. It tells the patient to
+    ease the load and shows the practitioner until they mark it reviewed.
+    """
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="session_logs")
+    version = models.ForeignKey(
+        ProgrammeVersion, on_delete=models.PROTECT, related_name="session_logs"
+    )
+    performed_on = models.DateField(help_text="The day, in the patient's time zone.")
+    morning_pain = models.PositiveSmallIntegerField(
+        "pain next morning", null=True, blank=True, help_text="0 to 10, logged the day after."
+    )
+    morning_pain_logged_at = models.DateTimeField(null=True, blank=True)
+    comment = models.TextField(blank=True, help_text="The patient's own words.")
+    pain_flag = models.BooleanField(default=False)
+    pain_flag_reasons = models.JSONField(
+        default=list, blank=True, help_text="dosing.PainCheck.reasons when flagged."
+    )
+    flag_reviewed_at = models.DateTimeField(null=True, blank=True)
+    flag_reviewed_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    record_history = HistoricalRecords()  # each change: what it was, when, by whom
+
+    class Meta:
+        ordering = ["-performed_on", "-created_at"]
+        indexes = [
+            models.Index(fields=["patient", "performed_on"]),
+            models.Index(fields=["version", "performed_on"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=between("morning_pain", PAIN_SCALE, nullable=True),
+                name="session_log_morning_pain_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(morning_pain__isnull=True, morning_pain_logged_at__isnull=True)
+                | Q(morning_pain__isnull=False, morning_pain_logged_at__isnull=False),
+                name="session_log_morning_pain_time",
+            ),
+            models.CheckConstraint(
+                condition=Q(flag_reviewed_at__isnull=True, flag_reviewed_by__isnull=True)
+                | Q(pain_flag=True, flag_reviewed_at__isnull=False, flag_reviewed_by__isnull=False),
+                name="session_log_review_needs_flag",
+            ),
+            models.CheckConstraint(
+                condition=Q(pain_flag=True) | Q(pain_flag_reasons=[]),
+                name="session_log_reasons_need_flag",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Session {self.code}"
+
+
+class SessionLogEntry(models.Model):
+    """What the patient did of one programme item in one session."""
+
+    session = models.ForeignKey(SessionLog, on_delete=models.CASCADE, related_name="entries")
+    item = models.ForeignKey(ProgrammeItem, on_delete=models.PROTECT, related_name="log_entries")
+    done = models.BooleanField()
+    reps = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Repetitions (or steps) achieved in the last set."
+    )
+    hold_seconds = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Seconds held (the last hold)."
+    )
+    distance_m = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Metres.")
+    load_kg = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="Kilograms used, when different from the prescription.",
+    )
+    pain_during = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Pain during the exercise, 0 to 10."
+    )
+    rpe = models.PositiveSmallIntegerField(
+        "difficulty (RPE)", null=True, blank=True, help_text="0 (rest) to 10 (maximal)."
+    )
+
+    record_history = HistoricalRecords()  # each change: what it was, when, by whom
+
+    class Meta:
+        ordering = ["session", "item__order"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "item"], name="session_entry_once"),
+            models.CheckConstraint(
+                condition=between("pain_during", PAIN_SCALE, nullable=True),
+                name="session_entry_pain_range",
+            ),
+            models.CheckConstraint(
+                condition=between("rpe", PAIN_SCALE, nullable=True),
+                name="session_entry_rpe_range",
+            ),
+            models.CheckConstraint(
+                condition=between("reps", ITEM_RANGES["reps"], nullable=True)
+                & between("hold_seconds", (1, 3600), nullable=True)
+                & between("distance_m", (1, 10000), nullable=True)
+                & between("load_kg", LOAD_KG_RANGE, nullable=True),
+                name="session_entry_values_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(done=True)
+                | Q(
+                    reps__isnull=True,
+                    hold_seconds__isnull=True,
+                    distance_m__isnull=True,
+                    load_kg__isnull=True,
+                ),
+                name="session_entry_skipped_has_no_values",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.session_id}/{self.item_id}"

@@ -1,0 +1,792 @@
+"""Dosing rules: goal defaults, progression, pain monitoring, suggestions from findings.
+
+Pure functions over plain inputs (no ORM, no clock) so models, views and tasks can share
+them. Every figure lives in a data table below with its source and evidence tag, as in
+CLINICAL.md: [V] seen in a source, [M] to be checked against the primary paper, [derived]
+a house default where the sources give no figure (the practitioner changes it).
+
+Exercises are duck-typed (`ExerciseLike`): `prescriptions.library.Exercise` fits, and so
+will a model that exposes the same attribute names.
+"""
+
+# Clinical text uses en dashes and other typographic signs on purpose.
+# ruff: noqa: RUF001, RUF002, RUF003
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+from prescriptions.library.shipped import (
+    EXTERNAL_LOADS,
+    GLUTEAL_TENDINOPATHY,
+    DoseType,
+    Library,
+    default_library,
+)
+
+
+class Goal(StrEnum):
+    MUSCULAR_ENDURANCE = "muscular_endurance"
+    HYPERTROPHY = "hypertrophy"
+    STRENGTH = "strength"
+    POWER = "power"
+    EARLY_REHAB = "early_rehab"
+    GT_LOAD_MANAGEMENT = "gt_load_management"
+
+
+class ExerciseLike(Protocol):
+    """What the dosing rules read from an exercise."""
+
+    slug: str
+    dose_type: DoseType | str
+    per_side: bool
+    weight_bearing: bool
+    load_types: Sequence[str]
+    progressions: Sequence[str]  # harder exercises, chain neighbour first
+    regressions: Sequence[str]  # easier exercises, chain neighbour first
+
+    def avoid_early_for(self, condition: str) -> bool: ...
+
+
+@dataclass(frozen=True)
+class Span:
+    """An inclusive range of numbers, e.g. 15–30 reps."""
+
+    low: int
+    high: int
+
+    def __post_init__(self) -> None:
+        if self.low > self.high:
+            raise ValueError("low must not exceed high")
+
+    def __contains__(self, value: object) -> bool:
+        return isinstance(value, int | float) and self.low <= value <= self.high
+
+    def __str__(self) -> str:
+        return str(self.low) if self.low == self.high else f"{self.low}–{self.high}"
+
+
+# --- Goal table (CLINICAL.md §4.1, §4.3, §4.4) ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class GoalDose:
+    """The default dose for one goal. Point values are the defaults; spans are the range."""
+
+    goal: Goal
+    label: str
+    sets: int
+    sets_range: Span
+    reps: int
+    reps_range: Span
+    holds: int  # timed holds per set
+    holds_range: Span
+    hold_seconds: int
+    hold_seconds_range: Span
+    percent_1rm: Span | None  # for externally loaded exercises
+    effort: str  # how hard it should feel, in plain words
+    rest_seconds: int
+    rest_range: Span
+    tempo: str
+    days_per_week: int
+    days_range: Span
+    sessions_per_day: int
+    hold_sessions_per_day: int
+    sources: Mapping[str, str]  # field name -> source and evidence tag
+    steps: int | None = None  # steps each way when not `reps`
+    steps_range: Span | None = None
+    weight_bearing_hold_seconds_range: Span | None = None  # when standing differs from lying
+
+
+_ACSM = "ACSM 2009 position stand"
+_NSCA = "NSCA Essentials"
+_LEAP = "LEAP trial dosage table (Mellor 2018)"
+_HOUSE = "[derived] house default; CLINICAL.md gives no figure for this; practitioner adjusts"
+
+GOAL_DOSES: Mapping[Goal, GoalDose] = {
+    Goal.MUSCULAR_ENDURANCE: GoalDose(
+        goal=Goal.MUSCULAR_ENDURANCE,
+        label="Muscular endurance",
+        sets=2,
+        sets_range=Span(1, 3),
+        reps=20,
+        reps_range=Span(15, 30),
+        holds=3,
+        holds_range=Span(2, 5),
+        hold_seconds=30,
+        hold_seconds_range=Span(20, 60),
+        percent_1rm=Span(0, 67),
+        effort="Light: finish each set feeling you could do a few more.",
+        rest_seconds=45,
+        rest_range=Span(30, 90),
+        tempo="Controlled, about 2 seconds up and 2 seconds down",
+        days_per_week=3,
+        days_range=Span(2, 3),
+        sessions_per_day=1,
+        hold_sessions_per_day=1,
+        sources={
+            "sets": "Seed brief 15–30 reps × 1–3 sets (CLINICAL.md §4.1) [V]; ACSM multiple sets",
+            "reps": f"{_NSCA} ≥12 reps (12–25+); {_ACSM} 10–25+ for advanced [V]",
+            "percent_1rm": f"{_NSCA} ≤67 % 1RM [V]",
+            "rest_seconds": f"{_NSCA} ≤30 s; {_ACSM} <1 min (10–15 reps), 1–2 min for "
+            "high-rep sets [V]; 30–90 s spans both",
+            "days_per_week": f"{_ACSM} novice 2–3 d/wk [V]",
+            "holds": _HOUSE,
+            "hold_seconds": _HOUSE,
+            "tempo": _HOUSE,
+        },
+    ),
+    Goal.HYPERTROPHY: GoalDose(
+        goal=Goal.HYPERTROPHY,
+        label="Hypertrophy",
+        sets=3,
+        sets_range=Span(3, 6),
+        reps=10,
+        reps_range=Span(6, 12),
+        holds=3,
+        holds_range=Span(3, 5),
+        hold_seconds=20,
+        hold_seconds_range=Span(10, 30),
+        percent_1rm=Span(67, 85),
+        effort="Hard: RPE 7–9, stopping 1 to 3 reps short of failure.",
+        rest_seconds=90,
+        rest_range=Span(60, 120),
+        tempo="1–2 seconds up, 1–2 seconds down",
+        days_per_week=3,
+        days_range=Span(2, 3),
+        sessions_per_day=1,
+        hold_sessions_per_day=1,
+        sources={
+            "sets": f"{_NSCA} 3–6 sets [V]; {_ACSM} 1–3 sets novice, 3–6 advanced",
+            "reps": f"{_NSCA} 6–12 reps; {_ACSM} 8–12 [V]",
+            "percent_1rm": f"{_NSCA} 67–85 % 1RM; {_ACSM} 70–85 % [V]",
+            "effort": "Working sets usually RPE 7–9 (Zourdos 2016; Helms 2016) [V]",
+            "rest_seconds": f"{_ACSM} 1–2 min; {_NSCA} 30–90 s [V]",
+            "days_per_week": f"{_ACSM} novice 2–3 d/wk [V]",
+            "tempo": f"{_ACSM} moderate velocity [V]",
+            "holds": _HOUSE,
+            "hold_seconds": _HOUSE,
+        },
+    ),
+    Goal.STRENGTH: GoalDose(
+        goal=Goal.STRENGTH,
+        label="Strength",
+        sets=4,
+        sets_range=Span(2, 6),
+        reps=5,
+        reps_range=Span(3, 6),
+        holds=5,
+        holds_range=Span(3, 6),
+        hold_seconds=5,
+        hold_seconds_range=Span(3, 10),
+        percent_1rm=Span(80, 100),
+        effort="Heavy: RPE 7–9, 1 to 3 reps in reserve.",
+        rest_seconds=180,
+        rest_range=Span(120, 300),
+        tempo="1–2 seconds up, 1–2 seconds down",
+        days_per_week=3,
+        days_range=Span(2, 3),
+        sessions_per_day=1,
+        hold_sessions_per_day=1,
+        sources={
+            "sets": f"{_NSCA} 2–6 sets [V]",
+            "reps": f"{_NSCA} ≤6 reps; {_ACSM} emphasis 1–6 RM [V]; floor of 3 [derived]",
+            "percent_1rm": f"{_NSCA} ≥85 % 1RM; {_ACSM} 80–100 % [V]",
+            "effort": "Working sets usually RPE 7–9 (Zourdos 2016; Helms 2016) [V]",
+            "rest_seconds": f"{_NSCA} 2–5 min; {_ACSM} 2–3 min novice, 3–5 min heavy [V]",
+            "tempo": f"{_ACSM} 1–2 s concentric, 1–2 s eccentric [V]",
+            "days_per_week": f"{_ACSM} novice 2–3 d/wk [V]",
+            "holds": _HOUSE,
+            "hold_seconds": _HOUSE,
+        },
+    ),
+    Goal.POWER: GoalDose(
+        goal=Goal.POWER,
+        label="Power",
+        sets=4,
+        sets_range=Span(3, 5),
+        reps=4,
+        reps_range=Span(3, 6),
+        holds=5,
+        holds_range=Span(3, 6),
+        hold_seconds=5,
+        hold_seconds_range=Span(3, 10),
+        percent_1rm=Span(75, 85),
+        effort="Every rep fast and crisp; stop the set when speed drops.",
+        rest_seconds=180,
+        rest_range=Span(120, 300),
+        tempo="As fast as possible on the way up; land or lower under control",
+        days_per_week=2,
+        days_range=Span(2, 3),
+        sessions_per_day=1,
+        hold_sessions_per_day=1,
+        sources={
+            "sets": f"{_NSCA} 3–5 sets [V]",
+            "reps": f"{_ACSM} 3–6 reps; {_NSCA} multiple-effort 3–5 [V]",
+            "percent_1rm": f"{_NSCA} multiple-effort 75–85 % 1RM for loaded lifts [V]; "
+            f"{_ACSM} 0–60 % lower body, jumps at body weight; older adults 40–60 % [V]",
+            "rest_seconds": f"{_ACSM} 2–3 min; {_NSCA} 2–5 min [V]",
+            "tempo": f"{_ACSM} fast velocity [V]",
+            "days_per_week": f"{_ACSM} 2–3 d/wk novice [V]; 2 as a start [derived]",
+            "holds": _HOUSE,
+            "hold_seconds": _HOUSE,
+        },
+    ),
+    Goal.EARLY_REHAB: GoalDose(
+        goal=Goal.EARLY_REHAB,
+        label="Early-stage rehabilitation",
+        sets=1,
+        sets_range=Span(1, 2),
+        reps=10,
+        reps_range=Span(5, 10),
+        holds=5,
+        holds_range=Span(3, 10),
+        hold_seconds=10,
+        hold_seconds_range=Span(5, 15),
+        percent_1rm=None,
+        effort="Low load; pain during exercise no more than 5 out of 10.",
+        rest_seconds=30,
+        rest_range=Span(10, 120),
+        tempo="Slow and controlled, about 3 seconds each way; holds build up slowly",
+        days_per_week=7,
+        days_range=Span(5, 7),
+        sessions_per_day=1,
+        hold_sessions_per_day=1,
+        sources={
+            "reps": "Low-load sets of 10 daily, then 2 × 5–10 'somewhat hard–hard' by weeks "
+            "3–8 (CLINICAL.md §4.3, mirrors LEAP) [V]",
+            "sets": "1 set early, 2 by weeks 3–8 (CLINICAL.md §4.3) [V]",
+            "holds": "Isometric holds 5–15 s × 3–10 reps, 1–2 ×/day (CLINICAL.md §4.3) [V]",
+            "hold_seconds": "5–15 s (CLINICAL.md §4.3) [V]",
+            "effort": "Pain-monitoring model, up to 5/10 acceptable (Silbernagel 2007) [V]",
+            "days_per_week": "Daily (CLINICAL.md §4.3) [V]",
+            "rest_seconds": _HOUSE,
+            "tempo": _HOUSE,
+        },
+    ),
+    Goal.GT_LOAD_MANAGEMENT: GoalDose(
+        goal=Goal.GT_LOAD_MANAGEMENT,
+        label="Gluteal tendinopathy load management",
+        sets=1,
+        sets_range=Span(1, 2),
+        reps=10,
+        reps_range=Span(5, 10),
+        holds=5,
+        holds_range=Span(3, 10),
+        hold_seconds=10,
+        hold_seconds_range=Span(5, 10),
+        weight_bearing_hold_seconds_range=Span(5, 15),
+        percent_1rm=None,
+        effort="Week 1 light; 'somewhat hard' from week 2; 'somewhat hard to hard' in weeks "
+        "3–8. Pain no more than 5 out of 10.",
+        rest_seconds=30,
+        rest_range=Span(10, 120),
+        tempo="Light, slow onset: build each effort up over 2–3 seconds",
+        days_per_week=7,
+        days_range=Span(7, 7),
+        sessions_per_day=1,
+        hold_sessions_per_day=2,
+        steps=10,
+        steps_range=Span(5, 15),
+        sources={
+            "holds": f"{_LEAP}: static abduction 3–10 reps, twice daily [V]",
+            "hold_seconds": f"{_LEAP}: supine holds 5–10 s, standing 5–15 s [V]",
+            "reps": f"{_LEAP}: bridging and squats 10 × 1 daily (week 1); 5–10 × 2 (weeks 3–8) [V]",
+            "sets": f"{_LEAP}: 1 set, 2 sets in weeks 3–8 [V]",
+            "steps": f"{_LEAP}: side-stepping 10 each way (week 1), 15 (week 2); band "
+            "side-slides 5–10 each (weeks 3–8) [V]",
+            "effort": f"{_LEAP}: 'somewhat hard' week 2, 'somewhat hard–hard' weeks 3–8 [V]",
+            "days_per_week": f"{_LEAP}: daily home programme [V]",
+            "rest_seconds": _HOUSE,
+            "tempo": f"{_LEAP}: light, slow onset [V]",
+        },
+    ),
+}
+
+TENDON_ISOMETRIC_OPTION = {
+    "sets": 5,
+    "hold_seconds": 45,
+    "effort": "about 70 % of maximal voluntary contraction",
+    "rest_seconds": 120,
+    "source": "Rio 2015 protocol [M]; isometric ≈ isotonic for pain relief (Holden 2020) [V] "
+    "— offer as an option, not as superior (CLINICAL.md §4.3)",
+}
+"""The tendon-pain isometric protocol of CLINICAL.md §4.3, for practitioners who choose it."""
+
+
+HOLD_TEMPO = "Build up over 2–3 seconds, hold steady, then release slowly"
+"""Tempo for timed holds: slow onset as in LEAP (CLINICAL.md §4.4) [V]."""
+DEFAULT_DISTANCE_M = 20
+"""Distance for a distance-dosed exercise that names none. [derived] house default."""
+
+
+@dataclass(frozen=True)
+class ItemDose:
+    """A goal's default dose adapted to one exercise: what a programme item starts with."""
+
+    goal: Goal
+    dose_type: DoseType
+    sets: int
+    sets_range: Span
+    reps: int | None  # reps per set; holds per set; or steps each way
+    reps_range: Span | None
+    hold_seconds: int | None
+    hold_seconds_range: Span | None
+    distance_m: int | None
+    per_side: bool
+    load_guidance: str
+    percent_1rm: Span | None
+    effort: str
+    rest_seconds: int
+    tempo: str
+    days_per_week: int
+    sessions_per_day: int
+    notes: tuple[str, ...] = ()
+
+
+def goal_defaults(goal: Goal | str, exercise: ExerciseLike) -> ItemDose:
+    """The default dose of `goal` (GOAL_DOSES) fitted to `exercise`'s dose type and load.
+
+    1. Timed holds take the goal's holds × seconds (standing holds may run longer in GT).
+    2. Steps take the goal's steps each way where it has them, else its reps.
+    3. Distance takes the exercise's usual distance and the goal's sets.
+    4. %1RM is given only when the exercise can carry an external load.
+    5. Notes warn when the pair does not fit (a hold cannot train power; an exercise to
+       avoid early in gluteal tendinopathy under the GT goal).
+    """
+    goal = Goal(goal)
+    g = GOAL_DOSES[goal]
+    dose_type = DoseType(exercise.dose_type)
+    notes: list[str] = []
+    sets, sets_range = g.sets, g.sets_range
+    reps: int | None = g.reps
+    reps_range: Span | None = g.reps_range
+    hold = hold_range = distance = None
+    sessions = g.sessions_per_day
+    tempo = g.tempo
+    loadable = any(t in EXTERNAL_LOADS for t in exercise.load_types)
+    load_guidance = _load_guidance(g, exercise.load_types, loadable)
+    percent_1rm = g.percent_1rm if loadable else None
+    if dose_type == DoseType.HOLD_SECONDS:
+        sets, sets_range = 1, Span(1, 1)
+        reps, reps_range = g.holds, g.holds_range
+        hold_range = g.hold_seconds_range
+        if exercise.weight_bearing and g.weight_bearing_hold_seconds_range:
+            hold_range = g.weight_bearing_hold_seconds_range
+        hold = g.hold_seconds
+        sessions = g.hold_sessions_per_day
+        tempo = HOLD_TEMPO
+        if goal == Goal.POWER:
+            notes.append("A timed hold does not train power; pick a fast, dynamic exercise.")
+    elif dose_type == DoseType.STEPS and g.steps is not None:
+        reps, reps_range = g.steps, g.steps_range
+    elif dose_type == DoseType.DISTANCE_M:
+        reps = reps_range = None
+        distance = getattr(exercise, "distance_m", None) or DEFAULT_DISTANCE_M
+        # %1RM means nothing for a carry; the exercise's own note says how heavy.
+        percent_1rm = None
+        load_guidance = getattr(exercise, "load_note", "") or "A load you can carry standing tall"
+    if goal == Goal.GT_LOAD_MANAGEMENT and exercise.avoid_early_for(GLUTEAL_TENDINOPATHY):
+        notes.append(
+            "Compressive for gluteal tendinopathy: avoid in the early stage (CLINICAL.md §3)."
+        )
+    return ItemDose(
+        goal=goal,
+        dose_type=dose_type,
+        sets=sets,
+        sets_range=sets_range,
+        reps=reps,
+        reps_range=reps_range,
+        hold_seconds=hold,
+        hold_seconds_range=hold_range,
+        distance_m=distance,
+        per_side=exercise.per_side,
+        load_guidance=load_guidance,
+        percent_1rm=percent_1rm,
+        effort=g.effort,
+        rest_seconds=g.rest_seconds,
+        tempo=tempo,
+        days_per_week=g.days_per_week,
+        sessions_per_day=sessions,
+        notes=tuple(notes),
+    )
+
+
+def _load_guidance(g: GoalDose, load_types: Sequence[str], loadable: bool) -> str:
+    if loadable and g.percent_1rm is not None:
+        if g.percent_1rm.low == 0:
+            return f"Light: up to {g.percent_1rm.high} % of 1RM"
+        return f"{g.percent_1rm} % of 1RM"
+    if loadable:
+        return "Light external load"
+    if "band" in load_types:
+        return "A band tension that matches the effort below"
+    return "Body weight"
+
+
+# --- Pain monitoring (CLINICAL.md §4.3, Silbernagel 2007) ----------------------------------
+
+PAIN_DURING_MAX = 5
+"""Pain during exercise up to 5/10 is acceptable; above 5 is high risk [V] (Silbernagel 2007)."""
+PAIN_SAFE_MAX = 2
+"""Upper end of the 'safe' band. Summaries differ (2 or 3) [V]; 2 is the cautious reading."""
+
+
+class PainZone(StrEnum):
+    SAFE = "safe"
+    ACCEPTABLE = "acceptable"
+    HIGH_RISK = "high_risk"
+
+
+@dataclass(frozen=True)
+class PainCheck:
+    zone: PainZone | None  # of the pain during exercise; None when not logged
+    ease_load: bool  # tell the patient to ease off
+    flag: bool  # show the practitioner
+    reasons: tuple[str, ...]  # plain words, one per rule broken
+    patient_message: str
+
+
+def pain_zone(score: int) -> PainZone:
+    _check_pain(score)
+    if score <= PAIN_SAFE_MAX:
+        return PainZone.SAFE
+    return PainZone.ACCEPTABLE if score <= PAIN_DURING_MAX else PainZone.HIGH_RISK
+
+
+def pain_check(
+    *,
+    pain_during: int | None,
+    morning_pain: int | None = None,
+    previous_morning_pain: int | None = None,
+) -> PainCheck:
+    """Apply the pain-monitoring rule to one logged session.
+
+    Ease off (and flag) when pain during exercise is above 5/10, or when the next
+    morning's pain is worse than the morning before (`previous_morning_pain`, from the last
+    log or the baseline). Scores are 0–10; anything else raises ValueError.
+    """
+    for score in (pain_during, morning_pain, previous_morning_pain):
+        if score is not None:
+            _check_pain(score)
+    reasons = []
+    if pain_during is not None and pain_during > PAIN_DURING_MAX:
+        reasons.append(f"Pain during exercise was {pain_during}/10, above {PAIN_DURING_MAX}/10.")
+    if (
+        morning_pain is not None
+        and previous_morning_pain is not None
+        and morning_pain > previous_morning_pain
+    ):
+        reasons.append(
+            f"Next-morning pain was {morning_pain}/10, worse than {previous_morning_pain}/10 "
+            "before."
+        )
+    ease = bool(reasons)
+    message = (
+        "Ease the load: do fewer reps, use less weight or the easier version, and let your "
+        "practitioner know. Pain should settle by the next morning."
+        if ease
+        else "Your pain is within the safe limits. Carry on as planned."
+    )
+    return PainCheck(
+        zone=None if pain_during is None else pain_zone(pain_during),
+        ease_load=ease,
+        flag=ease,
+        reasons=tuple(reasons),
+        patient_message=message,
+    )
+
+
+def _check_pain(score: int) -> None:
+    if not isinstance(score, int) or isinstance(score, bool) or not 0 <= score <= 10:
+        raise ValueError("Pain scores are whole numbers from 0 to 10.")
+
+
+# --- Progression (CLINICAL.md §4.2) --------------------------------------------------------
+
+LOAD_INCREASE_PERCENT = Span(2, 10)
+"""Increase load 2–10 % (ACSM 2009 [V]; NSCA typical 2.5–10 % [V])."""
+TWO_FOR_TWO_REPS_ABOVE = 2
+"""NSCA 2-for-2: at least 2 reps above the goal in the last set … [V]"""
+TWO_FOR_TWO_SESSIONS = 2
+"""… in two consecutive sessions → increase the load next session [V]."""
+RPE_ADD_LOAD_MAX = 7
+"""Target reps done at RPE ≤7 → add load (RIR-based RPE, Zourdos 2016; Helms 2016) [V]."""
+RPE_HOLD_MIN = 9
+"""At RPE 9–10 → hold the load [V]."""
+BODY_WEIGHT_PROGRESSIONS = (
+    "A longer lever",
+    "Less support: two legs, then offset, then one leg",
+    "More range",
+    "A slower tempo, e.g. a 3-second lowering",
+    "A stronger band",
+    "Another plane: forwards, then sideways or turning",
+    "Speed or impact, last of all",
+)
+"""Ways to progress without load, in the order of CLINICAL.md §4.2 [V]."""
+
+
+class Quality(StrEnum):
+    GOOD = "good"
+    FAIR = "fair"
+    POOR = "poor"
+
+
+class Action(StrEnum):
+    INCREASE_LOAD = "increase_load"
+    NEXT_EXERCISE = "next_exercise"  # move along the chain
+    HARDER_VARIATION = "harder_variation"  # end of the chain: lever, tempo, range…
+    HOLD = "hold"  # keep the dose
+    EASE = "ease"  # pain rule broken: reduce load or regress
+
+
+@dataclass(frozen=True)
+class ItemTarget:
+    """The prescribed dose for one item: one of reps, hold_seconds or distance_m."""
+
+    reps: int | None = None  # per set (or steps each way)
+    hold_seconds: int | None = None
+    distance_m: int | None = None
+    load_kg: float | None = None  # None or 0 for body weight or band
+
+
+@dataclass(frozen=True)
+class SessionLog:
+    """What was logged for one item in one session (oldest first in a list)."""
+
+    reps: int | None = None  # reps achieved in the last set
+    hold_seconds: int | None = None  # hold achieved
+    distance_m: int | None = None  # distance achieved
+    load_kg: float | None = None  # load used; None means the prescribed load
+    rpe: float | None = None  # difficulty 0–10
+    pain_during: int | None = None  # 0–10
+    morning_pain: int | None = None  # next morning, 0–10
+    quality: Quality | str | None = None  # movement quality seen by the practitioner
+    done: bool = True
+
+
+@dataclass(frozen=True)
+class ProgressionSuggestion:
+    action: Action
+    rule: str  # what decided: "pain", "rpe_hold", "2_for_2", "rpe", "target_met", "chain", "none"
+    reason: str
+    new_load_kg: float | None = None
+    load_range_kg: tuple[float, float] | None = None
+    load_options_kg: tuple[float, ...] = ()
+    next_exercises: tuple[str, ...] = ()  # slugs; for EASE the easier exercises
+    alternatives: tuple[str, ...] = ()
+    flag_practitioner: bool = False
+    pain: PainCheck | None = None
+    notes: tuple[str, ...] = ()
+
+
+def load_increase(
+    load_kg: float, *, increment_kg: float = 2.5
+) -> tuple[tuple[float, float], tuple[float, ...]]:
+    """The 2–10 % range above `load_kg`, and the loads in it that `increment_kg` steps reach.
+
+    With no step inside the range, the first step above `load_kg` is the only option.
+    """
+    if load_kg <= 0 or increment_kg <= 0:
+        raise ValueError("Load and increment must be positive.")
+    low = round(load_kg * (1 + LOAD_INCREASE_PERCENT.low / 100), 2)
+    high = round(load_kg * (1 + LOAD_INCREASE_PERCENT.high / 100), 2)
+    first = math.ceil(round(low / increment_kg, 6))
+    last = math.floor(round(high / increment_kg, 6))
+    options = [round(n * increment_kg, 2) for n in range(first, last + 1)]
+    if not options:
+        options = [round((math.floor(round(load_kg / increment_kg, 6)) + 1) * increment_kg, 2)]
+    return (low, high), tuple(options)
+
+
+def progression_suggestion(
+    *,
+    exercise: ExerciseLike,
+    target: ItemTarget,
+    sessions: Sequence[SessionLog],
+    baseline_morning_pain: int | None = None,
+    increment_kg: float = 2.5,
+    avoid_for: Iterable[str] = (),
+    library: Library | None = None,
+) -> ProgressionSuggestion:
+    """What to do next with one programme item, from its logged sessions (oldest first).
+
+    1. Pain rule (§4.3) on the latest session: broken → EASE, flagged, with regressions.
+    2. Latest RPE 9–10 → HOLD.
+    3. Loaded (target.load_kg > 0) → INCREASE_LOAD by 2–10 %, rounded to `increment_kg`
+       (the smallest option is the suggestion), when
+       - reps: 2-for-2 (≥2 reps over target in the last set of two consecutive sessions at
+         the target load), or target reps at RPE ≤7 in the latest session;
+       - hold or distance: the target met in two consecutive sessions.
+    4. Unloaded: target met in two consecutive sessions, quality not poor → NEXT_EXERCISE
+       along the chain (dropping exercises to avoid early in the `avoid_for` conditions);
+       with nothing further along → HARDER_VARIATION.
+    5. Otherwise HOLD.
+    Sessions not done are ignored.
+    """
+    done = [s for s in sessions if s.done]
+    if not done:
+        return ProgressionSuggestion(Action.HOLD, "none", "Nothing logged yet.")
+    latest = done[-1]
+    pain = pain_check(
+        pain_during=latest.pain_during,
+        morning_pain=latest.morning_pain,
+        previous_morning_pain=_previous_morning_pain(done[:-1], baseline_morning_pain),
+    )
+    if pain.ease_load:
+        return ProgressionSuggestion(
+            Action.EASE,
+            "pain",
+            " ".join(pain.reasons) + " Reduce the load or go back a step.",
+            next_exercises=tuple(exercise.regressions),
+            flag_practitioner=True,
+            pain=pain,
+        )
+    if latest.rpe is not None and latest.rpe >= RPE_HOLD_MIN:
+        return ProgressionSuggestion(
+            Action.HOLD, "rpe_hold", f"Last session felt very hard (RPE {latest.rpe:g}).", pain=pain
+        )
+    if target.load_kg:
+        return _loaded_suggestion(target, target.load_kg, done, increment_kg, pain)
+    return _unloaded_suggestion(exercise, target, done, avoid_for, library, pain)
+
+
+def _previous_morning_pain(earlier: Sequence[SessionLog], baseline: int | None) -> int | None:
+    for s in reversed(earlier):
+        if s.morning_pain is not None:
+            return s.morning_pain
+    return baseline
+
+
+def _loaded_suggestion(
+    target: ItemTarget,
+    load_kg: float,
+    done: Sequence[SessionLog],
+    increment_kg: float,
+    pain: PainCheck,
+) -> ProgressionSuggestion:
+    last = done[-TWO_FOR_TWO_SESSIONS:]
+    at_load = len(last) == TWO_FOR_TWO_SESSIONS and all(
+        s.load_kg is None or s.load_kg >= load_kg for s in last
+    )
+    latest = done[-1]
+    latest_at_load = latest.load_kg is None or latest.load_kg >= load_kg
+    if target.reps is not None:
+        over = target.reps + TWO_FOR_TWO_REPS_ABOVE
+        if at_load and all(s.reps is not None and s.reps >= over for s in last):
+            rule = "2_for_2"
+            reason = (
+                f"{TWO_FOR_TWO_REPS_ABOVE}+ reps over the target of {target.reps} in the last "
+                f"set of {TWO_FOR_TWO_SESSIONS} sessions running (2-for-2 rule)."
+            )
+        elif (
+            latest_at_load
+            and latest.reps is not None
+            and latest.reps >= target.reps
+            and latest.rpe is not None
+            and latest.rpe <= RPE_ADD_LOAD_MAX
+        ):
+            rule = "rpe"
+            reason = f"Target reps done at RPE {latest.rpe:g} ({RPE_ADD_LOAD_MAX} or less)."
+        else:
+            return ProgressionSuggestion(
+                Action.HOLD,
+                "none",
+                f"Keep {load_kg:g} kg until the target of {target.reps} reps is beaten by "
+                f"{TWO_FOR_TWO_REPS_ABOVE} in two sessions running.",
+                pain=pain,
+            )
+    elif at_load and all(_target_met(s, target) for s in last):
+        rule = "target_met"
+        reason = f"Target met at {load_kg:g} kg in {TWO_FOR_TWO_SESSIONS} sessions running."
+    else:
+        return ProgressionSuggestion(
+            Action.HOLD,
+            "none",
+            f"Keep {load_kg:g} kg until the target is met in two sessions running.",
+            pain=pain,
+        )
+    span, options = load_increase(load_kg, increment_kg=increment_kg)
+    notes = ()
+    if options[0] > span[1]:
+        notes = (f"The smallest step available ({options[0]:g} kg) is more than 10 % more.",)
+    return ProgressionSuggestion(
+        Action.INCREASE_LOAD,
+        rule,
+        reason + f" Increase the load by 2–10 %: {span[0]:g}–{span[1]:g} kg.",
+        new_load_kg=options[0],
+        load_range_kg=span,
+        load_options_kg=options,
+        pain=pain,
+        notes=notes,
+    )
+
+
+def _unloaded_suggestion(
+    exercise: ExerciseLike,
+    target: ItemTarget,
+    done: Sequence[SessionLog],
+    avoid_for: Iterable[str],
+    library: Library | None,
+    pain: PainCheck,
+) -> ProgressionSuggestion:
+    last = done[-TWO_FOR_TWO_SESSIONS:]
+    met = len(last) == TWO_FOR_TWO_SESSIONS and all(_target_met(s, target) for s in last)
+    if not met:
+        return ProgressionSuggestion(
+            Action.HOLD,
+            "none",
+            "Keep going until the target is met in two sessions running.",
+            pain=pain,
+        )
+    if any(s.quality is not None and Quality(s.quality) == Quality.POOR for s in last):
+        return ProgressionSuggestion(
+            Action.HOLD,
+            "chain",
+            "Target met, but movement quality was poor: work on form first.",
+            pain=pain,
+        )
+    notes: list[str] = []
+    if all(s.quality is None for s in last):
+        notes.append("Check movement quality in clinic before moving on.")
+    avoid = set(avoid_for)
+    lib = library or default_library()
+    options = []
+    for slug in exercise.progressions:
+        early = sorted(c for c in avoid if slug in lib and lib.exercise(slug).avoid_early_for(c))
+        if early:
+            words = "; ".join(lib.conditions.get(c, c).lower() for c in early)
+            notes.append(f"Left out {lib.exercise(slug).name}: to be avoided early in {words}.")
+            continue
+        options.append(slug)
+    if not options:
+        return ProgressionSuggestion(
+            Action.HARDER_VARIATION,
+            "chain",
+            "Target met with pain within the rules, and no harder exercise follows: make "
+            "this one harder.",
+            alternatives=BODY_WEIGHT_PROGRESSIONS,
+            pain=pain,
+            notes=tuple(notes),
+        )
+    return ProgressionSuggestion(
+        Action.NEXT_EXERCISE,
+        "chain",
+        "Target met in two sessions running with pain within the rules: move along the chain.",
+        next_exercises=tuple(options),
+        alternatives=BODY_WEIGHT_PROGRESSIONS,
+        pain=pain,
+        notes=tuple(notes),
+    )
+
+
+def _target_met(s: SessionLog, target: ItemTarget) -> bool:
+    if target.hold_seconds is not None:
+        return s.hold_seconds is not None and s.hold_seconds >= target.hold_seconds
+    if target.distance_m is not None:
+        return s.distance_m is not None and s.distance_m >= target.distance_m
+    return target.reps is not None and s.reps is not None and s.reps >= target.reps
