@@ -24,8 +24,7 @@ from http import HTTPStatus
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import Prefetch
+from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, path
@@ -35,7 +34,7 @@ from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import NotFound, Throttled, ValidationError
+from rest_framework.exceptions import Throttled, ValidationError
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -50,6 +49,9 @@ from bookings.selectors import (
     appointment_list_for_patient,
     available_slots,
     bookable_practitioners,
+    practitioner_list_active,
+    service_bookable_online,
+    service_list_bookable_online,
 )
 from bookings.serializers import (
     AppointmentOutputSerializer,
@@ -64,14 +66,15 @@ from bookings.serializers import (
     validation_errors_for,
 )
 from bookings.services import (
+    PatientDetails,
     SlotUnavailable,
     appointment_book,
     appointment_cancel,
-    patient_match_or_create,
 )
 from bookings.tokens import appointment_code_from_manage_token
+from clinic.access import own_record_or_404
 from clinic.errors import DomainError
-from clinic.models import Location, Practitioner
+from clinic.models import Location, Practitioner, User
 from clinic.ratelimit import parse_rate, rate_limit_exceeded
 from clinic.selectors import patient_get_for_user
 
@@ -79,41 +82,9 @@ logger = logging.getLogger(__name__)
 
 TAKEN_MESSAGE = "That time was just taken."
 
-# --- Reads ------------------------------------------------------------------------------
-# Catalogue reads used only by the API; candidates for bookings.selectors.
-
-
-def service_list_bookable_online() -> list[Service]:
-    """Active services that patients may book online, with their clinic and practitioners."""
-    return list(
-        Service.objects.filter(is_active=True, bookable_online=True)
-        .select_related("clinic")
-        .prefetch_related("practitioners")
-        .order_by("clinic_id", "display_order", "name")
-    )
-
-
-def practitioner_list_active() -> list[Practitioner]:
-    """Active practitioners with their bookable services and active locations (3 queries)."""
-    return list(
-        Practitioner.objects.filter(is_active=True)
-        .prefetch_related(
-            Prefetch(
-                "services",
-                queryset=Service.objects.filter(is_active=True, bookable_online=True),
-            ),
-            Prefetch("locations", queryset=Location.objects.filter(is_active=True)),
-        )
-        .order_by("display_name")
-    )
-
 
 def _bookable_service(code: uuid.UUID) -> Service:
-    service = (
-        Service.objects.select_related("clinic")
-        .filter(code=code, is_active=True, bookable_online=True)
-        .first()
-    )
+    service = service_bookable_online(code=code)
     if service is None:
         raise ValidationError({"service": ["Unknown service."]})
     return service
@@ -155,24 +126,13 @@ def _appointment_for_caller(request: Request, code: uuid.UUID) -> Appointment:
     A token works until the visit is over. Everybody else (other patients, staff, a bad
     or expired token) gets 404, so the answer never tells whether the code exists.
     """
-    appointment = (
-        Appointment.objects.select_related("service", "practitioner__clinic", "patient")
-        .filter(code=code)
-        .first()
-    )
-    if appointment is None:
-        raise NotFound
+    appointments = Appointment.objects.select_related("service", "practitioner__clinic", "patient")
     token = request.query_params.get("token") or request.headers.get("X-Manage-Token")
-    if (
-        token
-        and appointment_code_from_manage_token(token) == str(appointment.code)
-        and timezone.now() < appointment.end
-    ):
-        return appointment
-    user = request.user
-    if user.is_authenticated and appointment.patient.user_id == user.pk:
-        return appointment
-    raise NotFound
+    if token and appointment_code_from_manage_token(token) == str(code):
+        appointment = appointments.filter(code=code).first()
+        if appointment is not None and timezone.now() < appointment.end:
+            return appointment
+    return own_record_or_404(request, appointments, code)
 
 
 class BookingRateThrottle(ScopedRateThrottle):
@@ -373,20 +333,17 @@ class AppointmentCreateApi(APIView):
         practitioner = _practitioner_offering(practitioners, data["practitioner"])
         location_id = _location_for(service, data["modality"], data.get("location"))
         try:
-            # One transaction: a refused booking leaves no new patient behind.
-            with transaction.atomic():
-                patient = patient_match_or_create(clinic=service.clinic, **data["patient"])
-                appointment = appointment_book(
-                    service=service,
-                    practitioner=practitioner,
-                    modality=data["modality"],
-                    start=data["start"],
-                    patient=patient,
-                    source=Appointment.Source.API,
-                    booked_by=request.user if request.user.is_authenticated else None,
-                    location_id=location_id,
-                    booking_request_id=request_id,
-                )
+            appointment = appointment_book(
+                service=service,
+                practitioner=practitioner,
+                modality=data["modality"],
+                start=data["start"],
+                patient=PatientDetails(**data["patient"]),
+                source=Appointment.Source.API,
+                booked_by=request.user if isinstance(request.user, User) else None,
+                location_id=location_id,
+                booking_request_id=request_id,
+            )
         except SlotUnavailable as exc:
             return _conflict(service, exc.alternatives)
         except DomainError as exc:

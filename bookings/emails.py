@@ -219,7 +219,7 @@ def _appointment_context(appointment: Appointment, clinic: Clinic) -> dict[str, 
 
 def _previsit_url(appointment: Appointment, clinic: Clinic, batch: Any = None) -> str:
     """The signed link to questionnaires to answer before the visit, when there are any
-    (prescriptions/previsit.py). The email only says there are questions: no clinical
+    (prescriptions/previsit/questionnaires.py). The email only says there are questions: no clinical
     detail."""
     # Imported here: the booking app does not depend on prescriptions when it loads.
     from prescriptions.previsit.questionnaires import previsit_link_path

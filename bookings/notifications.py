@@ -492,8 +492,9 @@ class SendBatch:
     about each visit (practitioner and clinic, location, service), the visits' reminders
     (due times, and for the reminders a confirmation lists: status, lead and the start
     they were planned for), and, with confirmations in the batch, what the pre-visit
-    questionnaire link depends on (`prescriptions.previsit.PrevisitBatch`): two queries,
-    four with confirmations.
+    questionnaire link depends on
+    (`prescriptions.previsit.questionnaires.PrevisitBatch`): two queries, four with
+    confirmations.
 
     Claiming a row still locks its visit and reads it afresh with its patient (status,
     time, reminder opt-out, time zone: everything a decision rests on), and changes the

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+import uuid
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from django.db.models import Q
+from django.db.models import Prefetch, Q, QuerySet
 
 from bookings import slots
 from bookings.models import Appointment, Modality, Service, TimeOff, WorkingHours
 from clinic.lib.time import local_day_bounds
-from clinic.models import Clinic, Practitioner
+from clinic.models import Clinic, Location, Practitioner
 
 
 @dataclass(frozen=True)
@@ -228,3 +230,109 @@ def appointment_list_for_schedule(
     if location_id is not None:
         qs = qs.filter(Q(location_id=location_id))
     return list(qs.order_by("start", "practitioner__display_name"))
+
+
+def appointment_records() -> QuerySet[Appointment]:
+    """Appointments with what the staff pages show, for finding one by code
+    (`clinic.access`)."""
+    return Appointment.objects.select_related(
+        "patient",
+        "practitioner__clinic",
+        "service__clinic",
+        "location",
+        "booked_by",
+        "cancelled_by",
+    )
+
+
+def service_bookable_online(*, code: uuid.UUID) -> Service | None:
+    """The active service with this code that patients may book online, or None."""
+    return (
+        Service.objects.select_related("clinic")
+        .filter(code=code, is_active=True, bookable_online=True)
+        .first()
+    )
+
+
+def _one_per_time(
+    found: list[Slot],
+    practitioners: list[Practitioner],
+    booked: Counter[tuple[int, date]],
+    tz: ZoneInfo,
+) -> list[Slot]:
+    """For "No preference": one slot per time (and place), given to the practitioner
+    with the fewest bookings that day; ties go to the first in name order."""
+    order = {p.pk: i for i, p in enumerate(practitioners)}
+    best: dict[tuple[datetime, int | None], Slot] = {}
+    for slot in found:
+        key = (slot.start, slot.location_id)
+        day = slot.start.astimezone(tz).date()
+        rank = (booked[(slot.practitioner_id, day)], order.get(slot.practitioner_id, 0))
+        current = best.get(key)
+        if current is None or rank < (
+            booked[(current.practitioner_id, day)],
+            order.get(current.practitioner_id, 0),
+        ):
+            best[key] = slot
+    return sorted(best.values(), key=lambda s: (s.start, s.location_id or 0))
+
+
+def _bookings_per_day(
+    practitioners: list[Practitioner], start: datetime, end: datetime, tz: ZoneInfo
+) -> Counter[tuple[int, date]]:
+    counts: Counter[tuple[int, date]] = Counter()
+    for pid, begins in (
+        Appointment.objects.active()
+        .filter(practitioner__in=practitioners, start__gte=start, start__lt=end)
+        .values_list("practitioner_id", "start")
+    ):
+        counts[(pid, begins.astimezone(tz).date())] += 1
+    return counts
+
+
+def available_slots_no_preference(
+    *,
+    service: Service,
+    practitioners: list[Practitioner],
+    start_date: date,
+    end_date: date,
+    now: datetime,
+    modality: str | None = None,
+) -> list[Slot]:
+    """Free times for a patient with no preference of practitioner: one slot per time
+    (and place), given to the practitioner with the fewest bookings that day, ties to
+    the first of `practitioners` (name order), so the work is shared out."""
+    found = available_slots(
+        service=service, start_date=start_date, end_date=end_date, now=now, modality=modality
+    )
+    tz = service.clinic.tz
+    start, end = local_day_bounds(start_date, tz)[0], local_day_bounds(end_date, tz)[1]
+    return _one_per_time(found, practitioners, _bookings_per_day(practitioners, start, end, tz), tz)
+
+
+def service_list_bookable_online(*, clinic: Clinic | None = None) -> list[Service]:
+    """Active services that patients may book online (of one clinic, or of every clinic),
+    with their clinic and practitioners."""
+    services = Service.objects.filter(is_active=True, bookable_online=True)
+    if clinic is not None:
+        services = services.filter(clinic=clinic)
+    return list(
+        services.select_related("clinic")
+        .prefetch_related("practitioners")
+        .order_by("clinic_id", "display_order", "name")
+    )
+
+
+def practitioner_list_active() -> list[Practitioner]:
+    """Active practitioners with their bookable services and active locations (3 queries)."""
+    return list(
+        Practitioner.objects.filter(is_active=True)
+        .prefetch_related(
+            Prefetch(
+                "services",
+                queryset=Service.objects.filter(is_active=True, bookable_online=True),
+            ),
+            Prefetch("locations", queryset=Location.objects.filter(is_active=True)),
+        )
+        .order_by("display_name")
+    )

@@ -12,10 +12,11 @@ from __future__ import annotations
 import logging
 import secrets
 import uuid
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from bookings.models import Appointment, Modality, Service
@@ -41,6 +42,17 @@ class SlotUnavailable(DomainError):
         self.alternatives = alternatives or []
 
 
+@dataclass(frozen=True)
+class PatientDetails:
+    """What a person gives about themselves when they book online or through the API."""
+
+    first_name: str
+    last_name: str
+    email: str
+    phone: str
+    date_of_birth: date
+
+
 class CancellationWindowPassed(DomainError):
     """Too close to the visit for a patient to change it online."""
 
@@ -55,11 +67,9 @@ def _lock_practitioners(*practitioner_ids: int) -> None:
 
     Rows are locked in id order so two writers never deadlock. SQLite ignores
     SELECT ... FOR UPDATE; there the IMMEDIATE transaction already holds the only
-    write lock.
+    write lock. On PostgreSQL a wait is bounded by the connection's `lock_timeout`
+    (clinic/settings.py).
     """
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL lock_timeout = '5s'")
     list(
         Practitioner.objects.select_for_update()
         .filter(pk__in=sorted(set(practitioner_ids)))
@@ -109,19 +119,22 @@ def appointment_book(
     practitioner: Practitioner,
     modality: str,
     start: datetime,
-    patient: Patient,
+    patient: Patient | PatientDetails,
     source: str = Appointment.Source.ONLINE,
     booked_by: User | None = None,
     location_id: int | None = None,
     booking_request_id: uuid.UUID | None = None,
     now: datetime | None = None,
 ) -> Appointment:
-    """Book a visit, or raise SlotUnavailable (with the nearest free times) or DomainError.
+    """Book a visit for a patient: the one way the booking pages, the staff pages and the
+    API book. Raises SlotUnavailable (with the nearest free times) or DomainError.
 
     1. Check the shape: the service allows the modality, the practitioner offers it.
-    2. In one transaction: lock the practitioner, return the existing booking for a
-       repeated `booking_request_id`, re-check that `start` is a free slot (staff
-       bookings skip the patient notice and horizon), then insert in a savepoint.
+    2. In one transaction: a new patient's `PatientDetails` find the clinic's record with
+       that email or make one (`patient_match_or_create`); lock the practitioner, return
+       the existing booking for a repeated `booking_request_id`, re-check that `start` is
+       a free slot (staff bookings skip the patient notice and horizon), then insert in a
+       savepoint. A refused booking leaves no new patient behind.
     3. A clinic visit takes the location of the working hours the slot falls in.
     4. In the same transaction, plan the confirmation and the reminders (outbox rows);
        the confirmation is handed to the worker after commit, never before, and a broker
@@ -131,7 +144,7 @@ def appointment_book(
     if timezone.is_naive(start):
         raise DomainError("The start time needs a time zone.", field="start")
     _check_booking_shape(service=service, practitioner=practitioner, modality=modality)
-    if patient.clinic_id != service.clinic_id:
+    if isinstance(patient, Patient) and patient.clinic_id != service.clinic_id:
         raise DomainError("That patient belongs to another clinic.", field="patient")
     enforce = source != Appointment.Source.STAFF
     if start <= now:
@@ -139,6 +152,8 @@ def appointment_book(
 
     try:
         with transaction.atomic():
+            if isinstance(patient, PatientDetails):
+                patient = patient_match_or_create(clinic=service.clinic, **asdict(patient))
             appointment = _book_locked(
                 service=service,
                 practitioner=practitioner,

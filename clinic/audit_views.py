@@ -13,11 +13,11 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import URLPattern, path
 
-from bookings.forms.staff import StaffForm, _check_date_range, _date_field
+from clinic.access import clinic_admin_or_404, staff_clinic_or_404
 from clinic.audit import (
     Period,
     access_log_for_patient,
@@ -25,6 +25,7 @@ from clinic.audit import (
     access_log_users,
     describe,
 )
+from clinic.forms import StaffForm, check_date_range, date_field
 from clinic.models import Clinic, DeletionRequest, Patient, User
 
 app_name = "audit"
@@ -33,30 +34,17 @@ ROWS_PER_PAGE = 50
 EVERYONE = "all"
 
 
-def clinic_admin_or_404(request: HttpRequest) -> tuple[User, Clinic]:
-    """The logged-in clinic admin and their clinic; 404 for everyone else."""
-    user = request.user
-    if (
-        not isinstance(user, User)
-        or not user.is_active
-        or user.role != User.Role.CLINIC_ADMIN
-        or user.clinic is None
-    ):
-        raise Http404
-    return user, user.clinic
-
-
 class PeriodForm(StaffForm):
     """The report's GET filters: a range of clinic-local days, either end open."""
 
-    start = _date_field("From", required=False)
-    end = _date_field("To (included)", required=False)
+    start = date_field("From", required=False)
+    end = date_field("To (included)", required=False)
 
     def clean_start(self) -> Any:
-        return _check_date_range(self.cleaned_data.get("start"))
+        return check_date_range(self.cleaned_data.get("start"))
 
     def clean_end(self) -> Any:
-        return _check_date_range(self.cleaned_data.get("end"))
+        return check_date_range(self.cleaned_data.get("end"))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -127,7 +115,8 @@ def _params(request: HttpRequest, *names: str) -> dict[str, str]:
 @login_required
 def activity(request: HttpRequest) -> HttpResponse:
     """Per-user activity: everything one person (or everyone) opened, by date range."""
-    _admin, clinic = clinic_admin_or_404(request)
+    clinic_admin_or_404(request)
+    clinic = staff_clinic_or_404(request)
     users = access_log_users(clinic=clinic)
     params = _params(request, "user", "start", "end")
     form = ActivityForm(params if any(params.values()) else None, users=users)
@@ -146,7 +135,8 @@ def activity(request: HttpRequest) -> HttpResponse:
 @login_required
 def patient_report(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
     """Who opened this patient's record: every view, change, export and print."""
-    _admin, clinic = clinic_admin_or_404(request)
+    clinic_admin_or_404(request)
+    clinic = staff_clinic_or_404(request)
     patient = get_object_or_404(Patient, clinic=clinic, code=code)
     params = _params(request, "start", "end")
     form = PeriodForm(params if any(params.values()) else None)
@@ -166,7 +156,8 @@ def patient_report(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
 @login_required
 def deletions(request: HttpRequest) -> HttpResponse:
     """Accounts closed at the patient's request, and until when their records are kept."""
-    _admin, clinic = clinic_admin_or_404(request)
+    clinic_admin_or_404(request)
+    clinic = staff_clinic_or_404(request)
     requests = DeletionRequest.objects.filter(patient__clinic=clinic).select_related("patient")
     return render(request, "clinic/audit/deletions.html", {"requests": requests})
 

@@ -9,9 +9,9 @@ Goes at once (personal information we no longer need, APP 11.2):
   backup codes, and the login-attempt records that hold its address (django-axes);
 - contact details on the patient record: email, phone, own time zone; the reminder
   preference (back to the default, though nothing is sent: there is no address);
-- planned emails: every message not yet sent is void, and the ids and paths kept for
-  messages are cleared;
-- upcoming visits: cancelled (the clinic's cancellation window does not apply).
+- what the other apps register (`DeletionStep`, in their `deletion.py`): bookings cancels
+  upcoming visits (the clinic's cancellation window does not apply), voids every email
+  not yet sent and clears the ids and paths kept for messages (bookings/deletion.py).
 
 Stays (a health-service provider must keep clinical records, NSW HRIP Act s 25, Vic
 Health Records Act HPP 4.2): the patient's name and date of birth (a record must be
@@ -26,31 +26,26 @@ shorter. Destroying or de-identifying them after that date is a separate, later 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import timezone
+from django.utils.module_loading import autodiscover_modules
 
 from axes.models import AccessAttempt, AccessFailureLog
 from axes.models import AccessLog as AxesAccessLog
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from bookings.models import Appointment, Notification
-from bookings.services import appointment_cancel
 from clinic.errors import DomainError
 from clinic.models import DeletionRequest, Patient, User
 
 logger = logging.getLogger(__name__)
 
-CANCEL_REASON = "The patient deleted their online account."
-OPEN_STATUSES = [
-    Notification.Status.PENDING,
-    Notification.Status.QUEUED,
-    Notification.Status.SENDING,
-]
 DELETED_EMAIL_DOMAIN = "deleted.invalid"
 """Replaced login addresses end here (.invalid is reserved: it can never receive mail)."""
 
@@ -97,17 +92,44 @@ def _user_close(user: User) -> None:
     _user_sessions_delete(user)
 
 
-def _upcoming_cancel(patient: Patient, by: User | None, now: datetime) -> int:
-    upcoming = Appointment.objects.filter(
-        patient=patient, status=Appointment.Status.BOOKED, start__gt=now
-    )
-    count = 0
-    for appointment in upcoming:
-        appointment_cancel(
-            appointment=appointment, by_user=by, reason=CANCEL_REASON, as_staff=True, now=now
-        )
-        count += 1
-    return count
+@dataclass(frozen=True)
+class DeletionStep:
+    """What an app ends or removes when a patient deletes their account. An app registers
+    its steps with `deletion_step_register` in its `deletion.py` (found automatically,
+    like admin.py), so this module needs to know no other app.
+
+    `run(patient, requested_by, now)` runs inside the deletion's transaction, in `order`,
+    and returns counts to keep on the DeletionRequest (`cancelled_appointments`).
+    `preview(patient, now)` says in sentences what it will do, for the confirmation page.
+    """
+
+    order: int
+    run: Callable[[Patient, User | None, datetime], dict[str, int]]
+    preview: Callable[[Patient, datetime], list[str]]
+
+
+_STEPS: list[DeletionStep] = []
+_discovered = False
+
+
+def deletion_step_register(step: DeletionStep) -> DeletionStep:
+    if step not in _STEPS:
+        _STEPS.append(step)
+        _STEPS.sort(key=lambda s: s.order)
+    return step
+
+
+def _steps() -> list[DeletionStep]:
+    global _discovered
+    if not _discovered:
+        autodiscover_modules("deletion")
+        _discovered = True
+    return list(_STEPS)
+
+
+def deletion_preview(*, patient: Patient, now: datetime) -> list[str]:
+    """What deleting the account will also do, in sentences (upcoming visits cancelled)."""
+    return [sentence for step in _steps() for sentence in step.preview(patient, now)]
 
 
 def patient_deletion_request(
@@ -121,13 +143,10 @@ def patient_deletion_request(
         patient = Patient.objects.select_for_update().select_related("clinic").get(pk=patient.pk)
         if DeletionRequest.objects.filter(patient=patient).exists():
             raise DomainError("This account has already been deleted.")
-        cancelled = _upcoming_cancel(patient, requested_by, now)
-        # After the cancellations: their notices are void too (there is no address).
-        Notification.objects.filter(patient=patient, status__in=OPEN_STATUSES).update(
-            status=Notification.Status.VOID,
-            last_error="Not sent: the patient deleted their account.",
-        )
-        Notification.objects.filter(patient=patient).exclude(context={}).update(context={})
+        counts: dict[str, int] = {}
+        for step in _steps():
+            counts.update(step.run(patient, requested_by, now))
+        cancelled = counts.get("cancelled_appointments", 0)
         user = patient.user
         if user is not None:
             _user_close(user)

@@ -16,37 +16,25 @@ from typing import Any
 from django import forms
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from bookings.models import Appointment
+from clinic.access import own_patient_or_404
 from clinic.audit import access_log_record
-from clinic.deletion import patient_deletion_request, retention_end
+from clinic.deletion import deletion_preview, patient_deletion_request, retention_end
 from clinic.errors import DomainError
-from clinic.models import Patient, User
+from clinic.models import User
 from clinic.ratelimit import rate_limit_exceeded
 from clinic.records import patient_record, patient_record_json
-from clinic.selectors import patient_get_for_user
 
 app_name = "records"
 
 DELETE_ATTEMPTS = "5/hour"
 """Wrong passwords on the delete page, per account, before it pauses."""
-
-
-def own_patient_or_404(request: HttpRequest) -> Patient:
-    """The logged-in patient's own record; 404 for staff and people with none."""
-    user = request.user
-    if not isinstance(user, User) or user.is_clinic_staff:
-        raise Http404
-    patient = patient_get_for_user(user)
-    if patient is None:
-        raise Http404
-    return patient
 
 
 @never_cache
@@ -141,13 +129,10 @@ def delete_account(request: HttpRequest) -> HttpResponse:
             return redirect("records:deleted")
         status = 400
     today = timezone.now().astimezone(patient.clinic.tz).date()
-    upcoming = Appointment.objects.filter(
-        patient=patient, status=Appointment.Status.BOOKED, start__gt=timezone.now()
-    ).count()
     context = {
         "patient": patient,
         "form": form,
-        "upcoming": upcoming,
+        "also": deletion_preview(patient=patient, now=timezone.now()),
         "retain_until": retention_end(patient=patient, on=today),
         "support_phone": patient.clinic.phone,
     }

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
+from django.db.models import F, Q, QuerySet, Value
+from django.db.models.functions import Replace
+
 from clinic.models import Clinic, Patient, Practitioner, User
 
 
@@ -24,3 +30,25 @@ def patient_get_for_user(user: User) -> Patient | None:
     if not getattr(user, "is_authenticated", False):
         return None
     return Patient.objects.filter(user=user).select_related("clinic").first()
+
+
+def patient_records() -> QuerySet[Patient]:
+    """Patients with their clinic, for finding one by code (`clinic.access`)."""
+    return Patient.objects.select_related("clinic")
+
+
+def patient_search(*, clinic: Clinic, text: str) -> QuerySet[Patient]:
+    """The clinic's patients matching every word of `text` in a name, email or phone."""
+    phone_digits: Any = F("phone")
+    for char in " -()":
+        phone_digits = Replace(phone_digits, Value(char), Value(""))
+    qs = Patient.objects.filter(clinic=clinic).annotate(phone_digits=phone_digits)
+    for term in text.split()[:6]:
+        condition = (
+            Q(first_name__icontains=term) | Q(last_name__icontains=term) | Q(email__icontains=term)
+        )
+        digits = re.sub(r"[^0-9+]", "", term)
+        if digits:
+            condition |= Q(phone_digits__icontains=digits)
+        qs = qs.filter(condition)
+    return qs.order_by("last_name", "first_name", "pk")

@@ -148,6 +148,9 @@ else:
     # (docs/BENCHMARKS.md). Health checks replace a connection the server has closed.
     DATABASES["default"]["CONN_MAX_AGE"] = 60
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # No statement waits more than 5 s for a row lock (a booking queued behind others on
+    # one practitioner's time, say): it fails instead of holding a web worker.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c lock_timeout=5s"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis and Celery -----------------------------------------------------------------

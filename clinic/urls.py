@@ -5,13 +5,14 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
 from bookings.api import api_docs
+from bookings.views import public as public_views
 from clinic import views
 from clinic.accounts.views import StancePasswordResetView
 
 handler404 = "clinic.views.page_not_found"
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", public_views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/login/", views.StanceLoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

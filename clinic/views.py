@@ -1,22 +1,8 @@
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
 from django.views import defaults
 
-from bookings.models import Service
 from clinic.accounts.forms import EmailAuthenticationForm
-from clinic.selectors import clinic_get_default
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    """The clinic's front page: who we are and a way to book."""
-    clinic = clinic_get_default()
-    services = (
-        Service.objects.filter(clinic=clinic, is_active=True, bookable_online=True)
-        if clinic
-        else Service.objects.none()
-    )
-    return render(request, "clinic/home.html", {"clinic": clinic, "services": services})
 
 
 def healthz(request: HttpRequest) -> HttpResponse:

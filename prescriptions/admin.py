@@ -1,5 +1,5 @@
 """Assessments in the Django admin: read-only. Clinical records are written only through
-the services (prescriptions/services/assessments.py), which keep signed records unchanged, recompute
+the services (prescriptions/assessments/services.py), which keep signed records unchanged, recompute
 derived values and record amendments; an admin edit would bypass all of that. Outcome
 responses and screenings are read-only too. Assessments and outcome responses show their
 history (every saved version and who saved it, django-simple-history), never a revert.
@@ -20,8 +20,8 @@ from django.http import HttpRequest, HttpResponse
 
 from simple_history.admin import SimpleHistoryAdmin
 
+from clinic.access import is_clinician
 from clinic.errors import DomainError
-from prescriptions.access import is_clinician
 from prescriptions.library.services import (
     CLINIC_FIELDS,
     exercise_create,

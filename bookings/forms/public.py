@@ -13,6 +13,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from bookings.models import Modality, ScreeningQuestion
+from clinic.lib.time import zone_label
 
 MAX_DB_ID = 2**63 - 1
 
@@ -51,8 +52,9 @@ def is_known_zone(name: str) -> bool:
     return bool(name) and len(name) <= 64 and name in zoneinfo.available_timezones()
 
 
-def zone_label(name: str) -> str:
-    return ZONE_LABELS.get(name) or name.split("/")[-1].replace("_", " ")
+def zone_choice_label(name: str) -> str:
+    """How "Also show times in" names a zone: "Auckland (New Zealand)"."""
+    return ZONE_LABELS.get(name) or zone_label(name)
 
 
 def parse_start(value: str) -> datetime | None:

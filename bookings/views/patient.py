@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import NoReverseMatch, URLPattern, path, reverse
 from django.utils import timezone
@@ -47,8 +47,9 @@ from bookings.services import (
     patient_can_change,
 )
 from bookings.tokens import appointment_code_from_manage_token
+from clinic.access import own_record_or_404
 from clinic.errors import DomainError
-from clinic.lib.time import clock_label, day_label, week_start
+from clinic.lib.time import clock_label, day_label, week_start, when_label, zone_label
 from clinic.models import Clinic, DeletionRequest, Practitioner, User
 from clinic.selectors import clinic_get_default, patient_get_for_user
 
@@ -63,14 +64,6 @@ def _appointments() -> QuerySet[Appointment]:
     return Appointment.objects.select_related(
         "patient", "service__clinic", "practitioner__clinic", "location"
     )
-
-
-def _get_own_appointment_or_404(request: HttpRequest, code: uuid.UUID) -> Appointment:
-    """The logged-in patient's own appointment; 404 for anyone else's (staff included)."""
-    appointment = _appointments().filter(code=code, patient__user_id=request.user.pk).first()
-    if appointment is None:
-        raise Http404("No such appointment.")
-    return appointment
 
 
 class LinkInvalid(Exception):
@@ -124,24 +117,6 @@ def _link_view(view: LinkView) -> LinkView:
 
 
 # --- Presentation ---------------------------------------------------------------------
-
-
-def format_when(instant: datetime, tz: ZoneInfo) -> str:
-    """'Tuesday 3 March 2026, 10:15 am' in `tz` (locale-independent)."""
-    local = instant.astimezone(tz)
-    return f"{local:%A} {local.day} {local:%B %Y}, {format_time(local, tz)}"
-
-
-def format_time(instant: datetime, tz: ZoneInfo) -> str:
-    return clock_label(instant.astimezone(tz))
-
-
-def zone_label(name: str) -> str:
-    """'Australia/Sydney' -> 'Sydney'."""
-    return name.rsplit("/", 1)[-1].replace("_", " ")
-
-
-format_day = day_label
 
 
 @dataclass(frozen=True)
@@ -222,17 +197,17 @@ def _visit(
     tz = clinic.tz
     patient_when = None
     if appointment.modality == Modality.TELEHEALTH and patient_tz and patient_tz != clinic.timezone:
-        patient_when = format_when(appointment.start, ZoneInfo(patient_tz))
+        patient_when = when_label(appointment.start, ZoneInfo(patient_tz))
     is_over = appointment.end <= now
     booked = appointment.status == Appointment.Status.BOOKED
     return Visit(
         appointment=appointment,
-        when=format_when(appointment.start, tz),
-        ends=format_time(appointment.end, tz),
+        when=when_label(appointment.start, tz),
+        ends=clock_label(appointment.end.astimezone(tz)),
         clinic_zone=zone_label(clinic.timezone),
         patient_when=patient_when,
         patient_zone=zone_label(patient_tz),
-        cancelled_when=format_when(appointment.cancelled_at, tz)
+        cancelled_when=when_label(appointment.cancelled_at, tz)
         if appointment.cancelled_at
         else None,
         is_over=is_over,
@@ -264,10 +239,10 @@ def _option(
     practitioner = practitioners.get(slot.practitioner_id)
     if practitioner is None:
         return None
-    label = format_when(slot.start, tz) if full else format_time(slot.start, tz)
+    label = when_label(slot.start, tz) if full else clock_label(slot.start.astimezone(tz))
     if named:
         label += f" with {practitioner.display_name}"
-    prefix = "" if full else format_day(slot.start.astimezone(tz).date()) + ", "
+    prefix = "" if full else day_label(slot.start.astimezone(tz).date()) + ", "
     return TimeOption(slot_value(slot.start, practitioner.code), label, prefix)
 
 
@@ -299,7 +274,7 @@ def my_appointments(request: HttpRequest) -> HttpResponse:
 @never_cache
 @login_required
 def my_appointment(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
-    appointment = _get_own_appointment_or_404(request, code)
+    appointment = own_record_or_404(request, _appointments(), code)
     return _detail(request, appointment, VisitLinks.for_account(appointment))
 
 
@@ -307,7 +282,7 @@ def my_appointment(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def my_cancel(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
-    appointment = _get_own_appointment_or_404(request, code)
+    appointment = own_record_or_404(request, _appointments(), code)
     return _cancel(request, appointment, VisitLinks.for_account(appointment))
 
 
@@ -315,7 +290,7 @@ def my_cancel(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def my_reschedule(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
-    appointment = _get_own_appointment_or_404(request, code)
+    appointment = own_record_or_404(request, _appointments(), code)
     return _reschedule(request, appointment, VisitLinks.for_account(appointment))
 
 
@@ -496,7 +471,7 @@ def _reschedule_commit(
         practitioner=choice.practitioner,
         as_staff=False,
     )
-    when = format_when(moved.start, moved.practitioner.clinic.tz)
+    when = when_label(moved.start, moved.practitioner.clinic.tz)
     messages.success(request, f"Your visit has been moved to {when}.")
     return HttpResponseRedirect(links.detail)
 
@@ -533,7 +508,7 @@ def _week_context(
         modality=appointment.modality,
         ignore_appointment_id=appointment.pk,
     )
-    days = {d: DayOptions(d, format_day(d)) for d in week.days}
+    days = {d: DayOptions(d, day_label(d)) for d in week.days}
     for slot in slots:
         if slot.start == appointment.start and slot.practitioner_id == appointment.practitioner_id:
             continue  # the visit's own time: nothing to move to
@@ -551,7 +526,7 @@ def _week_context(
     others = [p for p in practitioners if p.pk != appointment.practitioner_id]
     return {
         "week": week,
-        "week_label": f"Week of {format_day(week.start)} {week.start.year}",
+        "week_label": f"Week of {day_label(week.start)} {week.start.year}",
         "days": [d for d in days.values() if d.options],
         "alternatives": alternative_options,
         "can_choose_practitioner": bool(others),
@@ -570,7 +545,7 @@ def _reschedule_confirm(
         {
             "choice": choice,
             "choice_value": slot_value(choice.start, choice.practitioner.code),
-            "choice_when": format_when(choice.start, clinic.tz),
+            "choice_when": when_label(choice.start, clinic.tz),
             "week": week,
             "back_query": week.query(week.start),
         }

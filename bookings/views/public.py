@@ -14,7 +14,7 @@ what it reads; a bad link gets a clear message page, never a server error.
 from __future__ import annotations
 
 import uuid
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -24,7 +24,6 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib import messages
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, URLPattern, path, reverse
@@ -41,23 +40,26 @@ from bookings.forms.public import (
     TimeZoneForm,
     parse_day,
     parse_uuid,
-    zone_label,
+    zone_choice_label,
 )
 from bookings.ics import appointment_ics
 from bookings.models import Appointment, Modality, ScreeningQuestion, Service
 from bookings.selectors import (
     Slot,
     available_slots,
+    available_slots_no_preference,
     bookable_practitioners,
     booking_window,
+    service_bookable_online,
+    service_list_bookable_online,
     slot_is_available,
 )
-from bookings.services import SlotUnavailable, appointment_book, patient_match_or_create
+from bookings.services import PatientDetails, SlotUnavailable, appointment_book
 from bookings.tokens import manage_token_for
 from bookings.week_cache import week_page_get, week_page_key, week_page_put
 from clinic.errors import DomainError
-from clinic.lib.time import clock_label, day_label, local_day_bounds, week_start, when_label
-from clinic.models import Clinic, Location, Patient, Practitioner
+from clinic.lib.time import clock_label, day_label, week_start, when_label
+from clinic.models import Clinic, Location, Patient, Practitioner, User
 from clinic.ratelimit import rate_limit_exceeded
 from clinic.selectors import clinic_get_default, patient_get_for_user
 
@@ -84,20 +86,12 @@ SERVICE_MODES = {
 # --- Formatting: times are shown in the clinic's zone, like "Tuesday 3 March, 10:15 am" --
 
 
-format_time = clock_label
-format_day = day_label
-
-
-def format_when(moment: datetime, tz: ZoneInfo) -> str:
-    return when_label(moment, tz, year=False)
-
-
 def format_in_zone(moment: datetime, clinic_tz: ZoneInfo, zone: str) -> str:
     """The time in the visitor's zone, naming the day when it differs from the clinic's."""
     other = moment.astimezone(ZoneInfo(zone))
     same_day = other.date() == moment.astimezone(clinic_tz).date()
-    day = "" if same_day else f" {format_day(other.date())}"
-    return f"{format_time(other)}{day} in {zone_label(zone)}"
+    day = "" if same_day else f" {day_label(other.date())}"
+    return f"{clock_label(other)}{day} in {zone_choice_label(zone)}"
 
 
 # --- Small helpers ----------------------------------------------------------------------
@@ -109,11 +103,7 @@ def _problem(request: HttpRequest, message: str, *, status: int = 400) -> HttpRe
 
 
 def _service_or_404(code: uuid.UUID) -> Service:
-    service = (
-        Service.objects.select_related("clinic")
-        .filter(code=code, is_active=True, bookable_online=True)
-        .first()
-    )
+    service = service_bookable_online(code=code)
     if service is None:
         raise Http404("No such service")
     return service
@@ -190,11 +180,7 @@ def _resolve_choice(data: Mapping[str, Any]) -> tuple[Choice | None, str]:
     if not form.is_valid():
         return None, "This booking link is not complete or not valid."
     cd = form.cleaned_data
-    service = (
-        Service.objects.select_related("clinic")
-        .filter(code=cd["service"], is_active=True, bookable_online=True)
-        .first()
-    )
+    service = service_bookable_online(code=cd["service"])
     if service is None or cd["modality"] not in service.allowed_modalities():
         return None, "We could not find that service. It may no longer be booked online."
     practitioner = next(
@@ -303,11 +289,7 @@ def _session_patient(request: HttpRequest, clinic: Clinic) -> Patient | None:
 def service_list(request: HttpRequest) -> HttpResponse:
     """The clinic's services that can be booked online."""
     clinic = clinic_get_default()
-    services = (
-        list(Service.objects.filter(clinic=clinic, is_active=True, bookable_online=True))
-        if clinic
-        else []
-    )
+    services = service_list_bookable_online(clinic=clinic) if clinic else []
     rows = [(s, SERVICE_MODES.get(s.modalities, "")) for s in services]
     return render(
         request,
@@ -418,42 +400,6 @@ class TimeLink:
     url: str
 
 
-def _one_per_time(
-    found: list[Slot],
-    practitioners: list[Practitioner],
-    booked: Counter[tuple[int, date]],
-    tz: ZoneInfo,
-) -> list[Slot]:
-    """For "No preference": one slot per time (and place), given to the practitioner
-    with the fewest bookings that day; ties go to the first in name order."""
-    order = {p.pk: i for i, p in enumerate(practitioners)}
-    best: dict[tuple[datetime, int | None], Slot] = {}
-    for slot in found:
-        key = (slot.start, slot.location_id)
-        day = slot.start.astimezone(tz).date()
-        rank = (booked[(slot.practitioner_id, day)], order.get(slot.practitioner_id, 0))
-        current = best.get(key)
-        if current is None or rank < (
-            booked[(current.practitioner_id, day)],
-            order.get(current.practitioner_id, 0),
-        ):
-            best[key] = slot
-    return sorted(best.values(), key=lambda s: (s.start, s.location_id or 0))
-
-
-def _bookings_per_day(
-    practitioners: list[Practitioner], start: datetime, end: datetime, tz: ZoneInfo
-) -> Counter[tuple[int, date]]:
-    counts: Counter[tuple[int, date]] = Counter()
-    for pid, begins in (
-        Appointment.objects.active()
-        .filter(practitioner__in=practitioners, start__gte=start, start__lt=end)
-        .values_list("practitioner_id", "start")
-    ):
-        counts[(pid, begins.astimezone(tz).date())] += 1
-    return counts
-
-
 def _nearest(links: list[TimeLink], around: datetime, count: int = 5) -> list[TimeLink]:
     seen: set[datetime] = set()
     unique = []
@@ -508,18 +454,23 @@ def _slot_list(request: HttpRequest, service_code: uuid.UUID, modality: str) -> 
     visitor_zone = _visitor_tz(zone, clinic, modality)
 
     sunday = monday + timedelta(days=6)
-    found = available_slots(
-        service=service,
-        start_date=monday,
-        end_date=sunday,
-        now=now,
-        practitioner=chosen,
-        modality=modality,
-    )
     if chosen is None:
-        bounds = (local_day_bounds(monday, tz)[0], local_day_bounds(sunday, tz)[1])
-        found = _one_per_time(
-            found, practitioners, _bookings_per_day(practitioners, *bounds, tz), tz
+        found = available_slots_no_preference(
+            service=service,
+            practitioners=practitioners,
+            start_date=monday,
+            end_date=sunday,
+            now=now,
+            modality=modality,
+        )
+    else:
+        found = available_slots(
+            service=service,
+            start_date=monday,
+            end_date=sunday,
+            now=now,
+            practitioner=chosen,
+            modality=modality,
         )
     locations = (
         {loc.pk: loc.name for loc in Location.objects.filter(clinic=clinic)}
@@ -543,7 +494,7 @@ def _slot_list(request: HttpRequest, service_code: uuid.UUID, modality: str) -> 
         if later:
             first = later[0].start.astimezone(tz)
             next_free_url = _week_url(service, modality, pref, week_start(first.date()), zone)
-            next_free_label = format_day(first.date())
+            next_free_label = day_label(first.date())
 
     unavailable = None
     nearest: list[TimeLink] = []
@@ -558,7 +509,7 @@ def _slot_list(request: HttpRequest, service_code: uuid.UUID, modality: str) -> 
 
     zone_choices = list(AUSTRALIAN_ZONES) + list(OTHER_ZONES)
     if zone and zone not in dict(zone_choices):
-        zone_choices.append((zone, zone_label(zone)))
+        zone_choices.append((zone, zone_choice_label(zone)))
     return render(
         request,
         "bookings/book_slot_list.html",
@@ -569,7 +520,7 @@ def _slot_list(request: HttpRequest, service_code: uuid.UUID, modality: str) -> 
             "modality_label": Modality(modality).label,
             "pref": pref,
             "chosen": chosen,
-            "week_label": f"{format_day(monday)} to {format_day(sunday)} {sunday.year}",
+            "week_label": f"{day_label(monday)} to {day_label(sunday)} {sunday.year}",
             "monday": monday,
             "days": days,
             "has_times": bool(links),
@@ -587,7 +538,7 @@ def _slot_list(request: HttpRequest, service_code: uuid.UUID, modality: str) -> 
             "tz_form": tz_form,
             "zone": zone,
             "zone_choices": zone_choices,
-            "clinic_zone_label": zone_label(clinic.timezone),
+            "clinic_zone_label": zone_choice_label(clinic.timezone),
             "errors": tz_form.summary_errors() if tz_form.is_bound else [],
             "back_url": reverse("bookings:book-practitioner", args=[service.code, modality]),
             "step": 4,
@@ -625,7 +576,7 @@ def _time_links(
         day = local.date()
         day_label = day_labels.get(day)
         if day_label is None:
-            day_label = day_labels[day] = format_day(day)
+            day_label = day_labels[day] = day_label(day)
         location = "" if slot.location_id is None else str(slot.location_id)
         url = (
             f"{head}&modality={quote_plus(slot.modality)}"
@@ -636,7 +587,7 @@ def _time_links(
             TimeLink(
                 slot=slot,
                 day_label=day_label,
-                label=format_time(local),
+                label=clock_label(local),
                 visitor_label=(
                     format_in_zone(slot.start, tz, visitor_zone) if visitor_zone else ""
                 ),
@@ -657,7 +608,7 @@ def _group_by_day(links: list[TimeLink], monday: date, tz: ZoneInfo) -> list[dic
         day = monday + timedelta(days=offset)
         groups = [{"location": name, "times": times} for name, times in by_day[day].items()]
         groups.sort(key=lambda g: g["location"])
-        days.append({"date": day, "label": format_day(day), "groups": groups})
+        days.append({"date": day, "label": day_label(day), "groups": groups})
     return days
 
 
@@ -679,7 +630,7 @@ def _slot_summary(choice: Choice) -> dict[str, Any]:
         "modality": choice.modality,
         "modality_label": Modality(choice.modality).label,
         "location": location,
-        "when": format_when(choice.start, tz),
+        "when": when_label(choice.start, tz, year=False),
         "visitor_when": format_in_zone(choice.start, tz, zone) if zone else "",
         "is_telehealth": choice.modality == Modality.TELEHEALTH,
     }
@@ -897,32 +848,32 @@ def _confirm(
     """Book it. The patient record and the appointment are one transaction: when the time
     was taken meanwhile, no new patient is left behind either."""
     request_id = parse_uuid(str(draft.get("request_id", ""))) or uuid.uuid4()
-    with transaction.atomic():
-        if patient is None:
-            details = draft["patient"]
-            born = parse_day(details.get("date_of_birth", ""))
-            if born is None:
-                raise DomainError("Your date of birth is missing. Please check your details.")
-            patient = patient_match_or_create(
-                clinic=choice.clinic,
-                first_name=details["first_name"],
-                last_name=details["last_name"],
-                email=details["email"],
-                phone=details["phone"],
-                date_of_birth=born,
-            )
-        user = request.user if request.user.is_authenticated else None
-        return appointment_book(
-            service=choice.service,
-            practitioner=choice.practitioner,
-            modality=choice.modality,
-            start=choice.start,
-            patient=patient,
-            source=Appointment.Source.ONLINE,
-            booked_by=user,  # type: ignore[arg-type]
-            location_id=choice.location_id,
-            booking_request_id=request_id,
+    who: Patient | PatientDetails
+    if patient is None:
+        details = draft["patient"]
+        born = parse_day(details.get("date_of_birth", ""))
+        if born is None:
+            raise DomainError("Your date of birth is missing. Please check your details.")
+        who = PatientDetails(
+            first_name=details["first_name"],
+            last_name=details["last_name"],
+            email=details["email"],
+            phone=details["phone"],
+            date_of_birth=born,
         )
+    else:
+        who = patient
+    return appointment_book(
+        service=choice.service,
+        practitioner=choice.practitioner,
+        modality=choice.modality,
+        start=choice.start,
+        patient=who,
+        source=Appointment.Source.ONLINE,
+        booked_by=request.user if isinstance(request.user, User) else None,
+        location_id=choice.location_id,
+        booking_request_id=request_id,
+    )
 
 
 def _alternative_links(choice: Choice, alternatives: list[Slot]) -> list[dict[str, str]]:
@@ -946,7 +897,7 @@ def _alternative_links(choice: Choice, alternatives: list[Slot]) -> list[dict[st
         }
         links.append(
             {
-                "label": format_when(slot.start, tz),
+                "label": when_label(slot.start, tz, year=False),
                 "practitioner": practitioner.display_name,
                 "location": places.get(slot.location_id or 0, ""),
                 "url": _url("book-details", query=query),
@@ -1003,8 +954,8 @@ def book_done(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
             "clinic": clinic,
             "is_telehealth": appointment.modality == Modality.TELEHEALTH,
             "is_cancelled": appointment.status == Appointment.Status.CANCELLED,
-            "when": format_when(appointment.start, tz),
-            "until": format_time(appointment.end.astimezone(tz)),
+            "when": when_label(appointment.start, tz, year=False),
+            "until": clock_label(appointment.end.astimezone(tz)),
             "visitor_when": format_in_zone(appointment.start, tz, zone) if zone else "",
             "ics_url": reverse("bookings:book-ics", args=[appointment.code]),
             "manage_url": _manage_url(appointment),
@@ -1038,3 +989,10 @@ urlpatterns: list[URLPattern] = [
     ),
     path("book/<uuid:service_code>/<str:modality>/times/", slot_list, name="slot-list"),
 ]
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """The clinic's front page: who we are and a way to book."""
+    clinic = clinic_get_default()
+    services = service_list_bookable_online(clinic=clinic) if clinic else []
+    return render(request, "clinic/home.html", {"clinic": clinic, "services": services})

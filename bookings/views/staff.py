@@ -9,7 +9,6 @@ patients' notice, horizon or cancellation window.
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -22,8 +21,6 @@ from zoneinfo import ZoneInfo
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import F, Q, QuerySet, Value
-from django.db.models.functions import Replace
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path, reverse
@@ -31,28 +28,25 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from bookings import slots
-from bookings.emails import lead_label, zone_label
+from bookings.emails import lead_label
 from bookings.forms.staff import (
     ALL,
     ANY,
-    LATEST_DATE,
     BookingDetailsForm,
     CancelForm,
     MarkForm,
     MoveForm,
-    NewPatientForm,
-    PatientSearchForm,
     ScheduleFilterForm,
     SlotPickForm,
     slot_value,
 )
-from bookings.forms.staff import EARLIEST_DATE as FIRST_DATE
 from bookings.models import Appointment, Modality, Notification, TimeOff, WorkingHours
 from bookings.notifications import notification_list_for_appointment, notification_retry
 from bookings.selectors import (
     Slot,
     appointment_list_for_patient,
     appointment_list_for_schedule,
+    appointment_records,
     available_slots,
     bookable_practitioners,
 )
@@ -64,11 +58,19 @@ from bookings.services import (
     appointment_reschedule,
     patient_match_or_create,
 )
+from clinic.access import (
+    is_clinician,
+    record_for_staff_or_404,
+    staff_clinic_or_404,
+    staff_or_404,
+)
 from clinic.audit import CLINICAL_SUMMARY, access_log_record
 from clinic.errors import DomainError
-from clinic.lib.time import clock_label, day_label, local_day_bounds, week_start
-from clinic.models import Clinic, Location, Patient, Practitioner, User
-from prescriptions.access import is_clinician
+from clinic.forms import EARLIEST_DATE as FIRST_DATE
+from clinic.forms import LATEST_DATE, NewPatientForm, PatientSearchForm
+from clinic.lib.time import clock_label, day_label, local_day_bounds, week_start, zone_label
+from clinic.models import Clinic, Location, Patient, Practitioner
+from clinic.selectors import patient_records, patient_search
 
 PATIENTS_PER_PAGE = 25
 BOOKING_SEARCH_LIMIT = 20
@@ -77,45 +79,6 @@ SHORTEST_GAP = timedelta(minutes=5)
 
 
 # --- Access -------------------------------------------------------------------------
-
-
-def _staff_user_or_404(request: HttpRequest) -> User:
-    user = request.user
-    if not isinstance(user, User) or not user.is_clinic_staff or user.clinic_id is None:
-        raise Http404
-    return user
-
-
-def _staff_clinic_or_404(request: HttpRequest) -> Clinic:
-    """The clinic of the logged-in staff member; 404 for patients and the deactivated."""
-    clinic = _staff_user_or_404(request).clinic
-    if clinic is None:  # unreachable: _staff_user_or_404 checked clinic_id
-        raise Http404
-    return clinic
-
-
-def _get_appointment_for_staff_or_404(request: HttpRequest, code: uuid.UUID) -> Appointment:
-    clinic = _staff_clinic_or_404(request)
-    return get_object_or_404(
-        Appointment.objects.for_clinic(clinic).select_related(
-            "patient",
-            "practitioner__clinic",
-            "service__clinic",
-            "location",
-            "booked_by",
-            "cancelled_by",
-        ),
-        code=code,
-    )
-
-
-def _get_patient_for_staff_or_404(request: HttpRequest, code: uuid.UUID | str) -> Patient:
-    clinic = _staff_clinic_or_404(request)
-    try:
-        code = uuid.UUID(str(code))
-    except ValueError:
-        raise Http404 from None
-    return get_object_or_404(Patient.objects.select_related("clinic"), clinic=clinic, code=code)
 
 
 # --- Showing times in the clinic's zone ---------------------------------------------
@@ -369,7 +332,7 @@ def _schedule_days(
 @login_required
 def schedule(request: HttpRequest) -> HttpResponse:
     """Day or week schedule; a fixed number of queries whatever the number of visits."""
-    clinic = _staff_clinic_or_404(request)
+    clinic = staff_clinic_or_404(request)
     practitioners = list(
         Practitioner.objects.filter(clinic=clinic, is_active=True).order_by("display_name")
     )
@@ -481,23 +444,6 @@ def _locations_by_id(clinic: Clinic) -> dict[int, Location]:
 # --- Booking on a patient's behalf --------------------------------------------------
 
 
-def _patient_search(clinic: Clinic, text: str) -> QuerySet[Patient]:
-    """The clinic's patients matching every word of `text` in a name, email or phone."""
-    phone_digits: Any = F("phone")
-    for char in " -()":
-        phone_digits = Replace(phone_digits, Value(char), Value(""))
-    qs = Patient.objects.filter(clinic=clinic).annotate(phone_digits=phone_digits)
-    for term in text.split()[:6]:
-        condition = (
-            Q(first_name__icontains=term) | Q(last_name__icontains=term) | Q(email__icontains=term)
-        )
-        digits = re.sub(r"[^0-9+]", "", term)
-        if digits:
-            condition |= Q(phone_digits__icontains=digits)
-        qs = qs.filter(condition)
-    return qs.order_by("last_name", "first_name", "pk")
-
-
 def _book_url(**params: Any) -> str:
     return f"{reverse('bookings:staff-book')}?{urlencode(params)}"
 
@@ -506,11 +452,11 @@ def _book_url(**params: Any) -> str:
 @require_http_methods(["GET", "POST"])
 def book(request: HttpRequest) -> HttpResponse:
     """Book on a patient's behalf: 1. the patient; 2. what, how, who, which day; 3. a time."""
-    clinic = _staff_clinic_or_404(request)
+    clinic = staff_clinic_or_404(request)
     code = request.GET.get("patient", "")
     if not code:
         return _book_choose_patient(request, clinic)
-    patient = _get_patient_for_staff_or_404(request, code)
+    patient = record_for_staff_or_404(request, patient_records(), code)
     return _book_for_patient(request, clinic, patient)
 
 
@@ -518,7 +464,9 @@ def _book_choose_patient(request: HttpRequest, clinic: Clinic) -> HttpResponse:
     search = PatientSearchForm(request.GET if "q" in request.GET else None)
     results: list[Patient] = []
     if search.is_valid() and search.cleaned_data["q"]:
-        results = list(_patient_search(clinic, search.cleaned_data["q"])[:BOOKING_SEARCH_LIMIT])
+        results = list(
+            patient_search(clinic=clinic, text=search.cleaned_data["q"])[:BOOKING_SEARCH_LIMIT]
+        )
     new_patient = NewPatientForm(request.POST if request.method == "POST" else None)
     if new_patient.is_valid():
         data = new_patient.cleaned_data
@@ -578,7 +526,7 @@ def _book_for_patient(request: HttpRequest, clinic: Clinic, patient: Patient) ->
                 start=picked.start,
                 patient=patient,
                 source=Appointment.Source.STAFF,
-                booked_by=_staff_user_or_404(request),
+                booked_by=staff_or_404(request),
                 location_id=picked.location_id,
             )
         except SlotUnavailable as exc:
@@ -661,7 +609,9 @@ def _message_rows(appointment: Appointment, tz: ZoneInfo) -> list[MessageRow]:
 
 @login_required
 def appointment_detail(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
-    appointment = _get_appointment_for_staff_or_404(request, code)
+    appointment = record_for_staff_or_404(
+        request, appointment_records(), code, clinic="practitioner__clinic"
+    )
     if is_clinician(request.user):
         # Clinicians' copy shows the patient's latest pre-exercise screening (a yes with
         # its questions and notes: prescriptions' screening_notice), so it views that record.
@@ -685,7 +635,7 @@ def appointment_detail(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
             "has_started": appointment.start <= timezone.now(),
             "appointment_date": appointment.start.astimezone(tz).date().isoformat(),
             "notification_rows": _message_rows(appointment, tz),
-            "zone": zone_label(tz),
+            "zone": f"{zone_label(tz)} time",
         },
     )
 
@@ -694,7 +644,9 @@ def appointment_detail(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
 @require_POST
 def message_retry(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
     """Try a failed email again: the "Try again" button in the message history."""
-    appointment = _get_appointment_for_staff_or_404(request, code)
+    appointment = record_for_staff_or_404(
+        request, appointment_records(), code, clinic="practitioner__clinic"
+    )
     pk = request.POST.get("notification", "")
     if not pk.isdigit():
         raise Http404
@@ -712,7 +664,9 @@ def message_retry(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def cancel(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
     """Cancel with a reason. The patients' cancellation window does not bind staff."""
-    appointment = _get_appointment_for_staff_or_404(request, code)
+    appointment = record_for_staff_or_404(
+        request, appointment_records(), code, clinic="practitioner__clinic"
+    )
     if appointment.status != Appointment.Status.BOOKED:
         messages.error(request, "Only a booked visit can be cancelled.")
         return redirect("bookings:staff-appointment", code=appointment.code)
@@ -721,7 +675,7 @@ def cancel(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
         try:
             appointment_cancel(
                 appointment=appointment,
-                by_user=_staff_user_or_404(request),
+                by_user=staff_or_404(request),
                 reason=form.cleaned_data["reason"],
                 as_staff=True,
             )
@@ -746,7 +700,9 @@ def cancel(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def move(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
     """Move a visit to a free time, with any practitioner who offers the service."""
-    appointment = _get_appointment_for_staff_or_404(request, code)
+    appointment = record_for_staff_or_404(
+        request, appointment_records(), code, clinic="practitioner__clinic"
+    )
     if appointment.status != Appointment.Status.BOOKED:
         messages.error(request, "Only a booked visit can be moved.")
         return redirect("bookings:staff-appointment", code=appointment.code)
@@ -781,7 +737,7 @@ def move(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
             moved = appointment_reschedule(
                 appointment=appointment,
                 start=picked.start,
-                by_user=_staff_user_or_404(request),
+                by_user=staff_or_404(request),
                 practitioner=target,
                 location_id=picked.location_id,
                 as_staff=True,
@@ -826,7 +782,9 @@ def move(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
 @require_POST
 def mark(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
     """Record attended or did not attend, once the visit has started."""
-    appointment = _get_appointment_for_staff_or_404(request, code)
+    appointment = record_for_staff_or_404(
+        request, appointment_records(), code, clinic="practitioner__clinic"
+    )
     form = MarkForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose attended or did not attend.")
@@ -835,7 +793,7 @@ def mark(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
         marked = appointment_mark(
             appointment=appointment,
             status=form.cleaned_data["status"],
-            by_user=_staff_user_or_404(request),
+            by_user=staff_or_404(request),
         )
     except DomainError as exc:
         messages.error(request, exc.message)
@@ -852,10 +810,10 @@ def mark(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
 
 @login_required
 def patient_list(request: HttpRequest) -> HttpResponse:
-    clinic = _staff_clinic_or_404(request)
+    clinic = staff_clinic_or_404(request)
     search = PatientSearchForm(request.GET if "q" in request.GET else None)
     text = search.cleaned_data["q"] if search.is_valid() else ""
-    page = Paginator(_patient_search(clinic, text), PATIENTS_PER_PAGE).get_page(
+    page = Paginator(patient_search(clinic=clinic, text=text), PATIENTS_PER_PAGE).get_page(
         request.GET.get("page")
     )
     query = {"q": text} if text else {}
@@ -878,7 +836,7 @@ def patient_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def patient_detail(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
-    patient = _get_patient_for_staff_or_404(request, code)
+    patient = record_for_staff_or_404(request, patient_records(), code)
     if is_clinician(request.user):
         # Clinicians' copy of the page summarises the clinical record (assessments with
         # flags and scores, screening, programmes: prescriptions' template tags), so it is

@@ -44,3 +44,9 @@ def when_label(instant: datetime, tz: ZoneInfo, *, year: bool = True) -> str:
     """ "Tuesday 3 March 2026, 10:15 am": `instant` read in `tz`."""
     local = instant.astimezone(tz)
     return f"{day_label(local.date(), year=year)}, {clock_label(local)}"
+
+
+def zone_label(zone: ZoneInfo | str) -> str:
+    """ "Sydney" for Australia/Sydney: the place an IANA zone is named after."""
+    name = zone.key if isinstance(zone, ZoneInfo) else zone
+    return name.rsplit("/", 1)[-1].replace("_", " ")

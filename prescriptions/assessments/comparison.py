@@ -1,6 +1,6 @@
 """Change over time, read from the database: a patient's signed assessments compared
 (baseline and now) and the key measures as trend charts. The judging is pure
-(prescriptions/change.py); the drawing is prescriptions/charts.py.
+(prescriptions/assessments/change.py); the drawing is clinic/lib/charts.py.
 """
 
 # ruff: noqa: RUF001 - an en dash stands for "no value"

@@ -12,8 +12,8 @@ from typing import Any
 
 from django import forms
 
-from bookings.forms.staff import StaffForm
 from bookings.models import Appointment
+from clinic.forms import StaffForm
 from clinic.models import Practitioner
 from prescriptions.assessments import battery
 from prescriptions.assessments.derived import STEP_DOWN_ITEMS, STEP_DOWN_KNEE_POINTS, round_to

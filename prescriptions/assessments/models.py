@@ -9,7 +9,7 @@ marked `derived`. Threshold flags are stored on the assessment as they were show
 Versions: a signed assessment is read-only. An amendment is a new row with the same
 `chain`, `version + 1`, `previous` pointing at the signed one and the reason; when the
 amendment is signed, the previous version becomes superseded. The services in
-prescriptions/services/assessments.py are the only writers.
+prescriptions/assessments/services.py are the only writers.
 """
 
 from __future__ import annotations

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import QuerySet
+
 from clinic.models import Patient
 from prescriptions.assessments import battery
 from prescriptions.assessments.derived import format_value
@@ -123,3 +125,10 @@ def battery_sections(
 
 
 # --- Outcome measures and screening ---------------------------------------------------
+
+
+def assessment_records() -> QuerySet[Assessment]:
+    """Assessments with what their pages show, for finding one by code (`clinic.access`)."""
+    return Assessment.objects.select_related(
+        "clinic", "patient", "practitioner", "appointment__service", "previous"
+    )

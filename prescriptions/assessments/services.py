@@ -326,7 +326,7 @@ def assessment_update_draft(
        from `results` is emptied); keep the stored ones when `results` is None.
     4. The outcome measures likewise: the chosen `measures` plus those of newly added
        conditions; a measure with answers cannot be dropped. With `responses`, each
-       measure's answers are checked, scored and stored (prescriptions/services/outcomes.py).
+       measure's answers are checked, scored and stored (prescriptions/outcomes/services.py).
     5. Store the values with their derived values and flags; bump the revision.
     """
     locked = _lock(assessment)

@@ -1,6 +1,6 @@
 """Staff pages for assessments: start, edit a draft, view, sign off, amend.
 
-Every view's first line is an access helper (prescriptions/access.py): practitioners and
+Every view's first line is an access helper (clinic/access.py): practitioners and
 clinic admins of the record's clinic only; anyone else gets 404. Every view that shows or
 changes an assessment writes an access-log row (clinic.audit.access_log_record).
 """
@@ -8,9 +8,8 @@ changes an assessment writes an access-log row (clinic.audit.access_log_record).
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -21,15 +20,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from bookings.models import Appointment
+from clinic.access import clinician_or_404, record_for_clinician_or_404
 from clinic.audit import ASSESSMENT_COMPARISON, access_log_record
 from clinic.errors import DomainError
 from clinic.lib.time import when_label
 from clinic.models import Clinic, Practitioner
-from prescriptions.access import (
-    clinician_or_404,
-    get_assessment_for_clinician_or_404,
-    get_patient_for_clinician_or_404,
-)
+from clinic.selectors import patient_records
 from prescriptions.assessments import battery
 from prescriptions.assessments.comparison import (
     assessment_comparison,
@@ -42,7 +38,11 @@ from prescriptions.assessments.forms import (
     AssessmentStartForm,
     CompareForm,
 )
-from prescriptions.assessments.selectors import assessment_versions, battery_sections
+from prescriptions.assessments.selectors import (
+    assessment_records,
+    assessment_versions,
+    battery_sections,
+)
 from prescriptions.assessments.services import (
     AssessmentLocked,
     StaleRevision,
@@ -60,11 +60,6 @@ APPOINTMENT_CHOICES_DAYS = 180
 
 def _today(clinic: Clinic) -> date:
     return timezone.now().astimezone(clinic.tz).date()
-
-
-def _when(moment: datetime, tz: ZoneInfo) -> str:
-    """ "Tuesday 3 March 2026, 10:15 am" in the clinic's zone."""
-    return when_label(moment, tz)
 
 
 def _practitioners(clinic: Clinic, *also: Practitioner | None) -> list[Practitioner]:
@@ -88,7 +83,7 @@ def _default_practitioner(
 @require_http_methods(["GET", "POST"])
 def assessment_new(request: HttpRequest, patient_code: uuid.UUID) -> HttpResponse:
     """Start a draft: practitioner, date, appointment and conditions (which pick the tests)."""
-    patient = get_patient_for_clinician_or_404(request, patient_code)
+    patient = record_for_clinician_or_404(request, patient_records(), patient_code)
     user = clinician_or_404(request)
     clinic = patient.clinic
     today = _today(clinic)
@@ -108,7 +103,10 @@ def assessment_new(request: HttpRequest, patient_code: uuid.UUID) -> HttpRespons
         request.POST if request.method == "POST" else None,
         practitioners=practitioners,
         appointments=[
-            (a, f"{_when(a.start, clinic.tz)}: {a.service.name} with {a.practitioner.display_name}")
+            (
+                a,
+                f"{when_label(a.start, clinic.tz)}: {a.service} with {a.practitioner}",
+            )
             for a in appointments
         ],
         today=today,
@@ -198,7 +196,7 @@ def _edit_form(request: HttpRequest, assessment: Assessment, data: Any = None) -
 def assessment_edit(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
     """The draft on one page. Saving keeps the page (or goes to the review with
     next=review); with errors, the page comes back with everything typed still in it."""
-    assessment = get_assessment_for_clinician_or_404(request, code)
+    assessment = record_for_clinician_or_404(request, assessment_records(), code)
     user = clinician_or_404(request)
     if not assessment.is_draft:
         messages.info(request, "This assessment is signed. Amend it to make a correction.")
@@ -286,7 +284,7 @@ def _red_flags(assessment: Assessment) -> list[tuple[str, list[str]]]:
 
 @login_required
 def assessment_detail(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
-    assessment = get_assessment_for_clinician_or_404(request, code)
+    assessment = record_for_clinician_or_404(request, assessment_records(), code)
     user = clinician_or_404(request)
     access_log_record(request=request, action="view", record=assessment, patient=assessment.patient)
     versions = assessment_versions(assessment=assessment)
@@ -304,8 +302,8 @@ def assessment_detail(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
             "versions": [
                 {
                     "assessment": v,
-                    "created": _when(v.created_at, tz),
-                    "signed": _when(v.signed_at, tz) if v.signed_at else "",
+                    "created": when_label(v.created_at, tz),
+                    "signed": when_label(v.signed_at, tz) if v.signed_at else "",
                 }
                 for v in versions
             ],
@@ -314,8 +312,8 @@ def assessment_detail(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
             and Practitioner.objects.filter(
                 user=user, clinic=assessment.clinic_id, is_active=True
             ).exists(),
-            "signed_at": _when(assessment.signed_at, tz) if assessment.signed_at else "",
-            "appointment_when": _when(assessment.appointment.start, tz)
+            "signed_at": when_label(assessment.signed_at, tz) if assessment.signed_at else "",
+            "appointment_when": when_label(assessment.appointment.start, tz)
             if assessment.appointment
             else "",
         },
@@ -325,7 +323,7 @@ def assessment_detail(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
 @login_required
 @require_POST
 def assessment_sign_view(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
-    assessment = get_assessment_for_clinician_or_404(request, code)
+    assessment = record_for_clinician_or_404(request, assessment_records(), code)
     user = clinician_or_404(request)
     access_log_record(
         request=request, action="change", record=assessment, patient=assessment.patient
@@ -343,7 +341,7 @@ def assessment_sign_view(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def assessment_amend_view(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
     """Say why, then edit the new version (a copy of this one)."""
-    assessment = get_assessment_for_clinician_or_404(request, code)
+    assessment = record_for_clinician_or_404(request, assessment_records(), code)
     user = clinician_or_404(request)
     if assessment.status != Assessment.Status.SIGNED:
         messages.info(
@@ -385,7 +383,7 @@ def assessment_amend_view(request: HttpRequest, code: uuid.UUID) -> HttpResponse
 def assessment_compare(request: HttpRequest, patient_code: uuid.UUID) -> HttpResponse:
     """Baseline against now for every measure, with the change and its verdict, and the
     key measures over every signed assessment as charts with data tables."""
-    patient = get_patient_for_clinician_or_404(request, patient_code)
+    patient = record_for_clinician_or_404(request, patient_records(), patient_code)
     assessments = signed_assessments(patient=patient)
     if not assessments:
         raise Http404("No signed assessments.")

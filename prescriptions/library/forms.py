@@ -9,7 +9,7 @@ from typing import Any
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
 
-from bookings.forms.staff import StaffForm
+from clinic.forms import StaffForm
 from prescriptions.assessments.forms import _ErrorSummaryMixin
 from prescriptions.library import shipped as library
 from prescriptions.library.services import IMAGE_MAX_BYTES

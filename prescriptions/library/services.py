@@ -17,9 +17,9 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.text import slugify
 
+from clinic.access import is_clinician
 from clinic.errors import DomainError
 from clinic.models import Clinic, User
-from prescriptions.access import is_clinician
 from prescriptions.library import shipped as library
 from prescriptions.models import Exercise, ExerciseLink
 

@@ -17,8 +17,8 @@ from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from clinic.access import clinician_or_404, record_for_clinician_or_404
 from clinic.errors import DomainError
-from prescriptions.access import clinician_or_404, get_exercise_for_clinician_or_404
 from prescriptions.library.forms import ExerciseForm
 from prescriptions.library.selectors import (
     chain_positions,
@@ -54,7 +54,7 @@ def exercise_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def exercise_detail(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
-    exercise = get_exercise_for_clinician_or_404(request, code)
+    exercise = record_for_clinician_or_404(request, Exercise.objects.all(), code, shared=True)
     user = clinician_or_404(request)
     links = exercise_links(exercise=exercise, clinic_id=user.clinic_id)
     cautions = [
@@ -132,7 +132,7 @@ def exercise_new(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def exercise_edit(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
-    exercise = get_exercise_for_clinician_or_404(request, code)
+    exercise = record_for_clinician_or_404(request, Exercise.objects.all(), code, shared=True)
     if exercise.is_shipped:
         messages.info(
             request, "The shipped library cannot be changed. Copy the exercise to edit your own."
@@ -150,7 +150,7 @@ def exercise_edit(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
 @login_required
 @require_POST
 def exercise_copy_view(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
-    exercise = get_exercise_for_clinician_or_404(request, code)
+    exercise = record_for_clinician_or_404(request, Exercise.objects.all(), code, shared=True)
     user = clinician_or_404(request)
     try:
         copy = exercise_copy(exercise=exercise, clinic=user.clinic, by=user)
@@ -164,7 +164,7 @@ def exercise_copy_view(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
 @login_required
 def exercise_image(request: HttpRequest, code: uuid.UUID) -> FileResponse:
     """The uploaded image of an exercise, to the staff who may see the exercise."""
-    exercise = get_exercise_for_clinician_or_404(request, code)
+    exercise = record_for_clinician_or_404(request, Exercise.objects.all(), code, shared=True)
     return exercise_image_response(exercise)
 
 

@@ -8,7 +8,7 @@ online before a visit.
 `OutcomeResponse` is one completed (or partly completed) measure: the answers in item order
 as `prescriptions.outcomes.score` takes them, and the score it gave. It belongs to the
 patient, and to an assessment once a clinician enters it there or attaches one the patient
-completed online. The services in prescriptions/services/outcomes.py are the only writers.
+completed online. The services in prescriptions/outcomes/services.py are the only writers.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 a patient's online answers to a draft, record an APSS screening, compare two assessments
 with trend charts.
 
-Every view's first line is an access helper (prescriptions/access.py): practitioners and
+Every view's first line is an access helper (clinic/access.py): practitioners and
 clinic admins of the patient's clinic only; anyone else gets 404. Each writes one
 access-log row: attaching changes the response; the screening page views the patient's
 screening history (or, saving one, changes the new screening); the comparison views the
@@ -20,14 +20,12 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import URLPattern, path, reverse
 from django.views.decorators.http import require_POST
 
+from clinic.access import clinician_or_404, record_for_clinician_or_404
 from clinic.audit import (
     access_log_record,
 )
 from clinic.errors import DomainError
-from prescriptions.access import (
-    clinician_or_404,
-    get_assessment_for_clinician_or_404,
-)
+from prescriptions.assessments.selectors import assessment_records
 from prescriptions.models import OutcomeResponse
 from prescriptions.outcomes.services import outcome_response_attach
 
@@ -37,7 +35,7 @@ from prescriptions.outcomes.services import outcome_response_attach
 def response_attach(
     request: HttpRequest, code: uuid.UUID, response_code: uuid.UUID
 ) -> HttpResponse:
-    assessment = get_assessment_for_clinician_or_404(request, code)
+    assessment = record_for_clinician_or_404(request, assessment_records(), code)
     user = clinician_or_404(request)
     response = get_object_or_404(
         OutcomeResponse, code=response_code, patient_id=assessment.patient_id

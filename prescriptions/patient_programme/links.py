@@ -13,9 +13,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
-from django.core import signing
 from django.urls import reverse
 
+from clinic.links import code_from_token, code_token
 from prescriptions.models import Programme
 
 PROGRAMME_SALT = "stance.prescriptions.programme-link"
@@ -30,16 +30,12 @@ def _max_age() -> timedelta:
 
 
 def programme_token_for(programme: Programme) -> str:
-    return signing.dumps(str(programme.code), salt=PROGRAMME_SALT, compress=False)
+    return code_token(programme.code, salt=PROGRAMME_SALT)
 
 
 def programme_code_from_token(token: str) -> str | None:
     """The programme code inside a valid token, or None for a bad, tampered or expired one."""
-    try:
-        value = signing.loads(token, salt=PROGRAMME_SALT, max_age=_max_age())
-    except signing.BadSignature:  # SignatureExpired is a BadSignature too
-        return None
-    return value if isinstance(value, str) else None
+    return code_from_token(token, salt=PROGRAMME_SALT, max_age=_max_age())
 
 
 def programme_link_path(programme: Programme) -> str:

@@ -218,7 +218,7 @@ def did_something(session: SessionLog) -> bool:
 def programme_adherence(
     programme: Programme, sessions: list[SessionLog], *, today: date, tz: ZoneInfo
 ) -> Adherence:
-    """Adherence (prescriptions/adherence.py) from the first publish day to today."""
+    """Adherence (`adherence.py`) from the first publish day to today."""
     start = programme_start(programme, tz)
     if start is None:
         return adherence(

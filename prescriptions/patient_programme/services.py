@@ -21,9 +21,9 @@ from django.utils import timezone
 
 from simple_history.utils import bulk_create_with_history
 
+from clinic.access import is_clinician
 from clinic.errors import DomainError
 from clinic.models import Patient, User
-from prescriptions.access import is_clinician
 from prescriptions.models import Programme, ProgrammeItem, ProgrammeVersion, SessionLog
 from prescriptions.models import SessionLogEntry as Entry
 from prescriptions.patient_programme.selectors import MORNING_PAIN_DAYS, patient_tz, programme_start

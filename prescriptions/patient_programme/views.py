@@ -4,7 +4,7 @@ the printable handout and the PDF.
 Two doors lead to the same pages, as for visits (bookings/views/patient.py): the
 patient's account (`/me/programmes/<code>/...`, login required, their own programmes
 only) and the signed link in the "your programme is ready" email
-(`/programme/<token>/...`, no login; prescriptions/links.py). Anyone else's programme,
+(`/programme/<token>/...`, no login; `links.py`). Anyone else's programme,
 a draft never published, or a session of another programme answers 404; a bad, tampered
 or expired link, one to an ended programme, or one of a patient who deleted their account,
 gets "This link has expired or is not valid". Patients only ever see the current published version.
@@ -28,11 +28,12 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path, reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from clinic.access import own_record_or_404
 from clinic.audit import access_log_record
 from clinic.errors import DomainError
 from clinic.models import Clinic, DeletionRequest, Patient
@@ -58,23 +59,19 @@ from prescriptions.patient_programme.services import (
     session_morning_pain_record,
 )
 from prescriptions.programmes.dosing import pain_check
+from prescriptions.programmes.selectors import programme_records
 
 logger = logging.getLogger(__name__)
 
 # --- Access ---------------------------------------------------------------------------
 
 
-def _programmes() -> Any:
-    return Programme.objects.select_related("clinic", "patient", "practitioner", "assessment")
-
-
-def _own_programme_or_404(
-    request: HttpRequest, code: uuid.UUID
-) -> tuple[Programme, ProgrammeVersion]:
-    """The logged-in patient's own published programme; 404 for anyone else's."""
-    programme = _programmes().filter(code=code, patient__user_id=request.user.pk).first()
-    version = programme.current_version if programme else None
-    if programme is None or version is None:
+def _own_published(request: HttpRequest, code: uuid.UUID) -> tuple[Programme, ProgrammeVersion]:
+    """The logged-in patient's own programme and the version they see; 404 for anyone
+    else's, and for one never published."""
+    programme = own_record_or_404(request, programme_records(), code)
+    version = programme.current_version
+    if version is None:
         raise Http404("No such programme.")
     return programme, version
 
@@ -91,7 +88,7 @@ class LinkInvalid(Exception):
 def _linked_programme(token: str) -> tuple[Programme, ProgrammeVersion]:
     code = programme_code_from_token(token)
     try:
-        programme = _programmes().filter(code=uuid.UUID(code or "")).first()
+        programme = programme_records().filter(code=uuid.UUID(code or "")).first()
     except ValueError:
         programme = None
     version = programme.current_version if programme else None
@@ -160,15 +157,14 @@ class ProgrammeLinks:
         )
 
 
-def _session_or_404(programme: Programme, code: uuid.UUID) -> SessionLog:
-    session = (
-        SessionLog.objects.select_related("version", "patient")
-        .filter(code=code, version__programme=programme, patient_id=programme.patient_id)
-        .first()
+def _session_of(programme: Programme, code: uuid.UUID) -> SessionLog:
+    """A session logged against this programme (whose access was checked already)."""
+    return get_object_or_404(
+        SessionLog.objects.select_related("version", "patient"),
+        code=code,
+        version__programme=programme,
+        patient_id=programme.patient_id,
     )
-    if session is None:
-        raise Http404("No such session.")
-    return session
 
 
 # --- Account pages --------------------------------------------------------------------
@@ -190,7 +186,7 @@ def my_programmes(request: HttpRequest) -> HttpResponse:
 @never_cache
 @login_required
 def my_programme(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
-    programme, version = _own_programme_or_404(request, code)
+    programme, version = _own_published(request, code)
     return _detail(request, programme, version, ProgrammeLinks.for_account(programme))
 
 
@@ -198,14 +194,14 @@ def my_programme(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def my_log(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
-    programme, version = _own_programme_or_404(request, code)
+    programme, version = _own_published(request, code)
     return _log(request, programme, version, ProgrammeLinks.for_account(programme))
 
 
 @never_cache
 @login_required
 def my_session(request: HttpRequest, code: uuid.UUID, session_code: uuid.UUID) -> HttpResponse:
-    programme, version = _own_programme_or_404(request, code)
+    programme, version = _own_published(request, code)
     return _session(
         request, programme, version, ProgrammeLinks.for_account(programme), session_code
     )
@@ -215,7 +211,7 @@ def my_session(request: HttpRequest, code: uuid.UUID, session_code: uuid.UUID) -
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def my_morning(request: HttpRequest, code: uuid.UUID, session_code: uuid.UUID) -> HttpResponse:
-    programme, version = _own_programme_or_404(request, code)
+    programme, version = _own_published(request, code)
     return _morning(
         request, programme, version, ProgrammeLinks.for_account(programme), session_code
     )
@@ -224,14 +220,14 @@ def my_morning(request: HttpRequest, code: uuid.UUID, session_code: uuid.UUID) -
 @never_cache
 @login_required
 def my_handout(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
-    programme, version = _own_programme_or_404(request, code)
+    programme, version = _own_published(request, code)
     return _handout(request, programme, version, ProgrammeLinks.for_account(programme))
 
 
 @never_cache
 @login_required
 def my_pdf(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
-    programme, version = _own_programme_or_404(request, code)
+    programme, version = _own_published(request, code)
     return _pdf(request, programme, version)
 
 
@@ -239,7 +235,7 @@ def my_pdf(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
 def my_exercise_image(
     request: HttpRequest, code: uuid.UUID, exercise_code: uuid.UUID
 ) -> FileResponse:
-    _programme, version = _own_programme_or_404(request, code)
+    _programme, version = _own_published(request, code)
     return _exercise_image(version, exercise_code)
 
 
@@ -390,7 +386,7 @@ def _session(
     links: ProgrammeLinks,
     session_code: uuid.UUID,
 ) -> HttpResponse:
-    session = _session_or_404(programme, session_code)
+    session = _session_of(programme, session_code)
     _audit(request, "view", session, patient=programme.patient)
     view = programme_view(programme, version, programme.patient)
     entries = list(session.entries.select_related("item__exercise").order_by("item__order"))
@@ -408,7 +404,7 @@ def _morning(
     links: ProgrammeLinks,
     session_code: uuid.UUID,
 ) -> HttpResponse:
-    session = _session_or_404(programme, session_code)
+    session = _session_of(programme, session_code)
     view = programme_view(programme, version, programme.patient)
     form = MorningPainForm(request.POST if request.method == "POST" else None)
     status = 200

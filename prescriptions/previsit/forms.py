@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 
-from bookings.forms.staff import StaffForm
+from clinic.forms import StaffForm
 from prescriptions.assessments.forms import _ErrorSummaryMixin
 from prescriptions.outcomes import instruments
 from prescriptions.outcomes import scoring as outcomes

@@ -19,11 +19,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.core import signing
 from django.db import connection
 from django.urls import reverse
 
 from bookings.models import Appointment
+from clinic.links import code_from_token, code_token
 from clinic.models import DeletionRequest
 from prescriptions.models import (
     Assessment,
@@ -50,16 +50,12 @@ def _max_age() -> timedelta:
 
 
 def previsit_token_for(appointment: Appointment) -> str:
-    return signing.dumps(str(appointment.code), salt=PREVISIT_SALT, compress=False)
+    return code_token(appointment.code, salt=PREVISIT_SALT)
 
 
 def appointment_code_from_previsit_token(token: str) -> str | None:
     """The appointment code inside a valid token, or None for a bad, tampered or expired one."""
-    try:
-        value = signing.loads(token, salt=PREVISIT_SALT, max_age=_max_age())
-    except signing.BadSignature:  # SignatureExpired is a BadSignature too
-        return None
-    return value if isinstance(value, str) else None
+    return code_from_token(token, salt=PREVISIT_SALT, max_age=_max_age())
 
 
 def link_usable(appointment: Appointment, now: datetime) -> bool:

@@ -1,5 +1,5 @@
 """Before-your-visit questionnaires, opened from the signed link in the booking
-confirmation (prescriptions/previsit.py). No login: the token is the key, and it opens only
+confirmation (`questionnaires.py`). No login: the token is the key, and it opens only
 this visit's questionnaires. A bad, tampered or expired link, or one for a visit that is
 over or cancelled, gets the "link not valid" page. Answers land on the patient's record
 for the clinician to attach to an assessment.

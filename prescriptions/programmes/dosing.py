@@ -5,7 +5,7 @@ them. Every figure lives in a data table below with its source and evidence tag,
 CLINICAL.md: [V] seen in a source, [M] to be checked against the primary paper, [derived]
 a house default where the sources give no figure (the practitioner changes it).
 
-Exercises are duck-typed (`ExerciseLike`): `prescriptions.library.Exercise` fits, and so
+Exercises are duck-typed (`ExerciseLike`): `prescriptions.library.shipped.Exercise` fits, and so
 will a model that exposes the same attribute names.
 """
 

@@ -1,6 +1,6 @@
 """Prescribing forms: start a programme, an item's dose, a phase, publish, and the
 library search. They check input and say what is wrong next to the field, with the same
-words as the services (prescriptions/services/programmes.py), which check again and write.
+words as the services (prescriptions/programmes/services.py), which check again and write.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from typing import Any
 
 from django import forms
 
-from bookings.forms.staff import StaffForm
+from clinic.forms import StaffForm
 from clinic.models import Practitioner
 from prescriptions.assessments.forms import _ErrorSummaryMixin
 from prescriptions.library import shipped as library

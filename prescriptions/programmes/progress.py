@@ -1,7 +1,7 @@
 """The practitioner's view of how a programme is going (selectors): adherence week by
 week, the pain trend, the doses logged for each exercise, pain flags, and a progression
 suggestion per exercise (dosing.progression_suggestion, CLINICAL.md §4.2) with the
-choices that applying it offers. Drawing is prescriptions/charts.py.
+choices that applying it offers. Drawing is clinic/lib/charts.py.
 
 The history of an exercise is every logged entry for the same exercise in any version of
 the programme, oldest first, so the 2-for-2 rule counts sessions across a new version. An

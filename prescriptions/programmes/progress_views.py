@@ -3,7 +3,7 @@ doses as charts with data tables, pain flags to mark reviewed, and progression
 suggestions applied with one action.
 
 Practitioners and clinic admins of the programme's clinic only; everyone else (reception,
-other clinics' staff, patients) gets 404 (prescriptions/access.py). Each view writes one
+other clinics' staff, patients) gets 404 (clinic/access.py). Each view writes one
 access-log row: the progress view views the programme, marking a flag reviewed changes
 the session log, applying a suggestion changes the programme.
 """
@@ -19,22 +19,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path, reverse
 from django.views.decorators.http import require_POST
 
+from clinic.access import record_for_clinician_or_404
 from clinic.audit import access_log_record
 from clinic.errors import DomainError
-from prescriptions.access import clinician_or_404
 from prescriptions.models import Programme, SessionLog
 from prescriptions.patient_programme.services import session_flag_review
 from prescriptions.programmes.progress import programme_progress
 from prescriptions.programmes.progression import progression_apply
-
-
-def get_programme_for_clinician_or_404(request: HttpRequest, code: uuid.UUID) -> Programme:
-    user = clinician_or_404(request)
-    return get_object_or_404(
-        Programme.objects.select_related("clinic", "patient", "practitioner", "assessment"),
-        clinic_id=user.clinic_id,
-        code=code,
-    )
+from prescriptions.programmes.selectors import programme_records
 
 
 def _progress_url(programme: Programme, anchor: str = "") -> str:
@@ -44,7 +36,7 @@ def _progress_url(programme: Programme, anchor: str = "") -> str:
 
 @login_required
 def programme_progress_view(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
-    programme = get_programme_for_clinician_or_404(request, code)
+    programme = record_for_clinician_or_404(request, programme_records(), code)
     access_log_record(request=request, action="view", record=programme, patient=programme.patient)
     version = programme.current_version
     context = {"programme": programme, "patient": programme.patient, "progress": None}
@@ -58,7 +50,7 @@ def programme_progress_view(request: HttpRequest, code: uuid.UUID) -> HttpRespon
 def session_flag_review_view(
     request: HttpRequest, code: uuid.UUID, session_code: uuid.UUID
 ) -> HttpResponse:
-    programme = get_programme_for_clinician_or_404(request, code)
+    programme = record_for_clinician_or_404(request, programme_records(), code)
     session = get_object_or_404(SessionLog, code=session_code, version__programme=programme)
     access_log_record(request=request, action="change", record=session, patient=programme.patient)
     try:
@@ -74,7 +66,7 @@ def session_flag_review_view(
 @login_required
 @require_POST
 def progression_apply_view(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
-    programme = get_programme_for_clinician_or_404(request, code)
+    programme = record_for_clinician_or_404(request, programme_records(), code)
     access_log_record(request=request, action="change", record=programme, patient=programme.patient)
     try:
         version_number = int(request.POST.get("version", ""))

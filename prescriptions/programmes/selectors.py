@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db.models import QuerySet
+
 from clinic.models import Patient
 from prescriptions.assessments.findings import library_conditions
 from prescriptions.library.shipped import default_library
@@ -212,3 +214,8 @@ def goal_summary(goal: str) -> str:
         f"{g.reps_range}), "
         f"rest {g.rest_seconds} s, {g.days_per_week} days a week. {g.effort}"
     )
+
+
+def programme_records() -> QuerySet[Programme]:
+    """Programmes with what their pages show, for finding one by code (`clinic.access`)."""
+    return Programme.objects.select_related("clinic", "patient", "practitioner", "assessment")

@@ -27,9 +27,9 @@ from simple_history.utils import bulk_create_with_history
 
 from bookings.models import Notification
 from bookings.notifications import notification_enqueue
+from clinic.access import is_clinician
 from clinic.errors import DomainError
 from clinic.models import Patient, Practitioner, User
-from prescriptions.access import is_clinician
 from prescriptions.assessments.findings import assessment_findings
 from prescriptions.models import (
     ITEM_RANGES,
@@ -52,7 +52,7 @@ from prescriptions.programmes.suggestions import (
 
 PATIENT_PROGRAMME_PATH = "/programmes/{code}/"
 """The patient's page of a programme by its code (login required). The "ready" email
-carries the signed link instead (prescriptions/links.py: programme_link_path)."""
+carries the signed link instead (prescriptions/patient_programme/links.py: programme_link_path)."""
 
 DEFAULT_BAND_COLOUR = ProgrammeItem.BandColour.RED
 """Band for a band-loaded exercise when none is chosen. [derived] house default (a light

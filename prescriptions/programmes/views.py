@@ -2,7 +2,7 @@
 assessment, add from the library, items and phases of the draft, reorder), publish, the
 programme with its version history, and one version.
 
-Every view's first line is an access helper (prescriptions/access.py): practitioners and
+Every view's first line is an access helper (clinic/access.py): practitioners and
 clinic admins of the programme's clinic only; reception, patients and other clinics get
 404. Every page that shows or changes the programme writes one access-log row (`_audit`):
 a view for GET, a change for POST; the version page logs the version it shows.
@@ -25,14 +25,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path, reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from clinic.access import clinician_or_404, record_for_clinician_or_404
 from clinic.audit import CLINICAL_SUMMARY, access_log_record
 from clinic.errors import DomainError
 from clinic.models import Practitioner
-from prescriptions.access import (
-    clinician_or_404,
-    get_patient_for_clinician_or_404,
-    get_programme_for_clinician_or_404,
-)
+from clinic.selectors import patient_records
 from prescriptions.library.selectors import (
     exercise_list_for_clinic,
     exercise_search_for_clinic,
@@ -52,6 +49,7 @@ from prescriptions.programmes.forms import (
 from prescriptions.programmes.selectors import (
     goal_summary,
     prescribing_context,
+    programme_records,
     programme_versions,
     programme_warnings,
     signed_assessments_for_patient,
@@ -134,7 +132,7 @@ def _suggested_goal(assessment: Any) -> str:
 def programme_new(request: HttpRequest, patient_code: uuid.UUID) -> HttpResponse:
     """Start a programme: the goal (which fills each item's default dose), a title, the
     prescriber and, when there is one, the signed assessment it comes from."""
-    patient = get_patient_for_clinician_or_404(request, patient_code)
+    patient = record_for_clinician_or_404(request, patient_records(), patient_code)
     user = clinician_or_404(request)
     practitioners = sorted(
         Practitioner.objects.filter(clinic=patient.clinic, is_active=True),
@@ -209,7 +207,7 @@ def _version_rows(programme: Programme) -> list[dict[str, Any]]:
 def programme_detail(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
     """The programme as the patient sees it now (the current version), its draft if one is
     open, and every version."""
-    programme = get_programme_for_clinician_or_404(request, code)
+    programme = record_for_clinician_or_404(request, programme_records(), code)
     _audit(request, programme)
     current = programme.current_version
     context = prescribing_context(programme)
@@ -230,7 +228,7 @@ def programme_detail(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
 
 @login_required
 def programme_version(request: HttpRequest, code: uuid.UUID, number: int) -> HttpResponse:
-    programme = get_programme_for_clinician_or_404(request, code)
+    programme = record_for_clinician_or_404(request, programme_records(), code)
     version = get_object_or_404(ProgrammeVersion, programme=programme, number=number)
     if not version.is_published:
         return redirect("prescriptions:programme-builder", code=programme.code)
@@ -252,7 +250,7 @@ def programme_version(request: HttpRequest, code: uuid.UUID, number: int) -> Htt
 @require_POST
 def programme_make_changes(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
     """Open the next draft (a copy of the current version), or the one already open."""
-    programme = get_programme_for_clinician_or_404(request, code)
+    programme = record_for_clinician_or_404(request, programme_records(), code)
     user = clinician_or_404(request)
     _audit(request, programme)
     had = _draft_or_none(programme)
@@ -341,7 +339,7 @@ def _render_builder(
 
 @login_required
 def programme_builder(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
-    programme = get_programme_for_clinician_or_404(request, code)
+    programme = record_for_clinician_or_404(request, programme_records(), code)
     draft = _draft_or_redirect(request, programme)
     if draft is None:
         return redirect("prescriptions:programme-detail", code=programme.code)
@@ -360,7 +358,7 @@ def _exercise_for(programme: Programme, code: uuid.UUID) -> Exercise:
 @require_POST
 def programme_item_add_view(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
     """Add a suggested or found exercise with the goal's default dose."""
-    programme = get_programme_for_clinician_or_404(request, code)
+    programme = record_for_clinician_or_404(request, programme_records(), code)
     user = clinician_or_404(request)
     draft = _draft_or_redirect(request, programme)
     if draft is None:
@@ -406,7 +404,7 @@ def programme_item_add_view(request: HttpRequest, code: uuid.UUID) -> HttpRespon
     return redirect(_builder_url(programme, anchor=anchor, query=query.urlencode()))
 
 
-def _item_or_404(draft: ProgrammeVersion, item_code: uuid.UUID) -> ProgrammeItem:
+def _draft_item(draft: ProgrammeVersion, item_code: uuid.UUID) -> ProgrammeItem:
     return get_object_or_404(
         ProgrammeItem.objects.select_related("exercise", "phase", "version__programme"),
         code=item_code,
@@ -420,12 +418,12 @@ def programme_item_edit(
     request: HttpRequest, code: uuid.UUID, item_code: uuid.UUID
 ) -> HttpResponse:
     """One item's exercise and dose; errors come back next to the fields, nothing saved."""
-    programme = get_programme_for_clinician_or_404(request, code)
+    programme = record_for_clinician_or_404(request, programme_records(), code)
     user = clinician_or_404(request)
     draft = _draft_or_redirect(request, programme)
     if draft is None:
         return redirect("prescriptions:programme-detail", code=programme.code)
-    item = _item_or_404(draft, item_code)
+    item = _draft_item(draft, item_code)
     _audit(request, programme)
     exercises = exercise_list_for_clinic(clinic_id=programme.clinic_id)
     if item.exercise not in exercises:
@@ -481,12 +479,12 @@ def programme_item_edit(
 def programme_item_move_view(
     request: HttpRequest, code: uuid.UUID, item_code: uuid.UUID
 ) -> HttpResponse:
-    programme = get_programme_for_clinician_or_404(request, code)
+    programme = record_for_clinician_or_404(request, programme_records(), code)
     user = clinician_or_404(request)
     draft = _draft_or_redirect(request, programme)
     if draft is None:
         return redirect("prescriptions:programme-detail", code=programme.code)
-    item = _item_or_404(draft, item_code)
+    item = _draft_item(draft, item_code)
     _audit(request, programme)
     direction = request.POST.get("direction", "")
     if direction not in ("up", "down"):
@@ -505,12 +503,12 @@ def programme_item_move_view(
 def programme_item_remove_view(
     request: HttpRequest, code: uuid.UUID, item_code: uuid.UUID
 ) -> HttpResponse:
-    programme = get_programme_for_clinician_or_404(request, code)
+    programme = record_for_clinician_or_404(request, programme_records(), code)
     user = clinician_or_404(request)
     draft = _draft_or_redirect(request, programme)
     if draft is None:
         return redirect("prescriptions:programme-detail", code=programme.code)
-    item = _item_or_404(draft, item_code)
+    item = _draft_item(draft, item_code)
     _audit(request, programme)
     programme_item_remove(item=item, by=user)
     messages.success(request, f"Removed {item.exercise.name}.")
@@ -522,7 +520,7 @@ def programme_item_remove_view(
 def programme_items_reorder_view(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
     """The new order from the drag-and-drop script (progressive enhancement): every item
     code once, in order. Answers 204 to the script, or goes back to the builder."""
-    programme = get_programme_for_clinician_or_404(request, code)
+    programme = record_for_clinician_or_404(request, programme_records(), code)
     user = clinician_or_404(request)
     draft = _draft_or_none(programme)
     if draft is None:
@@ -548,7 +546,7 @@ def programme_items_reorder_view(request: HttpRequest, code: uuid.UUID) -> HttpR
 @login_required
 @require_POST
 def programme_phase_add_view(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
-    programme = get_programme_for_clinician_or_404(request, code)
+    programme = record_for_clinician_or_404(request, programme_records(), code)
     user = clinician_or_404(request)
     draft = _draft_or_redirect(request, programme)
     if draft is None:
@@ -571,7 +569,7 @@ def programme_phase_add_view(request: HttpRequest, code: uuid.UUID) -> HttpRespo
     return _render_builder(request, programme, draft, phase_form=form, status=400)
 
 
-def _phase_or_404(draft: ProgrammeVersion, phase_code: uuid.UUID) -> Phase:
+def _draft_phase(draft: ProgrammeVersion, phase_code: uuid.UUID) -> Phase:
     return get_object_or_404(Phase, code=phase_code, version=draft)
 
 
@@ -580,12 +578,12 @@ def _phase_or_404(draft: ProgrammeVersion, phase_code: uuid.UUID) -> Phase:
 def programme_phase_edit(
     request: HttpRequest, code: uuid.UUID, phase_code: uuid.UUID
 ) -> HttpResponse:
-    programme = get_programme_for_clinician_or_404(request, code)
+    programme = record_for_clinician_or_404(request, programme_records(), code)
     user = clinician_or_404(request)
     draft = _draft_or_redirect(request, programme)
     if draft is None:
         return redirect("prescriptions:programme-detail", code=programme.code)
-    phase = _phase_or_404(draft, phase_code)
+    phase = _draft_phase(draft, phase_code)
     _audit(request, programme)
     form = PhaseForm(
         request.POST if request.method == "POST" else None,
@@ -617,12 +615,12 @@ def programme_phase_edit(
 def programme_phase_remove_view(
     request: HttpRequest, code: uuid.UUID, phase_code: uuid.UUID
 ) -> HttpResponse:
-    programme = get_programme_for_clinician_or_404(request, code)
+    programme = record_for_clinician_or_404(request, programme_records(), code)
     user = clinician_or_404(request)
     draft = _draft_or_redirect(request, programme)
     if draft is None:
         return redirect("prescriptions:programme-detail", code=programme.code)
-    phase = _phase_or_404(draft, phase_code)
+    phase = _draft_phase(draft, phase_code)
     _audit(request, programme)
     programme_phase_remove(phase=phase, by=user)
     messages.success(request, f"Removed the phase {phase.name}; its exercises stay.")
@@ -637,7 +635,7 @@ def programme_phase_remove_view(
 def programme_publish_view(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
     """Check the draft and its warnings, add a change note, publish: the version is frozen,
     the patient sees it and is emailed that it is ready."""
-    programme = get_programme_for_clinician_or_404(request, code)
+    programme = record_for_clinician_or_404(request, programme_records(), code)
     user = clinician_or_404(request)
     draft = _draft_or_redirect(request, programme)
     if draft is None:
@@ -683,7 +681,7 @@ def programme_publish_view(request: HttpRequest, code: uuid.UUID) -> HttpRespons
 @require_http_methods(["GET", "POST"])
 def programme_end_view(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
     """End the programme (after saying what that means), with an optional reason."""
-    programme = get_programme_for_clinician_or_404(request, code)
+    programme = record_for_clinician_or_404(request, programme_records(), code)
     user = clinician_or_404(request)
     if programme.status != Programme.Status.ACTIVE:
         messages.info(

@@ -8,7 +8,7 @@ from typing import Any
 
 from django import forms
 
-from bookings.forms.staff import StaffForm
+from clinic.forms import StaffForm
 from prescriptions.assessments.forms import EARLIEST_DAY, _ErrorSummaryMixin
 from prescriptions.outcomes import instruments
 from prescriptions.screening import apss as screening

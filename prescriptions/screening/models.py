@@ -1,6 +1,6 @@
 """Pre-exercise screening: the APSS stage 1 (CLINICAL.md §5.1), stored per patient with its
 date. Each screening is a new row; the latest one counts. Written only by
-prescriptions/services/screening.py.
+prescriptions/screening/services.py.
 """
 
 from __future__ import annotations

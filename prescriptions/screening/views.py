@@ -12,15 +12,13 @@ from django.urls import URLPattern, path
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from clinic.access import clinician_or_404, record_for_clinician_or_404
 from clinic.audit import (
     SCREENING_HISTORY,
     access_log_record,
 )
 from clinic.errors import DomainError
-from prescriptions.access import (
-    clinician_or_404,
-    get_patient_for_clinician_or_404,
-)
+from clinic.selectors import patient_records
 from prescriptions.models import PreExerciseScreening
 from prescriptions.outcomes import instruments
 from prescriptions.outcomes.selectors import instrument_wording
@@ -34,7 +32,7 @@ from prescriptions.screening.services import screening_record
 @require_http_methods(["GET", "POST"])
 def screening_page(request: HttpRequest, patient_code: uuid.UUID) -> HttpResponse:
     """The patient's APSS stage 1 screenings (latest first) and a form for a new one."""
-    patient = get_patient_for_clinician_or_404(request, patient_code)
+    patient = record_for_clinician_or_404(request, patient_records(), patient_code)
     user = clinician_or_404(request)
     today = timezone.now().astimezone(patient.clinic.tz).date()
     wording = (

@@ -9,7 +9,7 @@ from django import template
 from django.urls import reverse
 from django.utils import timezone
 
-from prescriptions.access import is_clinician
+from clinic.access import is_clinician
 from prescriptions.assessments.selectors import assessment_list_for_patient
 from prescriptions.outcomes import instruments
 from prescriptions.outcomes import scoring as outcomes

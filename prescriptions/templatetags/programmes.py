@@ -8,7 +8,7 @@ from typing import Any
 from django import template
 from django.urls import reverse
 
-from prescriptions.access import is_clinician
+from clinic.access import is_clinician
 from prescriptions.programmes.selectors import programme_list_for_patient
 
 register = template.Library()

@@ -16,7 +16,7 @@ import pytest
 from bookings.models import Appointment
 from bookings.services import appointment_book
 from bookings.tokens import manage_token_for
-from bookings.views.patient import format_when
+from clinic.lib.time import when_label
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -95,7 +95,7 @@ def test_the_list_shows_only_the_patients_own_visits(
     assert str(mine_later.code) in body
     assert str(theirs.code) not in body
     assert "Jo Park" not in body
-    assert format_when(mine.start, world.clinic.tz) in body
+    assert when_label(mine.start, world.clinic.tz) in body
     assert "In clinic at Surry Hills rooms" in body
     assert body.count("<h1") == 1
 
@@ -163,7 +163,7 @@ def test_the_visit_page_shows_the_details_in_the_clinics_zone(world, client_as_p
     response = client_as_patient.get(_url("my-appointment", appt))
     assert response.status_code == 200
     body = _text(response)
-    assert format_when(appt.start, world.clinic.tz) in body
+    assert when_label(appt.start, world.clinic.tz) in body
     assert re.search(r"day \d{1,2} \w+ 20\d\d, 10:15 am", body)
     assert "Sam Lee" in body
     assert "Follow-up" in body
@@ -186,10 +186,10 @@ def test_the_video_link_is_shown_only_to_its_patient(
     )
     body = _text(client_as_patient.get(_url("my-appointment", appt)))
     assert appt.telehealth_url in body
-    assert format_when(appt.start, world.patient.clinic.tz) in body
+    assert when_label(appt.start, world.patient.clinic.tz) in body
     from zoneinfo import ZoneInfo
 
-    assert format_when(appt.start, ZoneInfo("Australia/Perth")) in body
+    assert when_label(appt.start, ZoneInfo("Australia/Perth")) in body
     assert "your time, Perth" in body
 
     other = client_as_other_patient.get(_url("my-appointment", appt))
@@ -283,7 +283,7 @@ def test_a_patient_moves_a_visit_after_confirming(world, client_as_patient):
 
     confirm = client_as_patient.post(_url("my-reschedule", appt), data)
     assert confirm.status_code == 200
-    assert format_when(new_start, world.clinic.tz) in _text(confirm)
+    assert when_label(new_start, world.clinic.tz) in _text(confirm)
     appt.refresh_from_db()
     assert appt.start == start  # nothing changes before the confirmation
 
@@ -425,7 +425,7 @@ def test_the_manage_link_works_without_logging_in(world, client):
     response = client.get(_manage_url("manage", token))
     assert response.status_code == 200
     body = _text(response)
-    assert format_when(appt.start, world.clinic.tz) in body
+    assert when_label(appt.start, world.clinic.tz) in body
     assert _manage_url("manage-cancel", token) in body
     assert "Initial assessment" not in body  # never the patient's other visits
     assert f'href="{reverse("bookings:my-appointments")}"' not in body

@@ -27,8 +27,7 @@ from icalendar import Calendar
 
 from bookings import tasks
 from bookings.models import Appointment, Modality, ScreeningQuestion
-from bookings.views.public import format_day
-from clinic.lib.time import week_start
+from clinic.lib.time import day_label, week_start
 from clinic.models import Patient, User
 from tests import factories as f
 from tests.browser.conftest import SCREENSHOTS, check_page
@@ -240,7 +239,7 @@ def test_new_patient_books_a_telehealth_visit_by_keyboard_alone(page, live_serve
     check_page(page, "booking-telehealth-04-times")
     skip_to_main(page)
     slot = tab_to(page, is_slot)
-    assert slot["text"].startswith(f"{format_day(expected_start.date())}, 9:00 am")
+    assert slot["text"].startswith(f"{day_label(expected_start.date())}, 9:00 am")
     assert "in Perth (Western Australia)" in slot["text"]
     practitioner = next(p for p in (world.ep, world.physio) if p.display_name in slot["text"])
     submit(page)
@@ -336,7 +335,7 @@ def test_new_patient_books_a_clinic_visit_by_keyboard_alone(page, live_server, w
     assert "At Surry Hills rooms" in page.locator("main").inner_text()
     skip_to_main(page)
     slot = tab_to(page, is_slot)
-    assert slot["text"] == f"{format_day(expected_start.date())}, 9:00 am"
+    assert slot["text"] == f"{day_label(expected_start.date())}, 9:00 am"
     submit(page)
 
     check_page(page, "booking-clinic-05-details")
@@ -418,7 +417,7 @@ def test_a_screening_yes_offers_telehealth_or_another_time(page, live_server, wo
     assert "Telehealth (video)".lower() in page.locator("main").inner_text()
     skip_to_main(page)
     slot = tab_to(page, lambda el: is_slot(el) and ", 10:00 am" in el["text"])
-    assert slot["text"].startswith(format_day(start.date()))
+    assert slot["text"].startswith(day_label(start.date()))
     submit(page)
     assert h1(page) == "Your details"
     assert page.get_by_label("Email address").input_value() == ROWAN["email"]
@@ -565,7 +564,7 @@ def test_a_time_taken_meanwhile_offers_the_nearest_free_times(page, live_server,
     assert Appointment.objects.count() == 1
     # The nearest free time keeps the details: choosing it leads straight to the review.
     alternative = page.locator(".error-summary a.slot-link").first
-    assert alternative.text_content().startswith(format_day(start.date()))
+    assert alternative.text_content().startswith(day_label(start.date()))
     alternative.click()
     assert h1(page) == "Check your booking"
     page.get_by_role("button", name="Confirm booking").click()

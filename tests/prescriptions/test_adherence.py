@@ -1,4 +1,5 @@
-"""Adherence: session days against the planned days a week (prescriptions/adherence.py)."""
+"""Adherence: session days against the planned days a week
+(prescriptions/patient_programme/adherence.py)."""
 
 from __future__ import annotations
 

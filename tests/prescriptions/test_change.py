@@ -1,4 +1,4 @@
-"""Change between two assessments (prescriptions/change.py): pure, no database."""
+"""Change between two assessments (prescriptions/assessments/change.py): pure, no database."""
 
 from __future__ import annotations
 

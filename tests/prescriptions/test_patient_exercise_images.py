@@ -99,9 +99,11 @@ def test_the_patient_sees_the_image_on_their_programme_page_and_it_is_served(
 def test_the_signed_link_shows_and_serves_the_image_without_a_login(world):
     wall_sit = _wall_sit(world)
     programme = _programme_with(world.patient, world.ep, wall_sit)
-    page = Client().get(programme_link_path(programme))
-    assert f'src="{_linked(programme, wall_sit)}"' in page.content.decode()
-    served = Client().get(_linked(programme, wall_sit))
+    link = programme_link_path(programme)  # a token signed now: the page's links reuse it
+    page = Client().get(link)
+    image = f"{link}exercises/{wall_sit.code}/image/"
+    assert f'src="{image}"' in page.content.decode()
+    served = Client().get(image)
     assert served.status_code == 200 and _body(served) == PNG
 
 

@@ -1,5 +1,5 @@
-"""From recorded assessments to suggestion findings (prescriptions/findings.py) and the
-prescriber warnings (prescriptions/conflicts.py)."""
+"""From recorded assessments to suggestion findings (prescriptions/assessments/findings.py) and the
+prescriber warnings (prescriptions/programmes/conflicts.py)."""
 
 from __future__ import annotations
 

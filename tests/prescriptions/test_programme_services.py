@@ -405,7 +405,7 @@ def test_each_publish_plans_one_programme_ready_email_with_ids_only(
     assert len(rows) == 1
     row = rows[0]
     assert (row.kind, row.patient, row.appointment) == ("programme_ready", world.patient, None)
-    link = row.context["link_path"]  # the signed programme link (prescriptions/links.py)
+    link = row.context["link_path"]  # the signed programme link (patient_programme/links.py)
     assert link.startswith("/programme/")
     assert programme_code_from_token(link.split("/")[2]) == str(programme.code)
     assert row.context == {"programme": str(programme.code), "version": 1, "link_path": link}

@@ -23,15 +23,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bookings.forms.public import PatientDetailsForm
-from bookings.forms.staff import (
-    CancelForm,
-    NewPatientForm,
-    PatientSearchForm,
-    ScheduleFilterForm,
-)
+from bookings.forms.staff import CancelForm, ScheduleFilterForm
 from bookings.models import Appointment
 from clinic.accounts.forms import CodeForm, PasswordResetRequestForm
 from clinic.audit_views import ActivityForm, PeriodForm
+from clinic.forms import NewPatientForm, PatientSearchForm
 from clinic.models import Patient
 from tests import factories as f
 
