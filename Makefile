@@ -11,12 +11,11 @@ TEST_WORKERS ?= auto
 
 .PHONY: install run serve migrate seed test test-fast lint fmt check-migrations audit ci compose-check bench bench-reminders clean
 
-$(BIN)/.installed: pyproject.toml build-constraints.txt
+$(BIN)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "Stance needs Python 3.12 or newer (Django 6).")'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=25.3"
-	# xstatic-bootstrap is an sdist whose build needs setuptools<81 (see build-constraints.txt).
-	$(BIN)/python -m pip install --quiet --build-constraint build-constraints.txt . --group dev
+	$(BIN)/python -m pip install --quiet . --group dev
 	touch $@
 
 install: $(BIN)/.installed ## Create .venv and install Stance with its dev tools

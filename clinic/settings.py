@@ -301,13 +301,8 @@ USE_TZ = True
 # --- Static files ---------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-STATICFILES_DIRS: list[object] = [BASE_DIR / "static"]
-try:  # Bootstrap's CSS and JS, installed from PyPI (xstatic-bootstrap), served locally.
-    import xstatic.pkg.bootstrap as _xbootstrap
-
-    STATICFILES_DIRS.append(("bootstrap", _xbootstrap.BASE_DIR))
-except ImportError:  # pragma: no cover - the setup always installs it
-    pass
+# Ours, and Bootstrap's CSS under static/vendor/bootstrap/ (scripts/vendor-bootstrap.sh).
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
