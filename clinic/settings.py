@@ -305,9 +305,13 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # `collectstatic` writes each file under a name with its content's hash, plus gzip and
+    # Brotli copies; WhiteNoise serves those compressed, cached for ten years (immutable).
+    # So with debug off the web process needs `collectstatic` first (the Dockerfile runs
+    # it): a page naming a file missing from the manifest fails. With debug on (`make
+    # run`) the names are not hashed and WhiteNoise serves the source files as they are.
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
-WHITENOISE_USE_FINDERS = True
 STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns when it is missing (before collectstatic)
 MEDIA_ROOT = BASE_DIR / "media"
 MEDIA_URL = "/media/"
