@@ -309,7 +309,7 @@ STORAGES = {
     # Brotli copies; WhiteNoise serves those compressed, cached for ten years (immutable).
     # So with debug off the web process needs `collectstatic` first (the Dockerfile runs
     # it): a page naming a file missing from the manifest fails. With debug on (`make
-    # run`) the names are not hashed and WhiteNoise serves the source files as they are.
+    # run`) the names are not hashed and the files of static/ are served as they are.
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns when it is missing (before collectstatic)
