@@ -4,9 +4,8 @@ FROM python:3.12-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /app
 
-RUN pip install --no-cache-dir "pip>=25.3"
-COPY pyproject.toml build-constraints.txt README.md ./
-RUN pip install --no-cache-dir --build-constraint build-constraints.txt .
+COPY pyproject.toml README.md ./
+RUN pip install --no-cache-dir .
 
 COPY . .
 RUN DJANGO_SECRET_KEY=build-only-not-secret-0123456789-0123456789-0123456789 \

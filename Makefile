@@ -9,14 +9,17 @@ PORT ?= 8000
 # Test processes (pytest-xdist): one per core by default; TEST_WORKERS=0 runs in one process.
 TEST_WORKERS ?= auto
 
-.PHONY: install run serve migrate seed test test-fast lint fmt check-migrations audit ci compose-check bench bench-reminders clean
+.PHONY: install run serve migrate seed test test-fast lint fmt check-migrations audit ci compose-check bench bench-reminders clean need-chromium need-docker-compose
 
-$(BIN)/.installed: pyproject.toml build-constraints.txt
+# Debian packages that a target needs: installed when missing and this user may (root, or
+# sudo without a password), otherwise one line saying what to run.
+ENSURE_PACKAGE := ./scripts/ensure-debian-package.sh
+
+$(BIN)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "Stance needs Python 3.12 or newer (Django 6).")'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=25.3"
-	# xstatic-bootstrap is an sdist whose build needs setuptools<81 (see build-constraints.txt).
-	$(BIN)/python -m pip install --quiet --build-constraint build-constraints.txt . --group dev
+	$(BIN)/python -m pip install --quiet . --group dev
 	touch $@
 
 install: $(BIN)/.installed ## Create .venv and install Stance with its dev tools
@@ -32,7 +35,15 @@ run: seed ## Install, migrate, load demo data, serve http://127.0.0.1:8000 with 
 	# Links in the emails point at this server unless STANCE_SITE_URL says otherwise.
 	$(DEV_ENV) STANCE_SITE_URL=$${STANCE_SITE_URL:-http://$(HOST):$(PORT)} $(BIN)/python manage.py run_stance $(HOST):$(PORT)
 
-test: install ## The whole suite (PostgreSQL and Redis on 127.0.0.1 when they answer)
+need-chromium:
+	@$(ENSURE_PACKAGE) chromium "chromium chromium-browser" "make test needs Chromium for the \
+	browser tests: run \`sudo apt-get install -y chromium\`, or \`make test-fast\` to skip them."
+
+need-docker-compose:
+	@$(ENSURE_PACKAGE) docker-compose docker-compose "make compose-check needs docker-compose: \
+	run \`sudo apt-get install -y docker-compose\`."
+
+test: need-chromium install ## The whole suite, browser tests included (PostgreSQL and Redis on 127.0.0.1 when they answer)
 	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 test-fast: install ## Everything but the browser tests
@@ -52,9 +63,9 @@ check-migrations: install
 audit: install ## Known vulnerabilities in the installed packages (pip-audit; warns when offline)
 	$(BIN)/python .ci/pip_audit.py
 
-ci: lint check-migrations audit test
+ci: lint check-migrations audit compose-check test ## What CI runs (.ci/run), in its order
 
-compose-check: ## Validate docker-compose.yml (needs Debian's docker-compose package)
+compose-check: need-docker-compose ## Validate docker-compose.yml offline (Debian's docker-compose)
 	docker-compose -f docker-compose.yml config --quiet
 
 bench: install ## Benchmarks; figures go to docs/BENCHMARKS.md by hand

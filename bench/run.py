@@ -1,8 +1,8 @@
 """Stance's booking benchmarks: `make bench` (or `.venv/bin/python bench/run.py`).
 
-1. Creates a fresh PostgreSQL database (`stance_bench` by default), migrates it, loads the
-   demo (`seed_demo`) and the scaling data set (bench/seed.py: 50 practitioners, ~70 %
-   booked).
+1. Creates a fresh PostgreSQL database (`stance_bench` by default), migrates it, collects
+   the static files (debug is off), loads the demo (`seed_demo`) and the scaling data set
+   (bench/seed.py: 50 practitioners, ~70 % booked).
 2. Slot computation (bench/slots.py): `available_slots` for 1, 10 and 50 practitioners
    over 7 and 28 days: median and p95 time, query count, ratios. Exits non-zero when the
    query count depends on the size.
@@ -235,6 +235,8 @@ def main() -> int:
     log(f"== Stance benchmarks on {args.database_url} ({'fresh' if fresh else 'reused'})")
     t0 = clock.monotonic()
     call_command("migrate", verbosity=0, interactive=False)
+    # Debug is off, as in production: pages name the hashed files of the manifest.
+    call_command("collectstatic", verbosity=0, interactive=False)
     with open(os.devnull, "w") as devnull:
         call_command("seed_demo", stdout=devnull)
     demo_service = Service.objects.select_related("clinic").get(

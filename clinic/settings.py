@@ -304,18 +304,17 @@ USE_TZ = True
 # --- Static files ---------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-STATICFILES_DIRS: list[object] = [BASE_DIR / "static"]
-try:  # Bootstrap's CSS and JS, installed from PyPI (xstatic-bootstrap), served locally.
-    import xstatic.pkg.bootstrap as _xbootstrap
-
-    STATICFILES_DIRS.append(("bootstrap", _xbootstrap.BASE_DIR))
-except ImportError:  # pragma: no cover - the setup always installs it
-    pass
+# Ours, and Bootstrap's CSS under static/vendor/bootstrap/ (scripts/vendor-bootstrap.sh).
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # `collectstatic` writes each file under a name with its content's hash, plus gzip and
+    # Brotli copies; WhiteNoise serves those compressed, cached for ten years (immutable).
+    # So with debug off the web process needs `collectstatic` first (the Dockerfile runs
+    # it): a page naming a file missing from the manifest fails. With debug on (`make
+    # run`) the names are not hashed and the files of static/ are served as they are.
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
-WHITENOISE_USE_FINDERS = True
 STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns when it is missing (before collectstatic)
 MEDIA_ROOT = BASE_DIR / "media"
 MEDIA_URL = "/media/"

@@ -40,8 +40,9 @@ def browser_type_launch_args(browser_type_launch_args):
     executable = shutil.which("chromium") or shutil.which("chromium-browser")
     if executable is None:
         pytest.fail(
-            "Chromium is not installed: run `apt-get install -y chromium` "
-            "(.ci/run does this). Playwright must never download a browser of its own."
+            "Chromium is not installed: `make test` installs Debian's chromium package, "
+            "or run `sudo apt-get install -y chromium`. Playwright must never download a "
+            "browser of its own."
         )
     return {**browser_type_launch_args, "executable_path": executable, "args": CHROMIUM_ARGS}
 
