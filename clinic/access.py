@@ -18,6 +18,7 @@ by their UUID `code` within the person's clinic (`record_for_staff_or_404`,
 from __future__ import annotations
 
 import uuid
+from typing import TypeGuard
 
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404, HttpRequest
@@ -28,21 +29,21 @@ STAFF_ROLES = frozenset({User.Role.PRACTITIONER, User.Role.RECEPTION, User.Role.
 CLINICIAN_ROLES = frozenset({User.Role.PRACTITIONER, User.Role.CLINIC_ADMIN})
 
 
-def is_staff(user: object) -> bool:
+def is_staff(user: object) -> TypeGuard[User]:
     """An active member of a clinic's staff (any staff role) with a clinic."""
     return _has_role(user, STAFF_ROLES)
 
 
-def is_clinician(user: object) -> bool:
+def is_clinician(user: object) -> TypeGuard[User]:
     """An active practitioner or clinic admin with a clinic: may see clinical records."""
     return _has_role(user, CLINICIAN_ROLES)
 
 
-def is_clinic_admin(user: object) -> bool:
+def is_clinic_admin(user: object) -> TypeGuard[User]:
     return _has_role(user, frozenset({User.Role.CLINIC_ADMIN}))
 
 
-def _has_role(user: object, roles: frozenset[str]) -> bool:
+def _has_role(user: object, roles: frozenset[str]) -> TypeGuard[User]:
     return (
         isinstance(user, User)
         and user.is_active

@@ -14,7 +14,7 @@ from clinic.models import (
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(BaseUserAdmin[User]):
     ordering = ["email"]
     list_display = ["email", "first_name", "last_name", "role", "clinic", "is_active"]
     list_filter = ["role", "clinic", "is_active", "is_staff"]
@@ -33,26 +33,26 @@ class UserAdmin(BaseUserAdmin):
     )
 
 
-class LocationInline(admin.StackedInline):
+class LocationInline(admin.StackedInline[Location, Clinic]):
     model = Location
     extra = 0
 
 
 @admin.register(Clinic)
-class ClinicAdmin(admin.ModelAdmin):
+class ClinicAdmin(admin.ModelAdmin[Clinic]):
     list_display = ["name", "timezone", "phone", "cancellation_notice_hours"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [LocationInline]
 
 
 @admin.register(Location)
-class LocationAdmin(admin.ModelAdmin):
+class LocationAdmin(admin.ModelAdmin[Location]):
     list_display = ["name", "clinic", "is_active"]
     list_filter = ["clinic"]
 
 
 @admin.register(Practitioner)
-class PractitionerAdmin(admin.ModelAdmin):
+class PractitionerAdmin(admin.ModelAdmin[Practitioner]):
     list_display = ["display_name", "profession", "clinic", "is_active"]
     list_filter = ["clinic", "profession", "is_active"]
     filter_horizontal = ["locations"]
@@ -60,7 +60,7 @@ class PractitionerAdmin(admin.ModelAdmin):
 
 
 @admin.register(Patient)
-class PatientAdmin(admin.ModelAdmin):
+class PatientAdmin(admin.ModelAdmin[Patient]):
     list_display = ["last_name", "first_name", "email", "clinic", "created_at"]
     list_filter = ["clinic"]
     search_fields = ["last_name", "first_name", "email", "phone"]
@@ -68,7 +68,7 @@ class PatientAdmin(admin.ModelAdmin):
 
 
 @admin.register(AccessLog)
-class AccessLogAdmin(admin.ModelAdmin):
+class AccessLogAdmin(admin.ModelAdmin[AccessLog]):
     """Read-only: the log is append-only (clinic.audit); reports are under /staff/audit/."""
 
     list_display = ["at", "user", "role", "action", "record_type", "patient", "ip_address"]
@@ -86,7 +86,7 @@ class AccessLogAdmin(admin.ModelAdmin):
 
 
 @admin.register(DeletionRequest)
-class DeletionRequestAdmin(admin.ModelAdmin):
+class DeletionRequestAdmin(admin.ModelAdmin[DeletionRequest]):
     list_display = ["patient", "requested_at", "retain_until", "cancelled_appointments"]
     readonly_fields = [
         "patient",

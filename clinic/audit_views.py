@@ -66,9 +66,9 @@ class ActivityForm(PeriodForm):
 
     def __init__(self, *args: Any, users: list[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["user"].choices = [(EVERYONE, "Everyone")] + [
-            (str(u.code), _person_label(u)) for u in users
-        ]
+        field = self.fields["user"]
+        assert isinstance(field, forms.ChoiceField)  # noqa: S101 - declared below as one
+        field.choices = [(EVERYONE, "Everyone")] + [(str(u.code), _person_label(u)) for u in users]
 
 
 def _person_label(user: User) -> str:

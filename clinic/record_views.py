@@ -95,7 +95,7 @@ class DeleteAccountForm(forms.Form):
             field.widget.attrs["class"] = css
 
     def clean_password(self) -> str:
-        password = self.cleaned_data.get("password", "")
+        password: str = self.cleaned_data.get("password", "")
         if not self.user.check_password(password):
             raise forms.ValidationError("The password is not right", code="wrong")
         return password

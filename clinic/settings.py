@@ -14,6 +14,10 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 import dj_database_url
+import django_stubs_ext
+
+# Django's generic classes take type arguments at run time too (ModelAdmin[Patient]).
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 

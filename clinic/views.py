@@ -1,5 +1,5 @@
 from django.contrib.auth import views as auth_views
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
 
 from clinic.accounts.forms import EmailAuthenticationForm
@@ -24,4 +24,4 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
     address that is not a UUID); pages get the ordinary "Page not found" page."""
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": "Not found."}, status=404)
-    return defaults.page_not_found(request, exception)  # type: ignore[arg-type]
+    return defaults.page_not_found(request, exception or Http404())

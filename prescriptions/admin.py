@@ -65,7 +65,7 @@ class HistoryToReadAdmin(SimpleHistoryAdmin):
         return True
 
 
-class MeasurementInline(ReadOnlyAdminMixin, admin.TabularInline):
+class MeasurementInline(ReadOnlyAdminMixin, admin.TabularInline[Measurement, Assessment]):
     model = Measurement
     fields = ["test", "side", "measure", "number", "text", "unit", "derived", "note"]
     readonly_fields = fields
@@ -84,7 +84,7 @@ class AssessmentAdmin(ReadOnlyAdminMixin, HistoryToReadAdmin):
 
 
 @admin.register(Measurement)
-class MeasurementAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class MeasurementAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[Measurement]):
     list_display = ["assessment", "test", "side", "measure", "number", "text", "unit", "derived"]
     list_filter = ["test", "derived"]
     list_select_related = ["assessment"]
@@ -92,7 +92,7 @@ class MeasurementAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(InstrumentText)
-class InstrumentTextAdmin(admin.ModelAdmin):
+class InstrumentTextAdmin(admin.ModelAdmin[InstrumentText]):
     """Where the clinic admin loads licensed item text and instructions of an outcome
     measure or the APSS (CLINICAL.md §2.9, §5.1). The items are checked against the
     instrument's items and allowed answers before they are saved (InstrumentText.clean)."""
@@ -136,13 +136,13 @@ class OutcomeResponseAdmin(ReadOnlyAdminMixin, HistoryToReadAdmin):
 
 
 @admin.register(PreExerciseScreening)
-class PreExerciseScreeningAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class PreExerciseScreeningAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[PreExerciseScreening]):
     list_display = ["screened_on", "patient", "any_yes", "weighted_minutes", "source"]
     list_filter = ["any_yes", "source"]
     list_select_related = ["patient"]
 
 
-class ExerciseAdminForm(forms.ModelForm):
+class ExerciseAdminForm(forms.ModelForm[Exercise]):
     """A clinic's own exercise: what the library page lets a clinic set, checked by the
     same rules (library vocabulary, instructions, an https video link)."""
 
@@ -151,7 +151,7 @@ class ExerciseAdminForm(forms.ModelForm):
         fields = list(CLINIC_FIELDS)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         try:
             exercise_fields_check({k: data[k] for k in CLINIC_FIELDS if k in data})
         except DomainError as exc:
@@ -160,7 +160,7 @@ class ExerciseAdminForm(forms.ModelForm):
 
 
 @admin.register(Exercise)
-class ExerciseAdmin(admin.ModelAdmin):
+class ExerciseAdmin(admin.ModelAdmin[Exercise]):
     """The exercise library. Shipped rows (loaded from prescriptions/data/exercises.json)
     can only be viewed; a clinic admin or practitioner adds and edits their clinic's own,
     saved through the library services. Nothing is deleted here: untick "Offered when
@@ -176,7 +176,7 @@ class ExerciseAdmin(admin.ModelAdmin):
 
     @admin.display(description="Whose")
     def owner(self, obj: Exercise) -> str:
-        return obj.clinic.name if obj.clinic_id else "Shipped with Stance (read-only)"
+        return obj.clinic.name if obj.clinic is not None else "Shipped with Stance (read-only)"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Exercise]:
         queryset = super().get_queryset(request)
@@ -189,7 +189,8 @@ class ExerciseAdmin(admin.ModelAdmin):
         return is_clinician(request.user) and super().has_add_permission(request)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        if obj is not None and (obj.is_shipped or obj.clinic_id != request.user.clinic_id):
+        clinic_id = getattr(request.user, "clinic_id", None)
+        if obj is not None and (obj.is_shipped or obj.clinic_id != clinic_id):
             return False
         return super().has_change_permission(request, obj)
 
@@ -198,13 +199,12 @@ class ExerciseAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Exercise, form: Any, change: bool) -> None:
         fields = {k: form.cleaned_data[k] for k in CLINIC_FIELDS if k in form.cleaned_data}
+        user = request.user
+        if not is_clinician(user) or user.clinic is None:
+            raise PermissionDenied  # has_add/change_permission let only clinicians here
         if change:
-            exercise_update(exercise=obj, by=request.user, **fields)  # type: ignore[arg-type]
+            exercise_update(exercise=obj, by=user, **fields)
             return
-        saved = exercise_create(
-            clinic=request.user.clinic,  # type: ignore[union-attr]
-            by=request.user,  # type: ignore[arg-type]
-            **fields,
-        )
+        saved = exercise_create(clinic=user.clinic, by=user, **fields)
         obj.pk = saved.pk
         obj.refresh_from_db()

@@ -17,7 +17,7 @@ from __future__ import annotations
 from django.db.models import Prefetch
 
 from clinic.models import Patient
-from clinic.records import Entry, RecordSection, local_time, record_section, text
+from clinic.records import Entry, RecordSection, Value, local_time, record_section, text
 from prescriptions.assessments import battery
 from prescriptions.models import (
     Assessment,
@@ -175,7 +175,7 @@ def screenings(patient: Patient) -> RecordSection:
 def _item_rows(version: ProgrammeVersion) -> list[str]:
     rows = []
     for item in version.items.all():
-        phase = f" ({item.phase.name})" if item.phase_id else ""
+        phase = f" ({item.phase.name})" if item.phase is not None else ""
         note = f". {item.notes}" if item.notes else ""
         rows.append(
             f"{item.order}. {item.exercise.name}{phase}: {dose_words(item)}, "
@@ -204,7 +204,7 @@ def programmes(patient: Patient) -> RecordSection:
     for p in found:
         for v in p.versions.all():
             phases = [f"{ph.name}: from {text(ph.starts_on)}" for ph in v.phases.all()]
-            fields = [
+            fields: list[tuple[str, str, Value]] = [
                 ("programme", "Programme", p.display_title),
                 ("goal", "Goal", p.goal_label),
                 ("practitioner", "Prescribed by", p.practitioner.display_name),

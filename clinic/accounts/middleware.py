@@ -86,7 +86,7 @@ class StaffMFAMiddleware:
             return None
         if not (request.session.get(MFA_ENROLLED_KEY) or mfa_enforced_for(user)):
             return None
-        if user.is_verified():  # type: ignore[union-attr]
+        if user.is_verified():  # type: ignore[attr-defined]  # added by django-otp's OTPMiddleware
             return None
         match = request.resolver_match
         if match is not None and (

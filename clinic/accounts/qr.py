@@ -19,7 +19,7 @@ def qr_svg(data: str, *, label: str) -> SafeString:
         error_correction=qrcode.constants.ERROR_CORRECT_M,
         border=4,
     )
-    svg = image.to_string(encoding="unicode")
+    svg = str(image.to_string(encoding="unicode"))
     # The SVG is qrcode's own output (path data only); the label is escaped.
     attributes = f'<svg class="qr-code" role="img" aria-label="{escape(label)}" focusable="false" '
     return mark_safe(svg.replace("<svg ", attributes, 1))  # noqa: S308

@@ -26,7 +26,7 @@ def mfa_enforced_for(user: Any) -> bool:
 
 def mfa_is_enrolled(user: Any) -> bool:
     """The user has a confirmed authenticator app, or unused backup codes."""
-    return (
+    return bool(
         TOTPDevice.objects.filter(user=user, confirmed=True).exists()
         or StaticToken.objects.filter(device__user=user, device__confirmed=True).exists()
     )
@@ -37,4 +37,5 @@ def mfa_totp_device_confirmed(user: Any) -> TOTPDevice | None:
 
 
 def mfa_backup_code_count(user: Any) -> int:
-    return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
+    count: int = StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
+    return count

@@ -59,7 +59,7 @@ def _num(value: float) -> str:
 
 def _nice_step(span: float, ticks: int = 5) -> float:
     raw = span / ticks
-    magnitude = 10 ** math.floor(math.log10(raw))
+    magnitude = 10.0 ** math.floor(math.log10(raw))
     for factor in (1, 2, 2.5, 5, 10):
         if raw <= factor * magnitude:
             return factor * magnitude

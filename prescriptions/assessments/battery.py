@@ -140,7 +140,8 @@ class TestDefinition:
 
     def spec(self, name: str) -> FieldSpec | DerivedSpec | None:
         """The recorded or derived value called `name`, if this test has one."""
-        return next((s for s in (*self.fields, *self.derived) if s.name == name), None)
+        specs: tuple[FieldSpec | DerivedSpec, ...] = (*self.fields, *self.derived)
+        return next((s for s in specs if s.name == name), None)
 
 
 @dataclass(frozen=True)

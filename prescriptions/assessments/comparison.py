@@ -91,12 +91,13 @@ def _body_mass(baseline: Assessment, current: Assessment) -> change.ChangeRow | 
     before, after = baseline.body_mass_kg, current.body_mass_kg
     if before is None and after is None:
         return None
-    shown = [f"{v}" if v is not None else "–" for v in (before, after)]
+    was, now = (f"{v}" if v is not None else "–" for v in (before, after))
     if before is None or after is None:
-        return change.ChangeRow("Body mass (kg)", *shown, key="body_mass")
+        return change.ChangeRow("Body mass (kg)", was, now, key="body_mass")
     return change.ChangeRow(
         "Body mass (kg)",
-        *shown,
+        was,
+        now,
         change.signed(after - before, 1),
         None,
         change.NO_THRESHOLD,

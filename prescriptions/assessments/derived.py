@@ -219,7 +219,9 @@ Found = list[tuple[str, str, Value | None, str]]
 """(side, derived name, value or None, note) as each test's function returns them."""
 
 
-def _lsi(inputs: Inputs, left: Decimal | None, right: Decimal | None, basis: str) -> tuple:
+def _lsi(
+    inputs: Inputs, left: Decimal | None, right: Decimal | None, basis: str
+) -> tuple[Decimal | None, str]:
     if left is None or right is None:
         return None, ""
     side = inputs.involved_side
@@ -234,7 +236,8 @@ def _lsi(inputs: Inputs, left: Decimal | None, right: Decimal | None, basis: str
 def _hhd(inputs: Inputs, r: _Reader) -> Found:
     found: Found = []
     mass = inputs.body_mass_kg
-    forces, torques = {}, {}
+    forces: dict[str, Decimal | None] = {}
+    torques: dict[str, Decimal] = {}
     for side in SIDES:
         force, lever_cm = r.number(side, "force_n"), r.number(side, "lever_arm_cm")
         forces[side] = force
@@ -340,11 +343,12 @@ def _side_bridge(inputs: Inputs, r: _Reader) -> Found:
 
 
 def _single_leg_bridge(inputs: Inputs, r: _Reader) -> Found:
-    reps = {s: r.number(s, "reps") for s in SIDES}
+    left, right = r.number(Side.LEFT, "reps"), r.number(Side.RIGHT, "reps")
     found: Found = [
-        (s, "class", bridge_class(reps[s]) if reps[s] is not None else None, "") for s in SIDES
+        (s, "class", bridge_class(n) if n is not None else None, "")
+        for s, n in ((Side.LEFT, left), (Side.RIGHT, right))
     ]
-    lsi, note = _lsi(inputs, reps["left"], reps["right"], "repetitions")
+    lsi, note = _lsi(inputs, left, right, "repetitions")
     found.append((Side.TEST, "lsi", lsi, note))
     return found
 
@@ -352,10 +356,12 @@ def _single_leg_bridge(inputs: Inputs, r: _Reader) -> Found:
 def _y_balance(inputs: Inputs, r: _Reader) -> Found:
     found: Found = []
     for s in SIDES:
-        parts = [r.number(s, n) for n in ("anterior_cm", "posteromedial_cm", "posterolateral_cm")]
+        ant, pm, pl = (
+            r.number(s, n) for n in ("anterior_cm", "posteromedial_cm", "posterolateral_cm")
+        )
         limb = r.number(s, "limb_length_cm")
-        if limb and all(p is not None for p in parts):
-            found.append((s, "composite", y_balance_composite(*parts, limb), ""))  # type: ignore[arg-type]
+        if limb and ant is not None and pm is not None and pl is not None:
+            found.append((s, "composite", y_balance_composite(ant, pm, pl, limb), ""))
     left, right = r.number("left", "anterior_cm"), r.number("right", "anterior_cm")
     if left is not None and right is not None:
         found.append((Side.TEST, "anterior_diff", abs(left - right), ""))
@@ -447,9 +453,9 @@ def flags(inputs: Inputs, derived: Sequence[DerivedValue]) -> list[Flag]:
     """Every threshold the recorded and derived values cross, in THRESHOLDS order."""
     lookup: dict[Key, Value] = dict(inputs.values)
     lookup.update({(d.test, d.side, d.field): d.value for d in derived})
-    for name, value in inputs.assessment_values.items():
-        if value is not None:
-            lookup[(ASSESSMENT, "", name)] = value
+    for name, recorded in inputs.assessment_values.items():
+        if recorded is not None:
+            lookup[(ASSESSMENT, "", name)] = recorded
     found: list[Flag] = []
     for th in THRESHOLDS:
         if th.test != ASSESSMENT and th.test not in inputs.battery:

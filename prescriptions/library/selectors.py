@@ -47,7 +47,7 @@ def exercise_search_for_clinic(
     by their words, which have no CLINICAL.md ref."""
     rows = exercise_list_for_clinic(clinic_id=clinic_id, include_inactive=include_inactive)
     return library.exercise_search(
-        rows,  # type: ignore[arg-type]  # the model reads like library.Exercise
+        rows,
         text=text,
         muscle=muscle,
         level=level,

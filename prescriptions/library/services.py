@@ -200,8 +200,8 @@ def _load_links(lib: library.Library, ids: Mapping[str, int]) -> tuple[int, int,
 # --- A clinic's own exercises ------------------------------------------------------------
 
 
-def _check_editor(by: User, clinic: Clinic | int) -> None:
-    clinic_id = clinic if isinstance(clinic, int) else clinic.pk
+def _check_editor(by: User, clinic: Clinic | int | None) -> None:
+    clinic_id = clinic.pk if isinstance(clinic, Clinic) else clinic
     if not is_clinician(by) or by.clinic_id != clinic_id:
         raise ExerciseReadOnly("Only practitioners and clinic admins of the clinic can do this.")
 
@@ -214,7 +214,7 @@ def _free_slug(clinic: Clinic, name: str, *, exclude: int | None = None) -> str:
     base = slugify(name)[:70].strip("-") or "exercise"
     taken = set(
         Exercise.objects.filter(clinic=clinic, slug__startswith=base)
-        .exclude(pk=exclude)
+        .exclude(pk=exclude or 0)
         .values_list("slug", flat=True)
     )
     slug, n = base, 2
@@ -277,7 +277,7 @@ def exercise_fields_check(fields: Mapping[str, Any]) -> None:
 
 
 def _set_image(
-    exercise: Exercise, image: UploadedFile | None, image_alt: str | None, remove: bool
+    exercise: Exercise, image: UploadedFile[bytes] | None, image_alt: str | None, remove: bool
 ) -> None:
     if remove and exercise.image:
         exercise.image.delete(save=False)
@@ -309,7 +309,7 @@ def exercise_create(
     *,
     clinic: Clinic,
     by: User,
-    image: UploadedFile | None = None,
+    image: UploadedFile[bytes] | None = None,
     image_alt: str | None = None,
     **fields: Any,
 ) -> Exercise:
@@ -329,7 +329,7 @@ def exercise_update(
     *,
     exercise: Exercise,
     by: User,
-    image: UploadedFile | None = None,
+    image: UploadedFile[bytes] | None = None,
     image_alt: str | None = None,
     remove_image: bool = False,
     **fields: Any,

@@ -17,14 +17,14 @@ from __future__ import annotations
 
 import json
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cache
 from graphlib import CycleError, TopologicalSorter
 from itertools import pairwise
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from jsonschema import Draft202012Validator
 
@@ -494,8 +494,33 @@ def default_library() -> Library:
 # --- Search --------------------------------------------------------------------------------
 
 
-def exercise_search(
-    exercises: Iterable[Exercise],
+class Searchable(Protocol):
+    """What `exercise_search` reads: a shipped `Exercise`, or a database row."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def slug(self) -> str: ...
+    @property
+    def ref(self) -> str: ...
+    @property
+    def level(self) -> int: ...
+    @property
+    def weight_bearing(self) -> bool: ...
+    @property
+    def primary_muscles(self) -> Sequence[str]: ...
+    @property
+    def equipment(self) -> Sequence[str]: ...
+    @property
+    def load_types(self) -> Sequence[str]: ...
+    @property
+    def suits(self) -> Sequence[str]: ...
+    def avoid_early_for(self, condition: str) -> bool: ...
+    def step_in(self, chain: str) -> int | None: ...
+
+
+def exercise_search[E: Searchable](
+    exercises: Iterable[E],
     *,
     text: str = "",
     muscle: str | None = None,
@@ -507,7 +532,7 @@ def exercise_search(
     condition: str | None = None,
     safe_for: Iterable[str] = (),
     chain: str | None = None,
-) -> list[Exercise]:
+) -> list[E]:
     """The exercises matching every filter given, in their original order.
 
     - `text`: every word appears in the name, slug or ref (case- and accent-blind).
@@ -534,7 +559,7 @@ def exercise_search(
             continue
         if max_level is not None and e.level > max_level:
             continue
-        if equipment is not None and equipment not in e.equipment + e.load_types:
+        if equipment is not None and equipment not in (*e.equipment, *e.load_types):
             continue
         if available is not None and not set(e.equipment) <= available:
             continue

@@ -17,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from clinic.access import clinician_or_404, record_for_clinician_or_404
+from clinic.access import clinician_or_404, record_for_clinician_or_404, staff_clinic_or_404
 from clinic.errors import DomainError
 from prescriptions.library.forms import ExerciseForm
 from prescriptions.library.selectors import (
@@ -34,12 +34,11 @@ from prescriptions.programmes.forms import ExerciseSearchForm
 @login_required
 def exercise_list(request: HttpRequest) -> HttpResponse:
     """The library: the shipped exercises and the clinic's own, searched and filtered."""
-    user = clinician_or_404(request)
+    clinician_or_404(request)
+    clinic = staff_clinic_or_404(request)
     form = ExerciseSearchForm(request.GET or None)
     filters = form.filters() if form.is_bound else {}
-    exercises = exercise_search_for_clinic(
-        clinic_id=user.clinic_id, include_inactive=True, **filters
-    )
+    exercises = exercise_search_for_clinic(clinic_id=clinic.pk, include_inactive=True, **filters)
     return render(
         request,
         "prescriptions/exercise_list.html",
@@ -55,8 +54,8 @@ def exercise_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def exercise_detail(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
     exercise = record_for_clinician_or_404(request, Exercise.objects.all(), code, shared=True)
-    user = clinician_or_404(request)
-    links = exercise_links(exercise=exercise, clinic_id=user.clinic_id)
+    clinic = staff_clinic_or_404(request)
+    links = exercise_links(exercise=exercise, clinic_id=clinic.pk)
     cautions = [
         {
             "for": labels("conditions", [c.condition])[0] if c.condition else "Everyone",
@@ -77,7 +76,7 @@ def exercise_detail(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
             "cautions": cautions,
             "links": links,
             "chains": chain_positions(exercise),
-            "can_edit": exercise.clinic_id == user.clinic_id,
+            "can_edit": exercise.clinic_id == clinic.pk,
         },
     )
 
@@ -90,7 +89,7 @@ def _save_exercise(
     try:
         if exercise is None:
             return exercise_create(
-                clinic=user.clinic,
+                clinic=staff_clinic_or_404(request),
                 by=user,
                 image=data.get("image"),
                 image_alt=data.get("image_alt", ""),
@@ -153,7 +152,7 @@ def exercise_copy_view(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
     exercise = record_for_clinician_or_404(request, Exercise.objects.all(), code, shared=True)
     user = clinician_or_404(request)
     try:
-        copy = exercise_copy(exercise=exercise, clinic=user.clinic, by=user)
+        copy = exercise_copy(exercise=exercise, clinic=staff_clinic_or_404(request), by=user)
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("prescriptions:exercise-detail", code=exercise.code)
@@ -173,7 +172,7 @@ def exercise_image_response(exercise: Exercise) -> FileResponse:
     staff here, or the patient whose programme holds it (views/patient_programme.py)."""
     if not exercise.image:
         raise Http404
-    content_type = mimetypes.guess_type(exercise.image.name)[0] or "application/octet-stream"
+    content_type = mimetypes.guess_type(exercise.image.name or "")[0] or "application/octet-stream"
     response = FileResponse(exercise.image.open("rb"), content_type=content_type)
     response["Cache-Control"] = "private, max-age=3600"
     response["X-Content-Type-Options"] = "nosniff"

@@ -100,14 +100,14 @@ def _linked_programme(token: str) -> tuple[Programme, ProgrammeVersion]:
     return programme, version
 
 
-LinkView = Callable[..., HttpResponse]
+LinkView = Callable[..., HttpResponse | FileResponse]
 
 
 def _link_view(view: LinkView) -> LinkView:
     """Turn LinkInvalid into the "This link has expired or is not valid" page."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, token: str, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, token: str, **kwargs: Any) -> HttpResponse | FileResponse:
         try:
             return view(request, token, **kwargs)
         except LinkInvalid as exc:
@@ -294,7 +294,9 @@ def link_pdf(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @_link_view
-def link_exercise_image(request: HttpRequest, token: str, exercise_code: uuid.UUID) -> HttpResponse:
+def link_exercise_image(
+    request: HttpRequest, token: str, exercise_code: uuid.UUID
+) -> HttpResponse | FileResponse:
     _programme, version = _linked_programme(token)
     return _exercise_image(version, exercise_code)
 

@@ -41,13 +41,23 @@ class Goal(StrEnum):
 class ExerciseLike(Protocol):
     """What the dosing rules read from an exercise."""
 
-    slug: str
-    dose_type: DoseType | str
-    per_side: bool
-    weight_bearing: bool
-    load_types: Sequence[str]
-    progressions: Sequence[str]  # harder exercises, chain neighbour first
-    regressions: Sequence[str]  # easier exercises, chain neighbour first
+    @property
+    def slug(self) -> str: ...
+    @property
+    def dose_type(self) -> DoseType | str: ...
+    @property
+    def per_side(self) -> bool: ...
+    @property
+    def weight_bearing(self) -> bool: ...
+    @property
+    def load_types(self) -> Sequence[str]: ...
+    @property
+    def progressions(self) -> Sequence[str]:
+        """Harder exercises, chain neighbour first."""
+
+    @property
+    def regressions(self) -> Sequence[str]:
+        """Easier exercises, chain neighbour first."""
 
     def avoid_early_for(self, condition: str) -> bool: ...
 
@@ -711,7 +721,7 @@ def _loaded_suggestion(
             pain=pain,
         )
     span, options = load_increase(load_kg, increment_kg=increment_kg)
-    notes = ()
+    notes: tuple[str, ...] = ()
     if options[0] > span[1]:
         notes = (f"The smallest step available ({options[0]:g} kg) is more than 10 % more.",)
     return ProgressionSuggestion(

@@ -39,7 +39,11 @@ def programme_progress_view(request: HttpRequest, code: uuid.UUID) -> HttpRespon
     programme = record_for_clinician_or_404(request, programme_records(), code)
     access_log_record(request=request, action="view", record=programme, patient=programme.patient)
     version = programme.current_version
-    context = {"programme": programme, "patient": programme.patient, "progress": None}
+    context: dict[str, object] = {
+        "programme": programme,
+        "patient": programme.patient,
+        "progress": None,
+    }
     if version is not None:
         context["progress"] = programme_progress(programme, version)
     return render(request, "prescriptions/programme_progress.html", context)

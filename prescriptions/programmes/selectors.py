@@ -201,7 +201,7 @@ def suggestion_views(
             SuggestedExercise(rows[s], rows[s].pk in added) for s in sug.exercises if s in rows
         ]
         goal = Programme.Goal(sug.goal).label if sug.goal else ""
-        chain = chains[sug.chain].name if sug.chain in chains else ""
+        chain = chains[sug.chain].name if sug.chain is not None and sug.chain in chains else ""
         out.append(SuggestionView(sug, exercises, goal, chain))
     return out
 

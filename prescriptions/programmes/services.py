@@ -109,7 +109,7 @@ _RANGE_WORDS = {
     "days_per_week": "the days per week",
     "sessions_per_day": "the sessions per day",
 }
-_REPS_WORDS = {
+_REPS_WORDS: dict[str, str] = {
     Exercise.DoseType.HOLD_SECONDS: "the number of holds",
     Exercise.DoseType.STEPS: "the steps each way",
 }
@@ -230,9 +230,10 @@ def _validate(item: ProgrammeItem) -> None:
     its load kind uses, the ranges, the lengths and the phase."""
     dose_type = item.dose_type
     reps_words = _REPS_WORDS.get(dose_type)
-    item.sets = _whole(item.sets, "sets")
-    if item.sets is None:
+    sets = _whole(item.sets, "sets")
+    if sets is None:
         raise DomainError("Enter the number of sets, from 1 to 10.", field="sets")
+    item.sets = sets
     item.reps = _whole(item.reps, "reps", reps_words)
     item.hold_seconds = _whole(item.hold_seconds, "hold_seconds")
     item.distance_m = _whole(item.distance_m, "distance_m")
@@ -261,7 +262,7 @@ def _validate(item: ProgrammeItem) -> None:
     item.tempo = _text(item.tempo, "tempo", TEMPO_MAX, "the tempo")
     item.notes = _text(item.notes, "notes", NOTES_MAX, "the notes")
     item.reason = _text(item.reason, "reason", REASON_MAX, "the reason")
-    if item.phase_id is not None and item.phase.version_id != item.version_id:
+    if item.phase is not None and item.phase.version_id != item.version_id:
         raise DomainError("Choose a phase of this version.", field="phase")
 
 
@@ -287,7 +288,7 @@ def _validate_load(item: ProgrammeItem) -> None:
 
 def programme_suggestions(programme: Programme) -> list[Suggestion]:
     """Suggestions from the findings of the programme's assessment (none without one)."""
-    if programme.assessment_id is None:
+    if programme.assessment is None:
         return []
     return suggestions_from_findings(assessment_findings(programme.assessment))
 
@@ -423,7 +424,7 @@ def _copy_parts(source: ProgrammeVersion, target: ProgrammeVersion) -> None:
         item.pk = None
         item.code = uuid.uuid4()  # a copy is a new item: its own address
         item.version = target
-        item.phase = phases.get(item.phase_id)
+        item.phase = phases.get(item.phase_id) if item.phase_id is not None else None
         copies.append(item)
     bulk_create_with_history(copies, ProgrammeItem, default_user=target.created_by)
 
@@ -651,7 +652,7 @@ def _phase_values(version: ProgrammeVersion, name: Any, starts_on: Any, *, pk: i
         raise DomainError("Enter the day the phase starts.", field="starts_on")
     if starts_on < EARLIEST_PHASE_DAY:
         raise DomainError(f"Enter a day from {EARLIEST_PHASE_DAY:%Y} onwards.", field="starts_on")
-    if version.phases.filter(name__iexact=text).exclude(pk=pk).exists():
+    if version.phases.filter(name__iexact=text).exclude(pk=pk or 0).exists():
         raise DomainError(f"There is already a phase called '{text}'.", field="name")
     return text
 

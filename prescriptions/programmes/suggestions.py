@@ -239,7 +239,7 @@ def _as_findings(findings: Iterable[Finding] | Mapping[str, Any]) -> list[Findin
 
 def _is_gt(code: FindingCode, value: Any) -> bool:
     if code == FindingCode.CONDITION:
-        return value == GLUTEAL_TENDINOPATHY
+        return bool(value == GLUTEAL_TENDINOPATHY)
     if code == FindingCode.SINGLE_LEG_STANCE_PAIN:
         return _number(code, value) >= SINGLE_LEG_STANCE_PAIN_POSITIVE
     return False

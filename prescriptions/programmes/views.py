@@ -371,7 +371,7 @@ def programme_item_add_view(request: HttpRequest, code: uuid.UUID) -> HttpRespon
     exercise = _exercise_for(programme, form.cleaned_data["exercise"])
     _audit(request, programme)
     if "load_kg" in form.errors:
-        message = form.errors["load_kg"][0]
+        message = str(form.errors["load_kg"][0])
         return _render_builder(
             request,
             programme,

@@ -114,7 +114,7 @@ class Command(BaseCommand):
         return "Redis"
 
     def _mail_label(self) -> str:
-        options = settings.MAILERS["default"].get("OPTIONS", {})
+        options: dict[str, object] = dict(settings.MAILERS["default"].get("OPTIONS", {}))
         if "file_path" in options:
             return f"emails are written to {options['file_path']}"
         return f"emails go to SMTP {options.get('host')}:{options.get('port')}"
