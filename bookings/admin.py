@@ -17,31 +17,31 @@ from bookings.notifications import notification_retry
 
 
 @admin.register(Service)
-class ServiceAdmin(admin.ModelAdmin):
+class ServiceAdmin(admin.ModelAdmin[Service]):
     list_display = ["name", "clinic", "duration_minutes", "modalities", "bookable_online"]
     list_filter = ["clinic", "modalities", "bookable_online", "is_active"]
     filter_horizontal = ["practitioners"]
 
 
 @admin.register(WorkingHours)
-class WorkingHoursAdmin(admin.ModelAdmin):
+class WorkingHoursAdmin(admin.ModelAdmin[WorkingHours]):
     list_display = ["practitioner", "weekday", "start_time", "end_time", "location"]
     list_filter = ["practitioner", "location", "weekday"]
 
 
 @admin.register(TimeOff)
-class TimeOffAdmin(admin.ModelAdmin):
+class TimeOffAdmin(admin.ModelAdmin[TimeOff]):
     list_display = ["practitioner", "start", "end", "reason"]
     list_filter = ["practitioner"]
 
 
 @admin.register(ScreeningQuestion)
-class ScreeningQuestionAdmin(admin.ModelAdmin):
+class ScreeningQuestionAdmin(admin.ModelAdmin[ScreeningQuestion]):
     list_display = ["text", "clinic", "display_order", "is_active"]
     list_filter = ["clinic", "is_active"]
 
 
-class AppointmentAdminForm(forms.ModelForm):
+class AppointmentAdminForm(forms.ModelForm[Appointment]):
     class Meta:
         model = Appointment
         fields = [
@@ -61,7 +61,7 @@ class AppointmentAdminForm(forms.ModelForm):
         ]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         # The held time always follows from the visit and its service's buffer.
         if data.get("end") and data.get("service"):
             self.instance.blocked_until = data["end"] + data["service"].buffer
@@ -69,7 +69,7 @@ class AppointmentAdminForm(forms.ModelForm):
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(admin.ModelAdmin):
+class AppointmentAdmin(admin.ModelAdmin[Appointment]):
     form = AppointmentAdminForm
     list_display = ["start", "practitioner", "patient", "service", "modality", "status"]
     list_filter = ["status", "modality", "practitioner", "source"]
@@ -80,7 +80,7 @@ class AppointmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(admin.ModelAdmin[Notification]):
     """The outbox, read only: what was planned, sent, failed or not sent, and why. Rows
     change only through bookings/notifications.py; a failed one can be tried again."""
 
@@ -100,7 +100,7 @@ class NotificationAdmin(admin.ModelAdmin):
     search_fields = ["=id", "=appointment__code", "=patient__code"]
     ordering = ["-due_at", "-pk"]
     actions = ["retry_failed"]
-    fields = [
+    fields = (
         "kind",
         "status",
         "patient",
@@ -115,7 +115,7 @@ class NotificationAdmin(admin.ModelAdmin):
         "context",
         "created_at",
         "updated_at",
-    ]
+    )
     readonly_fields = fields
 
     def has_add_permission(self, request: HttpRequest) -> bool:

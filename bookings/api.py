@@ -145,7 +145,8 @@ class BookingRateThrottle(ScopedRateThrottle):
     """
 
     def get_rate(self) -> str | None:
-        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+        rate = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope or "")
+        return str(rate) if rate else None
 
     def get_ident(self, request: Request) -> str:
         if api_settings.NUM_PROXIES is None:
@@ -479,7 +480,8 @@ class MyAppointmentListApi(APIView):
         },
     )
     def get(self, request: Request) -> Response:
-        patient = patient_get_for_user(request.user)
+        user = request.user
+        patient = patient_get_for_user(user) if isinstance(user, User) else None
         if patient is None:
             return Response([])
         appointments = appointment_list_for_patient(patient_id=patient.pk)
@@ -498,8 +500,10 @@ TAG_ORDER = ("Catalogue", "Booking", "Appointments")
 
 def api_docs(request: HttpRequest) -> HttpResponse:
     """The API reference as plain HTML, generated from the OpenAPI schema (no JavaScript)."""
-    schema = SchemaGenerator().get_schema(request=None, public=True)
-    components = schema.get("components", {}).get("schemas", {})
+    schema: dict[str, Any] = SchemaGenerator().get_schema(  # type: ignore[no-untyped-call]  # drf-spectacular has no types
+        request=None, public=True
+    )
+    components: dict[str, Any] = schema.get("components", {}).get("schemas", {})
     # Sections in TAG_ORDER; inside one, endpoints in the order urlpatterns lists them.
     url_order = {
         "/" + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", str(p.pattern)): i
@@ -521,8 +525,9 @@ def api_docs(request: HttpRequest) -> HttpResponse:
 def _operation_doc(
     path_name: str, method: str, operation: dict[str, Any], components: dict[str, Any]
 ) -> dict[str, Any]:
-    body = operation.get("requestBody", {}).get("content", {})
-    media_type, media = next(iter(body.items()), (None, {}))
+    body: dict[str, Any] = operation.get("requestBody", {}).get("content", {})
+    media_type: str | None = next(iter(body), None)
+    media: dict[str, Any] = body[media_type] if media_type else {}
     return {
         "anchor": operation.get("operationId", f"{method}-{path_name}"),
         "method": method.upper(),
@@ -615,7 +620,9 @@ def _body_doc(
     }
 
 
-def _fields(schema: dict[str, Any], components: dict[str, Any], prefix: str) -> list[dict]:
+def _fields(
+    schema: dict[str, Any], components: dict[str, Any], prefix: str
+) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     required = set(schema.get("required", []))
     for name, raw in schema.get("properties", {}).items():

@@ -109,7 +109,7 @@ def available_slots(
             start__lt=range_end,
             blocked_until__gt=range_start - timedelta(days=1),
         )
-        .exclude(pk=ignore_appointment_id)
+        .exclude(pk=ignore_appointment_id or 0)
         .values_list("practitioner_id", "start", "blocked_until")
     ):
         busy[pid].append((s, e))

@@ -9,6 +9,7 @@ the zone comes from the serializer context ("tz").
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -93,10 +94,13 @@ class StrictDateField(serializers.DateField):
         return super().to_internal_value(value)
 
 
+AnyField = serializers.Field[Any, Any, Any, Any]
+"""Any serializer field (DRF's Field takes four type arguments)."""
+
 _MESSAGES = {"type": "array", "items": {"type": "string"}}
 
 
-def _nested_errors(serializer: serializers.Serializer) -> serializers.Field:
+def _nested_errors(serializer: serializers.Serializer[Any]) -> AnyField:
     """A nested object's errors: messages per inner field, or, when the object itself is
     missing or not an object, a plain list of messages ("This field is required.")."""
     inner = {
@@ -109,12 +113,13 @@ def _nested_errors(serializer: serializers.Serializer) -> serializers.Field:
     field_class = extend_schema_field({"oneOf": [_MESSAGES, inner]})(
         type(f"{type(serializer).__name__}ErrorsField", (serializers.JSONField,), {})
     )
-    return field_class(required=False)
+    field: AnyField = field_class(required=False)
+    return field
 
 
-def _field_errors(fields: dict[str, serializers.Field]) -> dict[str, serializers.Field]:
+def _field_errors(fields: Mapping[str, AnyField]) -> dict[str, AnyField]:
     """Documentation fields for a 400 body: each input field may carry a list of messages."""
-    errors: dict[str, serializers.Field] = {}
+    errors: dict[str, AnyField] = {}
     for name, field in fields.items():
         if isinstance(field, serializers.Serializer):
             errors[name] = _nested_errors(field)
@@ -127,8 +132,8 @@ def _field_errors(fields: dict[str, serializers.Field]) -> dict[str, serializers
 
 
 def validation_errors_for(
-    serializer_class: type[serializers.Serializer], name: str
-) -> serializers.Serializer:
+    serializer_class: type[serializers.Serializer[Any]], name: str
+) -> serializers.Serializer[Any]:
     """A schema-only serializer describing the 400 response of `serializer_class`."""
     return inline_serializer(name=name, fields=_field_errors(dict(serializer_class().fields)))
 
@@ -136,7 +141,7 @@ def validation_errors_for(
 # --- Errors ---------------------------------------------------------------------------
 
 
-class DetailSerializer(serializers.Serializer):
+class DetailSerializer(serializers.Serializer[Any]):
     """The body of 401/403/404/409/429 answers."""
 
     detail = serializers.CharField(help_text="A message safe to show to a person.")
@@ -145,12 +150,12 @@ class DetailSerializer(serializers.Serializer):
 # --- Catalogue ------------------------------------------------------------------------
 
 
-class ClinicOutputSerializer(serializers.Serializer):
+class ClinicOutputSerializer(serializers.Serializer[Any]):
     name = serializers.CharField()
     timezone = serializers.CharField(help_text="IANA time zone, e.g. Australia/Sydney.")
 
 
-class ServiceOutputSerializer(serializers.Serializer):
+class ServiceOutputSerializer(serializers.Serializer[Any]):
     id = serializers.UUIDField(source="code")
     name = serializers.CharField()
     description = serializers.CharField()
@@ -178,12 +183,12 @@ class ServiceOutputSerializer(serializers.Serializer):
         ]
 
 
-class LocationOutputSerializer(serializers.Serializer):
+class LocationOutputSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     name = serializers.CharField()
 
 
-class PractitionerOutputSerializer(serializers.Serializer):
+class PractitionerOutputSerializer(serializers.Serializer[Any]):
     id = serializers.UUIDField(source="code")
     name = serializers.CharField(source="display_name")
     profession = serializers.ChoiceField(choices=Practitioner.Profession.choices)
@@ -205,7 +210,7 @@ class PractitionerOutputSerializer(serializers.Serializer):
 # --- Availability ---------------------------------------------------------------------
 
 
-class AvailabilityInputSerializer(serializers.Serializer):
+class AvailabilityInputSerializer(serializers.Serializer[Any]):
     service = serializers.UUIDField(help_text="The service's id (see /api/v1/services/).")
     start = StrictDateField(help_text="First day, YYYY-MM-DD, in the clinic's time zone.")
     end = StrictDateField(help_text="Last day (included), YYYY-MM-DD; at most 62 days in all.")
@@ -240,7 +245,7 @@ def _date_in_range(value: date) -> date:
     return value
 
 
-class SlotOutputSerializer(serializers.Serializer):
+class SlotOutputSerializer(serializers.Serializer[Any]):
     start = ClinicDateTimeField()
     end = ClinicDateTimeField()
     practitioner = serializers.UUIDField(help_text="The practitioner's id.")
@@ -250,14 +255,14 @@ class SlotOutputSerializer(serializers.Serializer):
     )
 
 
-class AvailabilityOutputSerializer(serializers.Serializer):
+class AvailabilityOutputSerializer(serializers.Serializer[Any]):
     slots = SlotOutputSerializer(many=True)
 
 
 # --- Appointments ---------------------------------------------------------------------
 
 
-class PatientInputSerializer(serializers.Serializer):
+class PatientInputSerializer(serializers.Serializer[Any]):
     first_name = serializers.CharField(max_length=80)
     last_name = serializers.CharField(max_length=80)
     email = serializers.EmailField(max_length=254)
@@ -280,7 +285,7 @@ class PatientInputSerializer(serializers.Serializer):
         return value
 
 
-class BookingInputSerializer(serializers.Serializer):
+class BookingInputSerializer(serializers.Serializer[Any]):
     service = serializers.UUIDField(help_text="The service's id.")
     practitioner = serializers.UUIDField(help_text="The practitioner's id.")
     modality = serializers.ChoiceField(choices=Modality.choices)
@@ -308,13 +313,13 @@ class BookingInputSerializer(serializers.Serializer):
         return value
 
 
-class CancelInputSerializer(serializers.Serializer):
+class CancelInputSerializer(serializers.Serializer[Any]):
     reason = serializers.CharField(
         max_length=500, required=False, allow_blank=True, default="", help_text="Optional."
     )
 
 
-class AppointmentOutputSerializer(serializers.Serializer):
+class AppointmentOutputSerializer(serializers.Serializer[Any]):
     id = serializers.UUIDField(source="code")
     start = ClinicDateTimeField()
     end = ClinicDateTimeField()
@@ -346,6 +351,6 @@ class AppointmentOutputSerializer(serializers.Serializer):
         return manage_token_for(appointment)
 
 
-class BookingConflictSerializer(serializers.Serializer):
+class BookingConflictSerializer(serializers.Serializer[Any]):
     detail = serializers.CharField()
     alternatives = SlotOutputSerializer(many=True, help_text="The nearest free times.")

@@ -13,7 +13,7 @@ import logging
 import secrets
 import uuid
 from dataclasses import asdict, dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -237,7 +237,7 @@ def _book_locked(
 def patient_can_change(appointment: Appointment, *, now: datetime) -> bool:
     """Whether a patient may still cancel or reschedule online (outside the window)."""
     clinic = appointment.practitioner.clinic
-    cutoff = appointment.start - timezone.timedelta(hours=clinic.cancellation_notice_hours)
+    cutoff = appointment.start - timedelta(hours=clinic.cancellation_notice_hours)
     return appointment.status == Appointment.Status.BOOKED and now < cutoff
 
 

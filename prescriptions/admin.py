@@ -49,7 +49,7 @@ class ReadOnlyAdminMixin:
         return False
 
 
-class HistoryToReadAdmin(SimpleHistoryAdmin):
+class HistoryToReadAdmin(SimpleHistoryAdmin):  # type: ignore[misc]  # simple-history has no types
     """A clinical record's history, to read. django-simple-history's version page would
     save a posted form (a revert) without asking for change permission, bypassing the
     services: it answers GET only, and offers no revert button."""
@@ -59,7 +59,10 @@ class HistoryToReadAdmin(SimpleHistoryAdmin):
     ) -> HttpResponse:
         if request.method != "GET":
             raise PermissionDenied
-        return super().history_form_view(request, object_id, version_id, extra_context)
+        response: HttpResponse = super().history_form_view(
+            request, object_id, version_id, extra_context
+        )
+        return response
 
     def revert_disabled(self, request: HttpRequest, obj: Any = None) -> bool:
         return True
@@ -67,7 +70,7 @@ class HistoryToReadAdmin(SimpleHistoryAdmin):
 
 class MeasurementInline(ReadOnlyAdminMixin, admin.TabularInline[Measurement, Assessment]):
     model = Measurement
-    fields = ["test", "side", "measure", "number", "text", "unit", "derived", "note"]
+    fields = ("test", "side", "measure", "number", "text", "unit", "derived", "note")
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -117,7 +120,8 @@ class InstrumentTextAdmin(admin.ModelAdmin[InstrumentText]):
         user = request.user
         if getattr(user, "is_superuser", False):
             return queryset
-        return queryset.filter(clinic_id=getattr(user, "clinic_id", None))
+        clinic_id = getattr(user, "clinic_id", None)
+        return queryset.filter(clinic_id=clinic_id) if clinic_id else queryset.none()
 
     def save_model(
         self, request: HttpRequest, obj: InstrumentText, form: Any, change: bool

@@ -340,7 +340,7 @@ def _acting_user(request: HttpRequest, appointment: Appointment) -> User | None:
     """The user to record as acting: the patient's own login, else nobody (a link)."""
     user = request.user
     if user.is_authenticated and user.pk == appointment.patient.user_id:
-        return user  # type: ignore[return-value]
+        return user
     return None
 
 

@@ -76,7 +76,7 @@ MODALITY_HINTS = {
     Modality.CLINIC: "Come to one of our clinics.",
     Modality.TELEHEALTH: "A video call on your phone, tablet or computer. You get a link.",
 }
-SERVICE_MODES = {
+SERVICE_MODES: dict[str, str] = {
     Service.Modalities.CLINIC: "In clinic",
     Service.Modalities.TELEHEALTH: "By video (telehealth)",
     Service.Modalities.BOTH: "In clinic or by video",
@@ -607,7 +607,7 @@ def _group_by_day(links: list[TimeLink], monday: date, tz: ZoneInfo) -> list[dic
     for offset in range(7):
         day = monday + timedelta(days=offset)
         groups = [{"location": name, "times": times} for name, times in by_day[day].items()]
-        groups.sort(key=lambda g: g["location"])
+        groups.sort(key=lambda g: str(g["location"]))
         days.append({"date": day, "label": day_label(day), "groups": groups})
     return days
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -710,7 +710,7 @@ def move(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
     tz = clinic.tz
     offerers = {p.pk: p for p in bookable_practitioners(service=appointment.service)}
     current = appointment.practitioner
-    data = request.GET
+    data: Mapping[str, str] = request.GET
     if "date" not in data:
         data = {
             "date": max(appointment.start.astimezone(tz).date(), _today(clinic)).isoformat(),
