@@ -1,4 +1,5 @@
-"""Forms for the clinic staff's pages: they validate input only; templates write the HTML.
+"""Forms for the clinic staff's pages: they validate input; a crispy helper built in
+`__init__` says how they are drawn (clinic.forms.form_helper).
 
 Every value that arrives in a query string or a POST body goes through one of these, so
 a malformed date, code or time becomes a form error next to its field, never a 500.
@@ -14,6 +15,8 @@ from typing import Any
 
 from django import forms
 
+from crispy_forms.layout import Div
+
 from bookings.models import Appointment, Modality, Service
 from clinic.forms import (
     EARLIEST_DATE,
@@ -21,6 +24,7 @@ from clinic.forms import (
     StaffForm,
     check_date_range,
     date_field,
+    form_helper,
 )
 from clinic.models import Clinic, Location, Practitioner
 
@@ -52,6 +56,9 @@ class ScheduleFilterForm(StaffForm):
         self.fields["location"].choices = [("", "All locations")] + [
             (str(loc.pk), loc.name) for loc in locations
         ]
+        self.helper = form_helper(
+            Div("view", "date", "practitioner", "location", css_class="filter-grid")
+        )
 
     def clean_date(self) -> date | None:
         return check_date_range(self.cleaned_data.get("date"))
@@ -80,6 +87,7 @@ class BookingDetailsForm(StaffForm):
         self.fields["practitioner"].choices = [(ANY, "Any practitioner")] + [
             (str(p.code), p.display_name) for p in self.practitioners
         ]
+        self.helper = form_helper("service", "modality", "practitioner", "date")
 
     def clean_date(self) -> date:
         return check_date_range(self.cleaned_data["date"])  # type: ignore[return-value]
@@ -115,6 +123,7 @@ class MoveForm(StaffForm):
         self.fields["practitioner"].choices = [(ANY, "Any practitioner")] + [
             (str(p.code), p.display_name) for p in practitioners
         ]
+        self.helper = form_helper("date", "practitioner")
 
     def clean_date(self) -> date:
         return check_date_range(self.cleaned_data["date"])  # type: ignore[return-value]
@@ -135,6 +144,10 @@ def slot_value(*, practitioner_code: uuid.UUID, start: datetime, location_id: in
 
 
 class SlotPickForm(StaffForm):
+    """The free time chosen from the grid of slot buttons (drawn by hand:
+    bookings/staff_slot_choices.html), so the summary links to the first button."""
+
+    error_anchors = {"slot": "id_slot_0"}
     slot = forms.CharField(
         label="Time",
         max_length=120,
