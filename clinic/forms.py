@@ -63,6 +63,26 @@ class Unit(Field):  # type: ignore[misc]  # crispy_forms has no type information
         return cast(str, super().render(*args, extra_context=extra_context, **kw))
 
 
+class InlineRadioSelect(forms.RadioSelect):
+    """Radios side by side: a short set such as yes and no."""
+
+    inline = True
+
+
+class InlineCheckboxSelectMultiple(forms.CheckboxSelectMultiple):
+    """Checkboxes side by side: a short set such as left and right."""
+
+    inline = True
+
+
+class HintedRadioSelect(forms.RadioSelect):
+    """Radios with a hint under some options (tied to them with aria-describedby)."""
+
+    def __init__(self, *args: Any, option_hints: dict[str, str] | None = None, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self.option_hints = option_hints or {}
+
+
 class ErrorSummaryMixin:
     """(link target, message) pairs for the GOV.UK error summary, in page order.
 

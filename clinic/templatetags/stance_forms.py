@@ -12,5 +12,5 @@ register = template.Library()
 @register.filter
 def option_hint(field: forms.BoundField, value: Any) -> str:
     """The hint under one option of a radio group: the form field's `option_hints`."""
-    hints: dict[str, str] = getattr(field.field, "option_hints", None) or {}
+    hints: dict[str, str] = getattr(field.field.widget, "option_hints", None) or {}
     return hints.get(str(value), "")

@@ -13,7 +13,7 @@ from typing import Any
 from django import forms
 
 from bookings.models import Appointment
-from clinic.forms import StaffForm
+from clinic.forms import InlineRadioSelect, StaffForm
 from clinic.models import Practitioner
 from prescriptions.assessments import battery
 from prescriptions.assessments.derived import STEP_DOWN_ITEMS, STEP_DOWN_KNEE_POINTS, round_to
@@ -97,6 +97,12 @@ class MeasureField(forms.Field):
         kwargs.setdefault("required", False)
         super().__init__(widget=forms.TextInput(attrs=attrs), **kwargs)
 
+    @property
+    def unit(self) -> str:
+        """Shown after the input and in the label (templates/bootstrap5/field.html); a score
+        out of 10 has none: its label and hint say so."""
+        return "" if self.spec.unit.startswith("/") else self.spec.unit_label
+
     def to_python(self, value: Any) -> str | None:
         value = (value or "").strip()
         return value or None
@@ -178,12 +184,14 @@ def _checkboxes(label: str, choices: Iterable[tuple[str, str]], help_text: str =
     )
 
 
-def _radios(label: str, choices: Iterable[tuple[str, str]], help_text: str = "") -> forms.Field:
+def _radios(
+    label: str, choices: Iterable[tuple[str, str]], help_text: str = "", *, inline: bool = False
+) -> forms.Field:
     return forms.ChoiceField(
         label=label,
         choices=list(choices),
         required=False,
-        widget=forms.RadioSelect,
+        widget=InlineRadioSelect if inline else forms.RadioSelect,
         help_text=help_text,
         error_messages={"invalid_choice": "Choose from the list."},
     )
@@ -200,26 +208,6 @@ def _practitioner_field(practitioners: Sequence[Practitioner]) -> forms.ChoiceFi
     )
 
 
-class _ErrorSummaryMixin:
-    """(link target, message) pairs for the error summary, in page order; a measurement's
-    message is prefixed with its test's name (two tests both have a pain score)."""
-
-    def error_entries(self) -> list[tuple[str, str]]:
-        form: forms.Form = self  # type: ignore[assignment]
-        entries = [("", str(e)) for e in form.non_field_errors()]
-        for bf in form:
-            for error in bf.errors:
-                multiple = isinstance(bf.field.widget, forms.RadioSelect)
-                target = f"{bf.auto_id}_0" if multiple else bf.auto_id
-                test = bf.name.split("__")[0] if bf.name.count("__") == 2 else ""
-                if test in battery.TESTS:
-                    error = f"{battery.TESTS[test].name}: {error}"
-                elif test == "measure":
-                    error = f"{bf.name.split('__')[1]}: {error}"
-                entries.append((target, str(error)))
-        return entries
-
-
 class _PractitionerMixin:
     practitioners: dict[str, Practitioner]
     cleaned_data: dict[str, Any]
@@ -228,7 +216,7 @@ class _PractitionerMixin:
         return self.practitioners[self.cleaned_data["practitioner"]]
 
 
-class AssessmentStartForm(_ErrorSummaryMixin, _PractitionerMixin, StaffForm):
+class AssessmentStartForm(_PractitionerMixin, StaffForm):
     """Start an assessment: who, when, for which visit and conditions (they pick the tests)."""
 
     practitioner = forms.ChoiceField()
@@ -249,7 +237,7 @@ class AssessmentStartForm(_ErrorSummaryMixin, _PractitionerMixin, StaffForm):
         required=False,
         error_messages={"max_length": "Keep it to %(limit_value)d characters or fewer."},
     )
-    involved_side = _radios("Affected side", InvolvedSide.choices)
+    involved_side = _radios("Affected side", InvolvedSide.choices, inline=True)
 
     def __init__(
         self,
@@ -341,8 +329,18 @@ class MeasureForm:
         return f"measure-{self.instrument.code}"
 
 
-class AssessmentForm(_ErrorSummaryMixin, _PractitionerMixin, StaffForm):
-    """The whole draft on one page, in page order (the error summary follows it)."""
+class AssessmentForm(_PractitionerMixin, StaffForm):
+    """The whole draft on one page, in page order (the error summary follows it). The
+    template places the fields one by one (sections, tables of left and right values)."""
+
+    def summary_message(self, bound: forms.BoundField, message: str) -> str:
+        """A measurement's message names its test or measure: two tests have a pain score."""
+        parts = bound.name.split("__")
+        if len(parts) == 3 and parts[0] in battery.TESTS:
+            return f"{battery.TESTS[parts[0]].name}: {message}"
+        if len(parts) == 3 and parts[0] == "measure":
+            return f"{parts[1]}: {message}"
+        return str(message)
 
     revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
     assessed_on = _date_field()
@@ -358,6 +356,7 @@ class AssessmentForm(_ErrorSummaryMixin, _PractitionerMixin, StaffForm):
         "Affected side",
         InvolvedSide.choices,
         "Limb symmetry is involved ÷ uninvolved; with both or neither, weaker ÷ stronger.",
+        inline=True,
     )
     history = forms.CharField(
         label="History",
@@ -798,7 +797,7 @@ def _measure_initial(assessment: Assessment) -> dict[str, Any]:
     return initial
 
 
-class AmendForm(_ErrorSummaryMixin, StaffForm):
+class AmendForm(StaffForm):
     reason = forms.CharField(
         label="Why does this assessment need amending?",
         help_text="This is kept with the new version, with your name and the time.",

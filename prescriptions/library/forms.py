@@ -9,8 +9,7 @@ from typing import Any
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
 
-from clinic.forms import StaffForm
-from prescriptions.assessments.forms import _ErrorSummaryMixin
+from clinic.forms import InlineRadioSelect, StaffForm
 from prescriptions.library import shipped as library
 from prescriptions.library.services import IMAGE_MAX_BYTES
 from prescriptions.models import Exercise
@@ -58,7 +57,7 @@ def _lines(label: str, help_text: str, *, required: bool, message: str = "") -> 
     )
 
 
-class ExerciseForm(_ErrorSummaryMixin, StaffForm):
+class ExerciseForm(StaffForm):
     name = forms.CharField(
         label="Name",
         max_length=120,
@@ -85,7 +84,7 @@ class ExerciseForm(_ErrorSummaryMixin, StaffForm):
     weight_bearing = forms.ChoiceField(
         label="Done standing (weight-bearing)?",
         choices=[("yes", "Yes"), ("no", "No")],
-        widget=forms.RadioSelect,
+        widget=InlineRadioSelect,
         error_messages={"required": "Say whether it is done standing."},
     )
     dose_type = forms.ChoiceField(
@@ -119,7 +118,8 @@ class ExerciseForm(_ErrorSummaryMixin, StaffForm):
         label="Image (optional)",
         required=False,
         help_text="A photo or drawing: JPEG, PNG or WebP, up to 5 MB.",
-        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+        # A plain file input: the current image is shown above it, with its own checkbox.
+        widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
     )
     image_alt = forms.CharField(
         label="Image description",
@@ -151,8 +151,6 @@ class ExerciseForm(_ErrorSummaryMixin, StaffForm):
         self.fields["equipment"].choices = list(lib.equipment.items())
         self.fields["load_types"].choices = list(lib.load_types.items())
         self.fields["suits"].choices = list(lib.conditions.items())
-        self.fields["image"].widget.attrs.pop("class", None)
-        self.fields["image"].widget.attrs["class"] = "form-control"
         filled = len(exercise.cautions) if exercise else 0
         self.caution_count = self._caution_rows(filled)
         conditions = [("", "Everyone"), *lib.conditions.items()]

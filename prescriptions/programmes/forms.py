@@ -10,9 +10,10 @@ from typing import Any
 
 from django import forms
 
-from clinic.forms import StaffForm
+from crispy_forms.layout import HTML
+
+from clinic.forms import HintedRadioSelect, StaffForm, Unit, form_helper
 from clinic.models import Practitioner
-from prescriptions.assessments.forms import _ErrorSummaryMixin
 from prescriptions.library import shipped as library
 from prescriptions.models import (
     ITEM_RANGES,
@@ -106,7 +107,7 @@ def day_field(label: str, **kw: Any) -> forms.DateField:
 # --- Starting a programme ----------------------------------------------------------------
 
 
-class ProgrammeStartForm(_ErrorSummaryMixin, StaffForm):
+class ProgrammeStartForm(StaffForm):
     goal = forms.ChoiceField(
         label="Goal of the programme",
         widget=forms.RadioSelect,
@@ -147,6 +148,7 @@ class ProgrammeStartForm(_ErrorSummaryMixin, StaffForm):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.goal_hints = {g: goal_summary(g) for g in Programme.Goal.values}
+        self.fields["goal"].widget = HintedRadioSelect(option_hints=self.goal_hints)
         self.fields["goal"].choices = Programme.Goal.choices
         self.practitioners = {str(p.code): p for p in practitioners}
         self.fields["practitioner"].choices = [(str(p.code), p.display_name) for p in practitioners]
@@ -162,15 +164,11 @@ class ProgrammeStartForm(_ErrorSummaryMixin, StaffForm):
         code = self.cleaned_data.get("assessment")
         return self.assessments.get(code) if code else None
 
-    def goal_choices(self) -> list[tuple[Any, str]]:
-        """(radio, default dose in words) for each goal, for the template."""
-        return [(radio, self.goal_hints[radio.data["value"]]) for radio in self["goal"]]
-
 
 # --- One item -----------------------------------------------------------------------------
 
 
-class ProgrammeItemForm(_ErrorSummaryMixin, StaffForm):
+class ProgrammeItemForm(StaffForm):
     """An item's exercise and dose. Only the dose fields of its dose type are shown."""
 
     exercise = forms.ChoiceField(
@@ -274,6 +272,28 @@ class ProgrammeItemForm(_ErrorSummaryMixin, StaffForm):
             if name in self.fields:
                 widget = self.fields[name].widget
                 widget.attrs["class"] = f"{widget.attrs.get('class', '')} form-control".strip()
+        self.helper = form_helper(
+            "exercise",
+            HTML(
+                '<p class="hint">Choosing an exercise dosed another way (a hold instead of '
+                "repetitions, say) gives it the goal's default dose for that.</p>"
+            ),
+            "sets",
+            *(name for name in ("reps",) if name in self.fields),
+            *(Unit(name, "s") for name in ("hold_seconds",) if name in self.fields),
+            *(Unit(name, "m") for name in ("distance_m",) if name in self.fields),
+            "per_side",
+            "load_kind",
+            "band_colour",
+            Unit("load_kg", "kg"),
+            "tempo",
+            Unit("rest_seconds", "s"),
+            "days_per_week",
+            "sessions_per_day",
+            *(["phase"] if len(phases) > 0 else []),
+            "notes",
+            "reason",
+        )
 
     def clean_exercise(self) -> Exercise:
         return self.exercises[self.cleaned_data["exercise"]]
@@ -321,7 +341,7 @@ def item_initial(item: ProgrammeItem) -> dict[str, Any]:
 # --- Phases, publishing, adding ------------------------------------------------------------
 
 
-class PhaseForm(_ErrorSummaryMixin, StaffForm):
+class PhaseForm(StaffForm):
     name = forms.CharField(
         label="Name of the phase",
         max_length=PHASE_NAME_MAX,
@@ -334,7 +354,7 @@ class PhaseForm(_ErrorSummaryMixin, StaffForm):
     starts_on = day_field("Starts on", help_text="Day/month/year, for example 3/3/2026.")
 
 
-class PublishForm(_ErrorSummaryMixin, StaffForm):
+class PublishForm(StaffForm):
     change_note = _text(
         "What changed (optional)",
         CHANGE_NOTE_MAX,
@@ -345,7 +365,7 @@ class PublishForm(_ErrorSummaryMixin, StaffForm):
     )
 
 
-class EndForm(_ErrorSummaryMixin, StaffForm):
+class EndForm(StaffForm):
     reason = _text(
         "Why it is ending (optional)",
         END_REASON_MAX,
