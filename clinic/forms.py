@@ -51,16 +51,28 @@ def form_helper(*layout: Any) -> FormHelper:
     return helper
 
 
-class Unit(Field):  # type: ignore[misc]  # crispy_forms has no type information
+class _FieldWith(Field):  # type: ignore[misc]  # crispy_forms has no type information
+    """A crispy Field that hands templates/bootstrap5/field.html some context of its own."""
+
+    context: dict[str, Any] = {}
+
+    def render(self, *args: Any, extra_context: dict[str, Any] | None = None, **kw: Any) -> str:
+        extra_context = {**(extra_context or {}), **self.context}
+        return cast(str, super().render(*args, extra_context=extra_context, **kw))
+
+
+class Unit(_FieldWith):
     """A number with its unit after the input (and in the label, for screen readers)."""
 
     def __init__(self, name: str, unit: str, **kwargs: Any) -> None:
         super().__init__(name, **kwargs)
-        self.unit = unit
+        self.context = {"unit": unit}
 
-    def render(self, *args: Any, extra_context: dict[str, Any] | None = None, **kw: Any) -> str:
-        extra_context = {**(extra_context or {}), "unit": self.unit}
-        return cast(str, super().render(*args, extra_context=extra_context, **kw))
+
+class PageHeading(_FieldWith):
+    """A question that is the page's heading: its label (or legend) is the page's `<h1>`."""
+
+    context = {"page_heading": True}
 
 
 class InlineRadioSelect(forms.RadioSelect):
