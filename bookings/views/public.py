@@ -561,9 +561,9 @@ def _time_links(
     for slot in found:
         local = slot.start.astimezone(tz)
         day = local.date()
-        day_label = day_labels.get(day)
-        if day_label is None:
-            day_label = day_labels[day] = day_label(day)
+        label = day_labels.get(day)
+        if label is None:
+            label = day_labels[day] = day_label(day)
         location = "" if slot.location_id is None else str(slot.location_id)
         url = (
             f"{head}&modality={quote_plus(slot.modality)}"
@@ -573,7 +573,7 @@ def _time_links(
         links.append(
             TimeLink(
                 slot=slot,
-                day_label=day_label,
+                day_label=label,
                 label=clock_label(local),
                 visitor_label=(
                     format_in_zone(slot.start, tz, visitor_zone) if visitor_zone else ""
