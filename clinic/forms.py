@@ -109,7 +109,7 @@ class ErrorSummaryMixin:
         entries = [("", str(error)) for error in form.non_field_errors()]
         for bound in form:
             for error in bound.errors:
-                entries.append((self.error_anchor(bound), self.summary_message(bound, error)))
+                entries.append((self.error_anchor(bound), self.summary_message(bound, str(error))))
         return entries
 
     def error_anchor(self, bound: forms.BoundField) -> str:

@@ -157,7 +157,7 @@ class TimeZoneForm(ErrorSummaryMixin, forms.Form):
     tz = forms.CharField(required=False, max_length=64)
 
     def clean_tz(self) -> str:
-        value = self.cleaned_data["tz"].strip()
+        value = str(self.cleaned_data["tz"]).strip()
         if value and not is_known_zone(value):
             raise ValidationError("Select a time zone from the list")
         return value
@@ -181,13 +181,13 @@ class ChosenSlotForm(forms.Form):
         return parsed
 
     def clean_pref(self) -> str:
-        value = self.cleaned_data["pref"]
+        value = str(self.cleaned_data["pref"])
         if value and value != "any" and parse_uuid(value) is None:
             raise ValidationError("The practitioner choice is not valid.")
         return value
 
     def clean_tz(self) -> str:
-        value = self.cleaned_data["tz"]
+        value = str(self.cleaned_data["tz"])
         if value and not is_known_zone(value):
             raise ValidationError("The time zone is not valid.")
         return value
@@ -280,7 +280,7 @@ class PatientDetailsForm(ErrorSummaryMixin, forms.Form):
         return cleaned
 
     def clean_email(self) -> str:
-        return self.cleaned_data["email"].strip().lower()
+        return str(self.cleaned_data["email"]).strip().lower()
 
     def clean_phone(self) -> str:
         value = " ".join(self.cleaned_data["phone"].split())

@@ -7,11 +7,12 @@ a malformed date, code or time becomes a form error next to its field, never a 5
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, cast
 
 from django import forms
 
@@ -50,17 +51,17 @@ class ScheduleFilterForm(StaffForm):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["practitioner"].choices = [(ALL, "All practitioners")] + [
-            (str(p.code), p.display_name) for p in practitioners
-        ]
-        self.fields["location"].choices = [("", "All locations")] + [
+        cast(forms.ChoiceField, self.fields["practitioner"]).choices = [
+            (ALL, "All practitioners")
+        ] + [(str(p.code), p.display_name) for p in practitioners]
+        cast(forms.ChoiceField, self.fields["location"]).choices = [("", "All locations")] + [
             (str(loc.pk), loc.name) for loc in locations
         ]
         self.helper = form_helper(
             Div("view", "date", "practitioner", "location", css_class="filter-grid")
         )
 
-    def clean_date(self) -> date | None:
+    def clean_date(self) -> dt.date | None:
         return check_date_range(self.cleaned_data.get("date"))
 
 
@@ -80,16 +81,18 @@ class BookingDetailsForm(StaffForm):
 
     def __init__(self, *args: Any, clinic: Clinic, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["service"].queryset = Service.objects.filter(clinic=clinic, is_active=True)
+        cast(forms.ModelChoiceField, self.fields["service"]).queryset = Service.objects.filter(  # type: ignore[type-arg]  # the stubs' ModelChoiceField is generic over its model
+            clinic=clinic, is_active=True
+        )
         self.practitioners = list(
             Practitioner.objects.filter(clinic=clinic, is_active=True).order_by("display_name")
         )
-        self.fields["practitioner"].choices = [(ANY, "Any practitioner")] + [
-            (str(p.code), p.display_name) for p in self.practitioners
-        ]
+        cast(forms.ChoiceField, self.fields["practitioner"]).choices = [
+            (ANY, "Any practitioner")
+        ] + [(str(p.code), p.display_name) for p in self.practitioners]
         self.helper = form_helper("service", "modality", "practitioner", "date")
 
-    def clean_date(self) -> date:
+    def clean_date(self) -> dt.date:
         return check_date_range(self.cleaned_data["date"])  # type: ignore[return-value]
 
     def clean(self) -> dict[str, Any]:
@@ -120,12 +123,12 @@ class MoveForm(StaffForm):
 
     def __init__(self, *args: Any, practitioners: Sequence[Practitioner], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["practitioner"].choices = [(ANY, "Any practitioner")] + [
-            (str(p.code), p.display_name) for p in practitioners
-        ]
+        cast(forms.ChoiceField, self.fields["practitioner"]).choices = [
+            (ANY, "Any practitioner")
+        ] + [(str(p.code), p.display_name) for p in practitioners]
         self.helper = form_helper("date", "practitioner")
 
-    def clean_date(self) -> date:
+    def clean_date(self) -> dt.date:
         return check_date_range(self.cleaned_data["date"])  # type: ignore[return-value]
 
 

@@ -80,7 +80,7 @@ class PasswordResetRequestForm(ErrorSummaryMixin, PasswordResetForm):
             email__iexact=normalise_email(email), is_active=True
         )
 
-    def save(self, *args: Any, request: HttpRequest | None = None, **kwargs: Any) -> None:  # type: ignore[override]
+    def save(self, *args: Any, request: HttpRequest | None = None, **kwargs: Any) -> None:
         address = normalise_email(self.cleaned_data["email"])
         if request is not None and rate_limit_exceeded(
             request,
@@ -94,7 +94,8 @@ class PasswordResetRequestForm(ErrorSummaryMixin, PasswordResetForm):
         site = urlsplit(settings.SITE_URL)
         kwargs["domain_override"] = site.netloc
         kwargs["use_https"] = site.scheme == "https"
-        super().save(*args, request=request, **kwargs)
+        kwargs["request"] = request
+        super().save(*args, **kwargs)
 
 
 class NewPasswordForm(ErrorSummaryMixin, SetPasswordForm):  # type: ignore[type-arg]  # user model is bound at runtime

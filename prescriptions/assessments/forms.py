@@ -8,9 +8,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django import forms
+from django.http import QueryDict
 
 from bookings.models import Appointment
 from clinic.forms import InlineRadioSelect, StaffForm
@@ -252,9 +253,9 @@ class AssessmentStartForm(_PractitionerMixin, StaffForm):
         self.practitioners = {str(p.code): p for p in practitioners}
         self.fields["practitioner"] = _practitioner_field(practitioners)
         self.appointments = {str(a.code): a for a, _ in appointments}
-        self.fields["appointment"].choices = [("", "Not linked to an appointment")] + [
-            (str(a.code), label) for a, label in appointments
-        ]
+        cast(forms.ChoiceField, self.fields["appointment"]).choices = [
+            ("", "Not linked to an appointment")
+        ] + [(str(a.code), label) for a, label in appointments]
         self.fields["practitioner"].widget.attrs["class"] = "form-select"
         self.fields["appointment"].widget.attrs["class"] = "form-select"
 
@@ -266,7 +267,8 @@ class AssessmentStartForm(_PractitionerMixin, StaffForm):
         return self.appointments.get(code) if code else None
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if not data.get("conditions") and not data.get("condition_other"):
             self.add_error(
                 "conditions", "Choose at least one condition, or describe it under other."
@@ -289,7 +291,7 @@ class MeasureRow:
 
     @property
     def errors(self) -> list[str]:
-        return [e for f in self.fields for e in f.errors]
+        return [str(e) for f in self.fields for e in f.errors]
 
     @property
     def dom_id(self) -> str:
@@ -461,7 +463,8 @@ class AssessmentForm(_PractitionerMixin, StaffForm):
         return None if value is None else int(value)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("red_flags") and not data.get("red_flags_note"):
             self.add_error(
                 "red_flags_note",
@@ -519,10 +522,10 @@ class AssessmentForm(_PractitionerMixin, StaffForm):
             self.add_error(
                 measure_key("VISA-G", "branch"), "Choose which part of item 8 was answered."
             )
-        elif points is not None and points not in item_8.branches[branch]:
+        elif points is not None and points not in item_8.branches[str(branch)]:
             self.add_error(
                 measure_key("VISA-G", "8"),
-                f"Item 8 part {branch} scores {allowed_words(item_8.branches[branch])}.",
+                f"Item 8 part {branch} scores {allowed_words(item_8.branches[str(branch)])}.",
             )
         for n in range(1, PSFS_MAX_ACTIVITIES + 1):
             text = data.get(measure_key("PSFS", f"text_{n}"))
@@ -567,7 +570,7 @@ class AssessmentForm(_PractitionerMixin, StaffForm):
             if score is None or any(not v for v in items.values()):
                 continue
             total = sum(items[n] == "yes" for n in ("arm", "trunk", "pelvis", "unsteady"))
-            total += STEP_DOWN_KNEE_POINTS[items["knee"]]
+            total += STEP_DOWN_KNEE_POINTS[str(items["knee"])]
             if total != score:
                 self.add_error(
                     field_key("lateral_step_down", side, "score"),
@@ -620,7 +623,8 @@ class AssessmentForm(_PractitionerMixin, StaffForm):
         )
         fields = {name: data.get(name) for name in names}
         for name in ("resting_sbp", "resting_dbp", "resting_hr"):
-            fields[name] = None if fields[name] is None else int(fields[name])
+            value = fields[name]
+            fields[name] = None if value is None else int(value)
         for name in ("condition_other", "involved_side", "reference_sex", "history", "goals_note"):
             fields[name] = fields[name] or ""
         for name in ("red_flags_note", "pain_context", "pain_task", "findings_note"):
@@ -657,12 +661,16 @@ class AssessmentForm(_PractitionerMixin, StaffForm):
 
     # --- For the template ---
 
+    def _posted_list(self, name: str) -> list[str]:
+        """Every value posted under `name` (a bound form's data is the request's QueryDict)."""
+        return cast(QueryDict, self.data).getlist(name)
+
     def shown_tests(self) -> list[str]:
         """The tests whose fields are on the page: the saved battery, plus any ticked in
         this submission (so nothing typed is lost when the page comes back with errors)."""
         codes = list(self.assessment.battery)
         if self.is_bound:
-            codes += [c for c in self.data.getlist("battery") if c in battery.TESTS]
+            codes += [c for c in self._posted_list("battery") if c in battery.TESTS]
         return battery.ordered(codes)
 
     def test_forms(self) -> list[TestForm]:
@@ -688,7 +696,7 @@ class AssessmentForm(_PractitionerMixin, StaffForm):
         """The measures whose fields are on the page (as `shown_tests`)."""
         codes = list(self.assessment.measures)
         if self.is_bound:
-            codes += [c for c in self.data.getlist("measures") if c in outcomes.INSTRUMENTS]
+            codes += [c for c in self._posted_list("measures") if c in outcomes.INSTRUMENTS]
         return instruments.ordered_measures(codes)
 
     def measure_forms(self) -> list[MeasureForm]:

@@ -4,7 +4,7 @@ and the warnings read a clinic's exercise as they read a shipped one."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
@@ -147,10 +147,10 @@ class ExerciseForm(StaffForm):
             if isinstance(field.widget, forms.CheckboxInput):
                 field.widget.attrs["class"] = "form-check-input"
         lib = library.default_library()
-        self.fields["primary_muscles"].choices = list(lib.muscles.items())
-        self.fields["equipment"].choices = list(lib.equipment.items())
-        self.fields["load_types"].choices = list(lib.load_types.items())
-        self.fields["suits"].choices = list(lib.conditions.items())
+        cast(forms.ChoiceField, self.fields["primary_muscles"]).choices = list(lib.muscles.items())
+        cast(forms.ChoiceField, self.fields["equipment"]).choices = list(lib.equipment.items())
+        cast(forms.ChoiceField, self.fields["load_types"]).choices = list(lib.load_types.items())
+        cast(forms.ChoiceField, self.fields["suits"]).choices = list(lib.conditions.items())
         filled = len(exercise.cautions) if exercise else 0
         self.caution_count = self._caution_rows(filled)
         conditions = [("", "Everyone"), *lib.conditions.items()]
@@ -191,8 +191,8 @@ class ExerciseForm(StaffForm):
             for i in range(self.caution_count)
         ]
 
-    def clean_image(self) -> UploadedFile | None:
-        image = self.cleaned_data.get("image")
+    def clean_image(self) -> UploadedFile[bytes] | None:
+        image: UploadedFile[bytes] | None = self.cleaned_data.get("image")
         if not image:
             return None
         if image.size and image.size > IMAGE_MAX_BYTES:
@@ -210,7 +210,8 @@ class ExerciseForm(StaffForm):
         return url
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if not data.get("primary_muscles") and "primary_muscles" not in self.errors:
             self.add_error("primary_muscles", "Choose at least one muscle.")
         if not data.get("load_types") and "load_types" not in self.errors:

@@ -166,13 +166,15 @@ class SessionLogForm(ErrorSummaryMixin, forms.Form):
         except InvalidOperation:
             self.add_error(name, message)
             return None
-        if not value.is_finite() or not low <= value <= high or value.as_tuple().exponent < -2:
+        exponent = value.as_tuple().exponent  # a letter ("n", "N", "F") when not finite
+        if not value.is_finite() or not low <= value <= high or int(exponent) < -2:
             self.add_error(name, message)
             return None
         return value
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         entries = []
         for item in self.items:
             entry = self._clean_item(item)

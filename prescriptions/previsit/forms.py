@@ -71,7 +71,8 @@ class PrevisitMeasureForm(StaffForm):
             )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if self.code == "PSFS":
             for n in range(1 + len(self.carried), PSFS_MAX_ACTIVITIES + 1):
                 text = data.get(measure_field("PSFS", f"text_{n}"))

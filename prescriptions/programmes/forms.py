@@ -6,7 +6,7 @@ words as the services (prescriptions/programmes/services.py), which check again 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
@@ -149,13 +149,15 @@ class ProgrammeStartForm(StaffForm):
         super().__init__(*args, **kwargs)
         self.goal_hints = {g: goal_summary(g) for g in Programme.Goal.values}
         self.fields["goal"].widget = HintedRadioSelect(option_hints=self.goal_hints)
-        self.fields["goal"].choices = Programme.Goal.choices
+        cast(forms.ChoiceField, self.fields["goal"]).choices = Programme.Goal.choices
         self.practitioners = {str(p.code): p for p in practitioners}
-        self.fields["practitioner"].choices = [(str(p.code), p.display_name) for p in practitioners]
-        self.assessments = {str(a.code): a for a, _ in assessments}
-        self.fields["assessment"].choices = [("", "Not from an assessment")] + [
-            (str(a.code), label) for a, label in assessments
+        cast(forms.ChoiceField, self.fields["practitioner"]).choices = [
+            (str(p.code), p.display_name) for p in practitioners
         ]
+        self.assessments = {str(a.code): a for a, _ in assessments}
+        cast(forms.ChoiceField, self.fields["assessment"]).choices = [
+            ("", "Not from an assessment")
+        ] + [(str(a.code), label) for a, label in assessments]
 
     def clean_practitioner(self) -> Practitioner:
         return self.practitioners[self.cleaned_data["practitioner"]]
@@ -251,11 +253,11 @@ class ProgrammeItemForm(StaffForm):
             if isinstance(field.widget, forms.CheckboxInput):
                 field.widget.attrs["class"] = "form-check-input"
         self.exercises = {str(e.code): e for e in exercises}
-        self.fields["exercise"].choices = [
+        cast(forms.ChoiceField, self.fields["exercise"]).choices = [
             (str(e.code), e.name + ("" if e.is_shipped else " (your clinic)")) for e in exercises
         ]
         self.phases = {str(p.code): p for p in phases}
-        self.fields["phase"].choices = [("", "No phase")] + [
+        cast(forms.ChoiceField, self.fields["phase"]).choices = [("", "No phase")] + [
             (str(p.code), f"{p.name} (from {p.starts_on:%-d/%-m/%Y})") for p in phases
         ]
         if dose_type == Exercise.DoseType.DISTANCE_M:
@@ -303,7 +305,8 @@ class ProgrammeItemForm(StaffForm):
         return self.phases.get(code) if code else None
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         kind = data.get("load_kind")
         external = kind == ProgrammeItem.LoadKind.EXTERNAL
         if external and data.get("load_kg") is None and "load_kg" not in self.errors:
@@ -320,7 +323,7 @@ class ProgrammeItemForm(StaffForm):
 def item_initial(item: ProgrammeItem) -> dict[str, Any]:
     return {
         "exercise": str(item.exercise.code),
-        "phase": str(item.phase.code) if item.phase_id else "",
+        "phase": str(item.phase.code) if item.phase is not None else "",
         "sets": item.sets,
         "reps": item.reps,
         "hold_seconds": item.hold_seconds,
@@ -425,15 +428,24 @@ class ExerciseSearchForm(forms.Form):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         lib = library.default_library()
-        self.fields["muscle"].choices = [("", "Any muscle"), *lib.muscles.items()]
-        self.fields["level"].choices = [("", "Any level")] + [
+        cast(forms.ChoiceField, self.fields["muscle"]).choices = [
+            ("", "Any muscle"),
+            *lib.muscles.items(),
+        ]
+        cast(forms.ChoiceField, self.fields["level"]).choices = [("", "Any level")] + [
             (str(k), v) for k, v in lib.levels.items()
         ]
         equipment = {**lib.equipment, **lib.load_types}
-        self.fields["equipment"].choices = [("", "Any equipment"), *equipment.items()]
+        cast(forms.ChoiceField, self.fields["equipment"]).choices = [
+            ("", "Any equipment"),
+            *equipment.items(),
+        ]
         conditions = list(lib.conditions.items())
-        self.fields["condition"].choices = [("", "Any condition"), *conditions]
-        self.fields["safe_for"].choices = [("", "Show all"), *conditions]
+        cast(forms.ChoiceField, self.fields["condition"]).choices = [
+            ("", "Any condition"),
+            *conditions,
+        ]
+        cast(forms.ChoiceField, self.fields["safe_for"]).choices = [("", "Show all"), *conditions]
         for name, field in self.fields.items():
             css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
             field.widget.attrs["class"] = css

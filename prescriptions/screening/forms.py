@@ -100,7 +100,8 @@ class ScreeningForm(StaffForm):
         return value
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         any_yes = any(data.get(f"q{q.number}") == "yes" for q in screening.QUESTIONS)
         if self.staff and any_yes and not (data.get("notes") or "").strip():
             self.add_error(
