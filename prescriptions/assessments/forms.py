@@ -13,8 +13,10 @@ from typing import Any, cast
 from django import forms
 from django.http import QueryDict
 
+from crispy_forms.layout import Div
+
 from bookings.models import Appointment
-from clinic.forms import InlineRadioSelect, StaffForm
+from clinic.forms import InlineRadioSelect, StaffForm, form_helper
 from clinic.models import Practitioner
 from prescriptions.assessments import battery
 from prescriptions.assessments.derived import STEP_DOWN_ITEMS, STEP_DOWN_KNEE_POINTS, round_to
@@ -834,6 +836,6 @@ class CompareForm(forms.Form):
             self.fields[name] = forms.ChoiceField(
                 label=label,
                 choices=choices,
-                widget=forms.Select(attrs={"class": "form-select"}),
                 error_messages={"invalid_choice": "Choose one of the patient's assessments."},
             )
+        self.helper = form_helper(Div("baseline", "current", css_class="field-pair"))

@@ -14,7 +14,7 @@ from typing import Any
 
 from django import forms
 
-from clinic.forms import ErrorSummaryMixin
+from clinic.forms import ErrorSummaryMixin, form_helper
 from prescriptions.models import LOAD_KG_RANGE, Exercise, ProgrammeItem
 from prescriptions.patient_programme.selectors import achieved_label, dose_words, load_words
 from prescriptions.patient_programme.services import EntryInput
@@ -264,6 +264,7 @@ class MorningPainForm(ErrorSummaryMixin, forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+        self.helper = form_helper()
 
     def clean_morning_pain(self) -> int:
         raw = self.cleaned_data["morning_pain"].strip()

@@ -10,7 +10,7 @@ from typing import Any, cast
 
 from django import forms
 
-from crispy_forms.layout import HTML
+from crispy_forms.layout import HTML, Div
 
 from clinic.forms import HintedRadioSelect, StaffForm, Unit, form_helper
 from clinic.models import Practitioner
@@ -446,11 +446,9 @@ class ExerciseSearchForm(forms.Form):
             *conditions,
         ]
         cast(forms.ChoiceField, self.fields["safe_for"]).choices = [("", "Show all"), *conditions]
-        for name, field in self.fields.items():
-            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
-            field.widget.attrs["class"] = css
-            if name == "q":
-                field.widget.attrs.update({"autocomplete": "off", "spellcheck": "false"})
+        self.fields["q"].widget.attrs.update({"autocomplete": "off", "spellcheck": "false"})
+        filters = [name for name in self.fields if name != "q"]
+        self.helper = form_helper("q", Div(*filters, css_class="filter-grid"))
 
     def filters(self) -> dict[str, Any]:
         """Keyword arguments for library_selectors.exercise_search_for_clinic."""
