@@ -2,16 +2,25 @@
 
 Forms validate input only; services write. Every value that arrives in a query string or
 a POST body goes through a form, so a malformed date, code or time becomes an error next
-to its field, never a 500."""
+to its field, never a 500.
+
+Presentation: each form builds a crispy `FormHelper` in `__init__` (`form_helper`), with
+`form_tag = False` so the template owns `<form>`, `{% csrf_token %}` and the buttons. The
+field markup (label, hint, error, input; a fieldset and legend for radios and checkboxes,
+`aria-describedby` on both) is `templates/bootstrap5/field.html`; the error summary at the
+top of a page is `templates/_error_summary.html`, fed by `ErrorSummaryMixin`."""
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.validators import RegexValidator
 from django.utils import timezone
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Div, Field, Layout
 
 EARLIEST_DATE = date(2000, 1, 1)
 """Dates before this are refused: nobody needs them and they keep date arithmetic safe."""
@@ -30,12 +39,98 @@ phone_validator = RegexValidator(
 )
 
 
-class StaffForm(forms.Form):
-    """Bootstrap classes on every widget; Django adds aria-invalid and aria-describedby."""
+def form_helper(*layout: Any) -> FormHelper:
+    """A crispy helper for a form whose template owns `<form>`, the csrf token and buttons.
+
+    With no layout, every field is drawn in declaration order."""
+    helper = FormHelper()
+    helper.form_tag = False
+    helper.disable_csrf = True
+    if layout:
+        helper.layout = Layout(*layout)
+    return helper
+
+
+class _FieldWith(Field):  # type: ignore[misc]  # crispy_forms has no type information
+    """A crispy Field that hands templates/bootstrap5/field.html some context of its own."""
+
+    context: dict[str, Any] = {}
+
+    def render(self, *args: Any, extra_context: dict[str, Any] | None = None, **kw: Any) -> str:
+        extra_context = {**(extra_context or {}), **self.context}
+        return cast(str, super().render(*args, extra_context=extra_context, **kw))
+
+
+class Unit(_FieldWith):
+    """A number with its unit after the input (and in the label, for screen readers)."""
+
+    def __init__(self, name: str, unit: str, **kwargs: Any) -> None:
+        super().__init__(name, **kwargs)
+        self.context = {"unit": unit}
+
+
+class PageHeading(_FieldWith):
+    """A question that is the page's heading: its label (or legend) is the page's `<h1>`."""
+
+    context = {"page_heading": True}
+
+
+class InlineRadioSelect(forms.RadioSelect):
+    """Radios side by side: a short set such as yes and no."""
+
+    inline = True
+
+
+class InlineCheckboxSelectMultiple(forms.CheckboxSelectMultiple):
+    """Checkboxes side by side: a short set such as left and right."""
+
+    inline = True
+
+
+class HintedRadioSelect(forms.RadioSelect):
+    """Radios with a hint under some options (tied to them with aria-describedby)."""
+
+    def __init__(self, *args: Any, option_hints: dict[str, str] | None = None, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self.option_hints = option_hints or {}
+
+
+class ErrorSummaryMixin:
+    """(link target, message) pairs for the GOV.UK error summary, in page order.
+
+    Each entry links to its field's input: the first option of a radio or checkbox group.
+    `error_anchors` sends a field's link elsewhere (its input is drawn by another field, or
+    by hand); `summary_message` is the hook for a prefix such as the test's name."""
+
+    error_anchors: dict[str, str] = {}
+
+    def error_entries(self) -> list[tuple[str, str]]:
+        form = cast(forms.BaseForm, self)
+        entries = [("", str(error)) for error in form.non_field_errors()]
+        for bound in form:
+            for error in bound.errors:
+                entries.append((self.error_anchor(bound), self.summary_message(bound, str(error))))
+        return entries
+
+    def error_anchor(self, bound: forms.BoundField) -> str:
+        if bound.name in self.error_anchors:
+            return self.error_anchors[bound.name]
+        if bound.field.widget.use_fieldset:
+            return f"{bound.auto_id}_0"
+        return str(bound.auto_id)
+
+    def summary_message(self, bound: forms.BoundField, message: str) -> str:
+        return str(message)
+
+
+class StaffForm(ErrorSummaryMixin, forms.Form):
+    """Bootstrap classes on every widget (for inputs a template places by hand) and a crispy
+    helper that draws every field in order; a form with a layout replaces the helper."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+        self.helper = form_helper()
         for field in self.fields.values():
             widget = field.widget
             if isinstance(widget, forms.RadioSelect):
@@ -97,6 +192,15 @@ class NewPatientForm(StaffForm):
     date_of_birth = date_field(
         "Date of birth", help_text="The day, month and year, for example 14 March 1985."
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = form_helper(
+            Div("first_name", "last_name", css_class="field-pair"),
+            "email",
+            "phone",
+            "date_of_birth",
+        )
 
     def clean_date_of_birth(self) -> date:
         value: date = self.cleaned_data["date_of_birth"]

@@ -27,6 +27,7 @@ from clinic.access import own_patient_or_404
 from clinic.audit import access_log_record
 from clinic.deletion import deletion_preview, patient_deletion_request, retention_end
 from clinic.errors import DomainError
+from clinic.forms import ErrorSummaryMixin, form_helper
 from clinic.models import User
 from clinic.ratelimit import rate_limit_exceeded
 from clinic.records import patient_record, patient_record_json
@@ -73,7 +74,7 @@ def record_print(request: HttpRequest) -> HttpResponse:
     )
 
 
-class DeleteAccountForm(forms.Form):
+class DeleteAccountForm(ErrorSummaryMixin, forms.Form):
     confirm = forms.BooleanField(
         label="I understand that I will not be able to log in again",
         error_messages={"required": "Tick the box to confirm you want to delete your account"},
@@ -90,22 +91,13 @@ class DeleteAccountForm(forms.Form):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.user = user
-        for field in self.fields.values():
-            css = "form-check-input" if isinstance(field, forms.BooleanField) else "form-control"
-            field.widget.attrs["class"] = css
+        self.helper = form_helper()
 
     def clean_password(self) -> str:
         password: str = self.cleaned_data.get("password", "")
         if not self.user.check_password(password):
             raise forms.ValidationError("The password is not right", code="wrong")
         return password
-
-    def error_entries(self) -> list[tuple[str, str]]:
-        return [
-            (self[name].auto_id, str(error))
-            for name in ("confirm", "password")
-            for error in self.errors.get(name, [])
-        ]
 
 
 @never_cache

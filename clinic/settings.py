@@ -325,6 +325,17 @@ MEDIA_URL = "/media/"
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
+# crispy adds a widget's converted class name to its input: the Bootstrap class, not the
+# widget's own name ("textinput"). templates/bootstrap5/field.html adds is-invalid.
+CRISPY_CLASS_CONVERTERS = {
+    **dict.fromkeys(
+        ["textinput", "emailinput", "numberinput", "urlinput", "passwordinput", "dateinput"],
+        "form-control",
+    ),
+    **dict.fromkeys(["timeinput", "textarea", "fileinput", "clearablefileinput"], "form-control"),
+    "select": "form-select",
+    "checkboxinput": "form-check-input",
+}
 
 # --- Security -------------------------------------------------------------------------
 SECURE_CSP = {

@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView
 from bookings.api import api_docs
 from bookings.views import public as public_views
 from clinic import views
+from clinic.accounts.forms import NewPasswordForm
 from clinic.accounts.views import StancePasswordResetView
 
 handler404 = "clinic.views.page_not_found"
@@ -28,7 +29,7 @@ urlpatterns = [
     ),
     path(
         "accounts/reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(),
+        auth_views.PasswordResetConfirmView.as_view(form_class=NewPasswordForm),
         name="password_reset_confirm",
     ),
     path(

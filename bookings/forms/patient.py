@@ -1,6 +1,7 @@
 """Forms for a patient's own visits: cancel one, or pick a new time for it.
 
-They validate input only; the views call the services.
+They validate input only (with a crispy helper for how they are drawn); the views call the
+services.
 """
 
 from __future__ import annotations
@@ -8,9 +9,11 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from django import forms
 
+from clinic.forms import ErrorSummaryMixin, form_helper
 from clinic.models import Practitioner
 
 SLOT_SEPARATOR = "~"
@@ -30,11 +33,11 @@ def slot_value(start: datetime, practitioner_code: uuid.UUID) -> str:
     return f"{instant}{SLOT_SEPARATOR}{practitioner_code}"
 
 
-class CancelForm(forms.Form):
+class CancelForm(ErrorSummaryMixin, forms.Form):
     reason = forms.CharField(
         label="Reason for cancelling (optional)",
         help_text="This helps the clinic. Do not include health details you would rather "
-        "discuss in person.",
+        "discuss in person. Up to 500 characters.",
         required=False,
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -43,9 +46,20 @@ class CancelForm(forms.Form):
         },
     )
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        # No maxlength on the textarea: a browser would cut a pasted reason short without a
+        # word; the server says how long it is instead.
+        self.fields["reason"].widget.attrs.pop("maxlength", None)
+        self.helper = form_helper()
 
-class RescheduleForm(forms.Form):
-    """The new time, as offered on the week page. Availability is checked by the service."""
+
+class RescheduleForm(ErrorSummaryMixin, forms.Form):
+    """The new time, as offered on the week page (a grid of time buttons drawn by hand, so
+    the summary links to the list of times). Availability is checked by the service."""
+
+    error_anchors = {"slot": "times"}
 
     slot = forms.CharField(
         label="New time",

@@ -1,5 +1,7 @@
-"""Forms of the public booking flow. They validate; the templates write the HTML by hand
-(GOV.UK patterns: error summary, fieldsets, hints tied with aria-describedby)."""
+"""Forms of the public booking flow. They validate; a crispy helper built in `__init__` says
+how they are drawn (GOV.UK patterns: error summary, fieldsets, hints tied with
+aria-describedby). The week of free times and the date of birth's three inputs are placed
+by their templates."""
 
 from __future__ import annotations
 
@@ -13,6 +15,13 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from bookings.models import Modality, ScreeningQuestion
+from clinic.forms import (
+    ErrorSummaryMixin,
+    HintedRadioSelect,
+    InlineRadioSelect,
+    PageHeading,
+    form_helper,
+)
 from clinic.lib.time import zone_label
 
 MAX_DB_ID = 2**63 - 1
@@ -91,56 +100,64 @@ def parse_uuid(value: str) -> uuid.UUID | None:
         return None
 
 
-class SummaryErrorsMixin:
-    """Errors as (field id, message) pairs for the GOV.UK error summary."""
-
-    error_anchors: dict[str, str] = {}
-
-    def summary_errors(self) -> list[tuple[str, str]]:
-        form: Any = self
-        result = []
-        for name, errors in form.errors.items():
-            anchor = self.error_anchors.get(name, f"id_{name}")
-            result.extend((anchor, str(message)) for message in errors)
-        return result
-
-
-class ModalityForm(SummaryErrorsMixin, forms.Form):
+class ModalityForm(ErrorSummaryMixin, forms.Form):
     modality = forms.ChoiceField(
+        label="How would you like to be seen?",
         choices=Modality.choices,
         error_messages={
             "required": "Select how you would like to be seen",
             "invalid_choice": "Select how you would like to be seen",
         },
     )
-    error_anchors = {"modality": "modality"}
 
-    def __init__(self, *args: Any, allowed: list[str], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(
+        self, *args: Any, allowed: list[str], hint: str, option_hints: dict[str, str], **kw: Any
+    ) -> None:
+        super().__init__(*args, **kw)
         field: Any = self.fields["modality"]
+        field.widget = HintedRadioSelect(option_hints=option_hints)
         field.choices = [(value, Modality(value).label) for value in allowed]
+        field.help_text = hint
+        self.helper = form_helper(PageHeading("modality"))
 
 
-class PractitionerForm(SummaryErrorsMixin, forms.Form):
+class PractitionerForm(ErrorSummaryMixin, forms.Form):
     practitioner = forms.ChoiceField(
+        label="Who would you like to see?",
         error_messages={
             "required": "Select a practitioner, or No preference",
             "invalid_choice": "Select a practitioner, or No preference",
         },
     )
-    error_anchors = {"practitioner": "practitioner"}
 
-    def __init__(self, *args: Any, codes: list[str], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        choices: list[tuple[str, str]],
+        hint: str,
+        option_hints: dict[str, str],
+        **kwargs: Any,
+    ) -> None:
+        """`choices` are (code, name) of who can be booked; "No preference" comes first."""
         super().__init__(*args, **kwargs)
         field: Any = self.fields["practitioner"]
-        field.choices = [("any", "No preference"), *((c, c) for c in codes)]
+        field.widget = HintedRadioSelect(
+            option_hints={"any": "See the free times of everyone who offers this service."}
+            | option_hints
+        )
+        field.choices = [("any", "No preference"), *choices]
+        field.help_text = hint
+        self.helper = form_helper(PageHeading("practitioner"))
 
 
-class TimeZoneForm(SummaryErrorsMixin, forms.Form):
+class TimeZoneForm(ErrorSummaryMixin, forms.Form):
+    """ "Also show times in": a select placed by hand (bookings/book_slot_list.html), with the
+    clinic's zone for booking.js and its button in the same row."""
+
     tz = forms.CharField(required=False, max_length=64)
 
     def clean_tz(self) -> str:
-        value = self.cleaned_data["tz"].strip()
+        value = str(self.cleaned_data["tz"]).strip()
         if value and not is_known_zone(value):
             raise ValidationError("Select a time zone from the list")
         return value
@@ -164,41 +181,56 @@ class ChosenSlotForm(forms.Form):
         return parsed
 
     def clean_pref(self) -> str:
-        value = self.cleaned_data["pref"]
+        value = str(self.cleaned_data["pref"])
         if value and value != "any" and parse_uuid(value) is None:
             raise ValidationError("The practitioner choice is not valid.")
         return value
 
     def clean_tz(self) -> str:
-        value = self.cleaned_data["tz"]
+        value = str(self.cleaned_data["tz"])
         if value and not is_known_zone(value):
             raise ValidationError("The time zone is not valid.")
         return value
+
+
+def _date_part(part: str, digits: int) -> forms.TextInput:
+    width = "input-width-4" if digits == 4 else "input-width-2"
+    return forms.TextInput(
+        attrs={"inputmode": "numeric", "autocomplete": f"bday-{part}", "class": width}
+    )
 
 
 NAME_MAX = 80
 PHONE_MAX = 30
 
 
-class PatientDetailsForm(SummaryErrorsMixin, forms.Form):
-    """A new patient's details. Date of birth is three inputs (day, month, year)."""
+class PatientDetailsForm(ErrorSummaryMixin, forms.Form):
+    """A new patient's details. Date of birth is three inputs (day, month, year), grouped
+    under one legend by the template."""
 
     first_name = forms.CharField(
+        label="First name",
         max_length=NAME_MAX,
+        widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
         error_messages={
             "required": "Enter your first name",
             "max_length": f"First name must be {NAME_MAX} characters or fewer",
         },
     )
     last_name = forms.CharField(
+        label="Last name",
         max_length=NAME_MAX,
+        widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
         error_messages={
             "required": "Enter your last name",
             "max_length": f"Last name must be {NAME_MAX} characters or fewer",
         },
     )
     email = forms.EmailField(
+        label="Email address",
         max_length=254,
+        help_text="We will send your booking confirmation here.",
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
         error_messages={
             "required": "Enter your email address",
             "invalid": "Enter an email address in the correct format, like name@example.com",
@@ -206,15 +238,20 @@ class PatientDetailsForm(SummaryErrorsMixin, forms.Form):
         },
     )
     phone = forms.CharField(
+        label="Phone number",
         max_length=PHONE_MAX,
+        help_text="A mobile number, like 0400 000 000, or a landline with its area code.",
+        widget=forms.TextInput(
+            attrs={"type": "tel", "autocomplete": "tel", "class": "input-width-20"}
+        ),
         error_messages={
             "required": "Enter your phone number",
             "max_length": f"Phone number must be {PHONE_MAX} characters or fewer",
         },
     )
-    dob_day = forms.CharField(required=False)
-    dob_month = forms.CharField(required=False)
-    dob_year = forms.CharField(required=False)
+    dob_day = forms.CharField(label="Day", required=False, widget=_date_part("day", 2))
+    dob_month = forms.CharField(label="Month", required=False, widget=_date_part("month", 2))
+    dob_year = forms.CharField(label="Year", required=False, widget=_date_part("year", 4))
     # Filled in by clean() from the three inputs above; never read from the request.
     date_of_birth = forms.Field(required=False, widget=forms.HiddenInput)
 
@@ -222,18 +259,28 @@ class PatientDetailsForm(SummaryErrorsMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.today = today
         self.dob_error_parts: set[str] = set()
+        self.helper = form_helper("first_name", "last_name", "email", "phone")
 
-    def summary_errors(self) -> list[tuple[str, str]]:
+    def dob_parts(self) -> list[forms.BoundField]:
+        """Day, month and year: one group under the legend "Date of birth"."""
+        return [self["dob_day"], self["dob_month"], self["dob_year"]]
+
+    def error_anchor(self, bound: forms.BoundField) -> str:
         # The date's summary link goes to the first of its inputs that is wrong.
-        first = next(
-            (p for p in ("dob_day", "dob_month", "dob_year") if p in self.dob_error_parts),
-            "dob_day",
-        )
-        self.error_anchors = {"date_of_birth": f"id_{first}"}
-        return super().summary_errors()
+        if bound.name == "date_of_birth":
+            parts = ("dob_day", "dob_month", "dob_year")
+            return f"id_{next((p for p in parts if p in self.dob_error_parts), 'dob_day')}"
+        return super().error_anchor(bound)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = self._clean_date_of_birth()
+        for name in self.dob_error_parts:
+            attrs = self.fields[name].widget.attrs
+            attrs["class"] = f"{attrs['class']} is-invalid"
+        return cleaned
 
     def clean_email(self) -> str:
-        return self.cleaned_data["email"].strip().lower()
+        return str(self.cleaned_data["email"]).strip().lower()
 
     def clean_phone(self) -> str:
         value = " ".join(self.cleaned_data["phone"].split())
@@ -242,7 +289,7 @@ class PatientDetailsForm(SummaryErrorsMixin, forms.Form):
             raise ValidationError("Enter a phone number, like 0400 000 000 or +61 400 000 000")
         return value
 
-    def clean(self) -> dict[str, Any]:
+    def _clean_date_of_birth(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         cleaned["date_of_birth"] = None
         try:
@@ -320,7 +367,7 @@ class PatientDetailsForm(SummaryErrorsMixin, forms.Form):
 ANSWERS = [("yes", "Yes"), ("no", "No")]
 
 
-class ScreeningForm(SummaryErrorsMixin, forms.Form):
+class ScreeningForm(ErrorSummaryMixin, forms.Form):
     """One required Yes/No question per active screening question."""
 
     def __init__(self, *args: Any, questions: list[ScreeningQuestion], **kwargs: Any) -> None:
@@ -330,12 +377,13 @@ class ScreeningForm(SummaryErrorsMixin, forms.Form):
             self.fields[f"q{question.pk}"] = forms.ChoiceField(
                 choices=ANSWERS,
                 label=question.text,
+                widget=InlineRadioSelect,
                 error_messages={
                     "required": f"Select yes or no: {question.text}",
                     "invalid_choice": f"Select yes or no: {question.text}",
                 },
             )
-        self.error_anchors = {f"q{q.pk}": f"q{q.pk}" for q in questions}
+        self.helper = form_helper()
 
     def answers(self) -> dict[str, str]:
         return {str(q.pk): self.cleaned_data[f"q{q.pk}"] for q in self.questions}

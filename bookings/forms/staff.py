@@ -1,4 +1,5 @@
-"""Forms for the clinic staff's pages: they validate input only; templates write the HTML.
+"""Forms for the clinic staff's pages: they validate input; a crispy helper built in
+`__init__` says how they are drawn (clinic.forms.form_helper).
 
 Every value that arrives in a query string or a POST body goes through one of these, so
 a malformed date, code or time becomes a form error next to its field, never a 500.
@@ -6,13 +7,16 @@ a malformed date, code or time becomes a form error next to its field, never a 5
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, cast
 
 from django import forms
+
+from crispy_forms.layout import Div
 
 from bookings.models import Appointment, Modality, Service
 from clinic.forms import (
@@ -21,6 +25,7 @@ from clinic.forms import (
     StaffForm,
     check_date_range,
     date_field,
+    form_helper,
 )
 from clinic.models import Clinic, Location, Practitioner
 
@@ -46,14 +51,17 @@ class ScheduleFilterForm(StaffForm):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["practitioner"].choices = [(ALL, "All practitioners")] + [
-            (str(p.code), p.display_name) for p in practitioners
-        ]
-        self.fields["location"].choices = [("", "All locations")] + [
+        cast(forms.ChoiceField, self.fields["practitioner"]).choices = [
+            (ALL, "All practitioners")
+        ] + [(str(p.code), p.display_name) for p in practitioners]
+        cast(forms.ChoiceField, self.fields["location"]).choices = [("", "All locations")] + [
             (str(loc.pk), loc.name) for loc in locations
         ]
+        self.helper = form_helper(
+            Div("view", "date", "practitioner", "location", css_class="filter-grid")
+        )
 
-    def clean_date(self) -> date | None:
+    def clean_date(self) -> dt.date | None:
         return check_date_range(self.cleaned_data.get("date"))
 
 
@@ -73,15 +81,18 @@ class BookingDetailsForm(StaffForm):
 
     def __init__(self, *args: Any, clinic: Clinic, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["service"].queryset = Service.objects.filter(clinic=clinic, is_active=True)
+        cast(forms.ModelChoiceField, self.fields["service"]).queryset = Service.objects.filter(  # type: ignore[type-arg]  # the stubs' ModelChoiceField is generic over its model
+            clinic=clinic, is_active=True
+        )
         self.practitioners = list(
             Practitioner.objects.filter(clinic=clinic, is_active=True).order_by("display_name")
         )
-        self.fields["practitioner"].choices = [(ANY, "Any practitioner")] + [
-            (str(p.code), p.display_name) for p in self.practitioners
-        ]
+        cast(forms.ChoiceField, self.fields["practitioner"]).choices = [
+            (ANY, "Any practitioner")
+        ] + [(str(p.code), p.display_name) for p in self.practitioners]
+        self.helper = form_helper("service", "modality", "practitioner", "date")
 
-    def clean_date(self) -> date:
+    def clean_date(self) -> dt.date:
         return check_date_range(self.cleaned_data["date"])  # type: ignore[return-value]
 
     def clean(self) -> dict[str, Any]:
@@ -112,11 +123,12 @@ class MoveForm(StaffForm):
 
     def __init__(self, *args: Any, practitioners: Sequence[Practitioner], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["practitioner"].choices = [(ANY, "Any practitioner")] + [
-            (str(p.code), p.display_name) for p in practitioners
-        ]
+        cast(forms.ChoiceField, self.fields["practitioner"]).choices = [
+            (ANY, "Any practitioner")
+        ] + [(str(p.code), p.display_name) for p in practitioners]
+        self.helper = form_helper("date", "practitioner")
 
-    def clean_date(self) -> date:
+    def clean_date(self) -> dt.date:
         return check_date_range(self.cleaned_data["date"])  # type: ignore[return-value]
 
 
@@ -135,6 +147,10 @@ def slot_value(*, practitioner_code: uuid.UUID, start: datetime, location_id: in
 
 
 class SlotPickForm(StaffForm):
+    """The free time chosen from the grid of slot buttons (drawn by hand:
+    bookings/staff_slot_choices.html), so the summary links to the first button."""
+
+    error_anchors = {"slot": "id_slot_0"}
     slot = forms.CharField(
         label="Time",
         max_length=120,

@@ -28,6 +28,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, URLPattern, path, reverse
 from django.utils import timezone
+from django.utils.text import Truncator
 
 from bookings.forms.public import (
     AUSTRALIAN_ZONES,
@@ -306,26 +307,20 @@ def book_modality(request: HttpRequest, service_code: uuid.UUID) -> HttpResponse
     allowed = service.allowed_modalities()
     if len(allowed) == 1:
         return redirect("bookings:book-practitioner", service.code, allowed[0])
-    form = ModalityForm(request.GET if "modality" in request.GET else None, allowed=allowed)
+    form = ModalityForm(
+        request.GET if "modality" in request.GET else None,
+        allowed=allowed,
+        hint=f"{service.name}, {service.duration_minutes} minutes",
+        option_hints={value: MODALITY_HINTS[Modality(value)] for value in allowed},
+    )
     if form.is_bound and form.is_valid():
         return redirect("bookings:book-practitioner", service.code, form.cleaned_data["modality"])
-    options = [
-        {
-            "id": "modality" if i == 0 else f"modality-{value}",
-            "value": value,
-            "label": Modality(value).label,
-            "hint": MODALITY_HINTS[Modality(value)],
-        }
-        for i, value in enumerate(allowed)
-    ]
     return render(
         request,
         "bookings/book_modality.html",
         {
             "service": service,
             "form": form,
-            "options": options,
-            "errors": form.summary_errors() if form.is_bound else [],
             "back_url": reverse("bookings:service-list"),
             "step": 2,
             "total_steps": TOTAL_STEPS,
@@ -340,29 +335,16 @@ def book_practitioner(request: HttpRequest, service_code: uuid.UUID, modality: s
     service = _service_or_404(service_code)
     _check_modality(service, modality)
     practitioners = bookable_practitioners(service=service)
-    codes = [str(p.code) for p in practitioners]
     bound = "practitioner" in request.GET
-    form = PractitionerForm(request.GET if bound else None, codes=codes)
+    form = PractitionerForm(
+        request.GET if bound else None,
+        choices=[(str(p.code), p.display_name) for p in practitioners],
+        hint=f"{service.name}, {Modality(modality).label.lower()}",
+        option_hints={str(p.code): _practitioner_hint(p) for p in practitioners},
+    )
     if bound and form.is_valid():
         monday = week_start(timezone.now().astimezone(service.clinic.tz).date())
         return redirect(_week_url(service, modality, form.cleaned_data["practitioner"], monday))
-    options = [
-        {
-            "id": "practitioner",
-            "value": "any",
-            "label": "No preference",
-            "hint": "See the free times of everyone who offers this service.",
-        }
-    ] + [
-        {
-            "id": f"practitioner-{p.code}",
-            "value": str(p.code),
-            "label": p.display_name,
-            "profession": p.get_profession_display(),
-            "bio": p.bio,
-        }
-        for p in practitioners
-    ]
     many_modalities = len(service.allowed_modalities()) > 1
     back_url = (
         reverse("bookings:book-modality", args=[service.code])
@@ -376,14 +358,20 @@ def book_practitioner(request: HttpRequest, service_code: uuid.UUID, modality: s
             "service": service,
             "modality_label": Modality(modality).label,
             "form": form,
-            "options": options,
             "has_practitioners": bool(practitioners),
-            "errors": form.summary_errors() if bound else [],
             "back_url": back_url,
             "step": 3,
             "total_steps": TOTAL_STEPS,
         },
     )
+
+
+def _practitioner_hint(practitioner: Practitioner) -> str:
+    """Under a practitioner's name: their profession and the start of their bio."""
+    hint = practitioner.get_profession_display()
+    if hint and practitioner.bio:
+        hint += ". " + Truncator(practitioner.bio).words(40, truncate=" …")
+    return hint
 
 
 # --- 4. A week of free times -------------------------------------------------------------
@@ -539,7 +527,6 @@ def _slot_list(request: HttpRequest, service_code: uuid.UUID, modality: str) -> 
             "zone": zone,
             "zone_choices": zone_choices,
             "clinic_zone_label": zone_choice_label(clinic.timezone),
-            "errors": tz_form.summary_errors() if tz_form.is_bound else [],
             "back_url": reverse("bookings:book-practitioner", args=[service.code, modality]),
             "step": 4,
             "total_steps": TOTAL_STEPS,
@@ -682,7 +669,6 @@ def book_details(request: HttpRequest) -> HttpResponse:
         {
             **_slot_summary(choice),
             "form": form,
-            "errors": form.summary_errors() if form.is_bound else [],
             "login_url": login_url,
             "back_url": choice.week_url(),
             "step": 5,
@@ -727,7 +713,6 @@ def book_screening(request: HttpRequest) -> HttpResponse:
     else:
         initial = {f"q{pk}": answer for pk, answer in previous.items()}
         form = ScreeningForm(initial=initial, questions=questions)
-    rows = [{"name": f"q{q.pk}", "text": q.text, "field": form[f"q{q.pk}"]} for q in questions]
     back_url = choice.week_url() if draft.get("patient_id") else choice.details_url()
     return render(
         request,
@@ -735,8 +720,6 @@ def book_screening(request: HttpRequest) -> HttpResponse:
         {
             **_slot_summary(choice),
             "form": form,
-            "rows": rows,
-            "errors": form.summary_errors() if form.is_bound else [],
             "back_url": back_url,
             "step": 5,
             "total_steps": TOTAL_STEPS,

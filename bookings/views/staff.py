@@ -817,9 +817,11 @@ def patient_list(request: HttpRequest) -> HttpResponse:
         request.GET.get("page")
     )
     query = {"q": text} if text else {}
+    # htmx (search as you type) swaps in the list alone; the page works the same without it.
+    partial = "#results" if getattr(request, "htmx", False) else ""
     return render(
         request,
-        "bookings/staff_patient_list.html",
+        f"bookings/staff_patient_list.html{partial}",
         {
             "search": search,
             "page": page,

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods
 
 from django_otp import login as otp_login
 
-from clinic.accounts.forms import CodeForm, PasswordResetRequestForm
+from clinic.accounts.forms import CodeForm, PasswordResetRequestForm, SetupCodeForm
 from clinic.accounts.qr import qr_svg, totp_secret_text
 from clinic.accounts.selectors import (
     mfa_backup_code_count,
@@ -58,10 +58,6 @@ def _next_url(request: HttpRequest) -> str:
 
 def _with_next(url: str, next_url: str) -> str:
     return f"{url}?{urlencode({'next': next_url})}"
-
-
-def _errors(form: CodeForm) -> list[tuple[str, str]]:
-    return [("id_code", str(error)) for error in form.errors.get("code", [])]
 
 
 def _verified_in(request: HttpRequest, device: Any) -> None:
@@ -106,7 +102,7 @@ def mfa_setup(request: HttpRequest) -> HttpResponse:
         return redirect(_with_next(reverse("accounts:mfa-verify"), next_url))
     replacing = mfa_totp_device_confirmed(user) is not None
     device = mfa_totp_start(user=user)
-    form = CodeForm(request.POST or None)
+    form = SetupCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             codes = mfa_totp_confirm(user=user, device=device, code=form.cleaned_data["code"])
@@ -121,7 +117,6 @@ def mfa_setup(request: HttpRequest) -> HttpResponse:
         "accounts/mfa_setup.html",
         {
             "form": form,
-            "errors": _errors(form),
             "qr": qr_svg(
                 device.config_url, label="QR code to add this account to an authenticator app"
             ),
@@ -163,7 +158,7 @@ def mfa_verify_view(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/mfa_verify.html",
-        {"form": form, "errors": _errors(form), "next": next_url},
+        {"form": form, "next": next_url},
     )
 
 
@@ -213,12 +208,6 @@ class StancePasswordResetView(auth_views.PasswordResetView):
             response["Retry-After"] = "600"
             return response
         return super().post(request, *args, **kwargs)
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
-        form = context["form"]
-        context["errors"] = [("id_email", str(e)) for e in form.errors.get("email", [])]
-        return context
 
     def form_valid(self, form: PasswordResetRequestForm) -> HttpResponse:  # type: ignore[override]
         clinic = clinic_get_default()

@@ -8,12 +8,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django import forms
+from django.http import QueryDict
+
+from crispy_forms.layout import Div
 
 from bookings.models import Appointment
-from clinic.forms import StaffForm
+from clinic.forms import InlineRadioSelect, StaffForm, form_helper
 from clinic.models import Practitioner
 from prescriptions.assessments import battery
 from prescriptions.assessments.derived import STEP_DOWN_ITEMS, STEP_DOWN_KNEE_POINTS, round_to
@@ -97,6 +100,12 @@ class MeasureField(forms.Field):
         kwargs.setdefault("required", False)
         super().__init__(widget=forms.TextInput(attrs=attrs), **kwargs)
 
+    @property
+    def unit(self) -> str:
+        """Shown after the input and in the label (templates/bootstrap5/field.html); a score
+        out of 10 has none: its label and hint say so."""
+        return "" if self.spec.unit.startswith("/") else self.spec.unit_label
+
     def to_python(self, value: Any) -> str | None:
         value = (value or "").strip()
         return value or None
@@ -178,12 +187,14 @@ def _checkboxes(label: str, choices: Iterable[tuple[str, str]], help_text: str =
     )
 
 
-def _radios(label: str, choices: Iterable[tuple[str, str]], help_text: str = "") -> forms.Field:
+def _radios(
+    label: str, choices: Iterable[tuple[str, str]], help_text: str = "", *, inline: bool = False
+) -> forms.Field:
     return forms.ChoiceField(
         label=label,
         choices=list(choices),
         required=False,
-        widget=forms.RadioSelect,
+        widget=InlineRadioSelect if inline else forms.RadioSelect,
         help_text=help_text,
         error_messages={"invalid_choice": "Choose from the list."},
     )
@@ -200,26 +211,6 @@ def _practitioner_field(practitioners: Sequence[Practitioner]) -> forms.ChoiceFi
     )
 
 
-class _ErrorSummaryMixin:
-    """(link target, message) pairs for the error summary, in page order; a measurement's
-    message is prefixed with its test's name (two tests both have a pain score)."""
-
-    def error_entries(self) -> list[tuple[str, str]]:
-        form: forms.Form = self  # type: ignore[assignment]
-        entries = [("", str(e)) for e in form.non_field_errors()]
-        for bf in form:
-            for error in bf.errors:
-                multiple = isinstance(bf.field.widget, forms.RadioSelect)
-                target = f"{bf.auto_id}_0" if multiple else bf.auto_id
-                test = bf.name.split("__")[0] if bf.name.count("__") == 2 else ""
-                if test in battery.TESTS:
-                    error = f"{battery.TESTS[test].name}: {error}"
-                elif test == "measure":
-                    error = f"{bf.name.split('__')[1]}: {error}"
-                entries.append((target, str(error)))
-        return entries
-
-
 class _PractitionerMixin:
     practitioners: dict[str, Practitioner]
     cleaned_data: dict[str, Any]
@@ -228,7 +219,7 @@ class _PractitionerMixin:
         return self.practitioners[self.cleaned_data["practitioner"]]
 
 
-class AssessmentStartForm(_ErrorSummaryMixin, _PractitionerMixin, StaffForm):
+class AssessmentStartForm(_PractitionerMixin, StaffForm):
     """Start an assessment: who, when, for which visit and conditions (they pick the tests)."""
 
     practitioner = forms.ChoiceField()
@@ -249,7 +240,7 @@ class AssessmentStartForm(_ErrorSummaryMixin, _PractitionerMixin, StaffForm):
         required=False,
         error_messages={"max_length": "Keep it to %(limit_value)d characters or fewer."},
     )
-    involved_side = _radios("Affected side", InvolvedSide.choices)
+    involved_side = _radios("Affected side", InvolvedSide.choices, inline=True)
 
     def __init__(
         self,
@@ -264,9 +255,9 @@ class AssessmentStartForm(_ErrorSummaryMixin, _PractitionerMixin, StaffForm):
         self.practitioners = {str(p.code): p for p in practitioners}
         self.fields["practitioner"] = _practitioner_field(practitioners)
         self.appointments = {str(a.code): a for a, _ in appointments}
-        self.fields["appointment"].choices = [("", "Not linked to an appointment")] + [
-            (str(a.code), label) for a, label in appointments
-        ]
+        cast(forms.ChoiceField, self.fields["appointment"]).choices = [
+            ("", "Not linked to an appointment")
+        ] + [(str(a.code), label) for a, label in appointments]
         self.fields["practitioner"].widget.attrs["class"] = "form-select"
         self.fields["appointment"].widget.attrs["class"] = "form-select"
 
@@ -278,7 +269,8 @@ class AssessmentStartForm(_ErrorSummaryMixin, _PractitionerMixin, StaffForm):
         return self.appointments.get(code) if code else None
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if not data.get("conditions") and not data.get("condition_other"):
             self.add_error(
                 "conditions", "Choose at least one condition, or describe it under other."
@@ -301,7 +293,7 @@ class MeasureRow:
 
     @property
     def errors(self) -> list[str]:
-        return [e for f in self.fields for e in f.errors]
+        return [str(e) for f in self.fields for e in f.errors]
 
     @property
     def dom_id(self) -> str:
@@ -341,8 +333,18 @@ class MeasureForm:
         return f"measure-{self.instrument.code}"
 
 
-class AssessmentForm(_ErrorSummaryMixin, _PractitionerMixin, StaffForm):
-    """The whole draft on one page, in page order (the error summary follows it)."""
+class AssessmentForm(_PractitionerMixin, StaffForm):
+    """The whole draft on one page, in page order (the error summary follows it). The
+    template places the fields one by one (sections, tables of left and right values)."""
+
+    def summary_message(self, bound: forms.BoundField, message: str) -> str:
+        """A measurement's message names its test or measure: two tests have a pain score."""
+        parts = bound.name.split("__")
+        if len(parts) == 3 and parts[0] in battery.TESTS:
+            return f"{battery.TESTS[parts[0]].name}: {message}"
+        if len(parts) == 3 and parts[0] == "measure":
+            return f"{parts[1]}: {message}"
+        return str(message)
 
     revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
     assessed_on = _date_field()
@@ -358,6 +360,7 @@ class AssessmentForm(_ErrorSummaryMixin, _PractitionerMixin, StaffForm):
         "Affected side",
         InvolvedSide.choices,
         "Limb symmetry is involved ÷ uninvolved; with both or neither, weaker ÷ stronger.",
+        inline=True,
     )
     history = forms.CharField(
         label="History",
@@ -462,7 +465,8 @@ class AssessmentForm(_ErrorSummaryMixin, _PractitionerMixin, StaffForm):
         return None if value is None else int(value)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("red_flags") and not data.get("red_flags_note"):
             self.add_error(
                 "red_flags_note",
@@ -520,10 +524,10 @@ class AssessmentForm(_ErrorSummaryMixin, _PractitionerMixin, StaffForm):
             self.add_error(
                 measure_key("VISA-G", "branch"), "Choose which part of item 8 was answered."
             )
-        elif points is not None and points not in item_8.branches[branch]:
+        elif points is not None and points not in item_8.branches[str(branch)]:
             self.add_error(
                 measure_key("VISA-G", "8"),
-                f"Item 8 part {branch} scores {allowed_words(item_8.branches[branch])}.",
+                f"Item 8 part {branch} scores {allowed_words(item_8.branches[str(branch)])}.",
             )
         for n in range(1, PSFS_MAX_ACTIVITIES + 1):
             text = data.get(measure_key("PSFS", f"text_{n}"))
@@ -568,7 +572,7 @@ class AssessmentForm(_ErrorSummaryMixin, _PractitionerMixin, StaffForm):
             if score is None or any(not v for v in items.values()):
                 continue
             total = sum(items[n] == "yes" for n in ("arm", "trunk", "pelvis", "unsteady"))
-            total += STEP_DOWN_KNEE_POINTS[items["knee"]]
+            total += STEP_DOWN_KNEE_POINTS[str(items["knee"])]
             if total != score:
                 self.add_error(
                     field_key("lateral_step_down", side, "score"),
@@ -621,7 +625,8 @@ class AssessmentForm(_ErrorSummaryMixin, _PractitionerMixin, StaffForm):
         )
         fields = {name: data.get(name) for name in names}
         for name in ("resting_sbp", "resting_dbp", "resting_hr"):
-            fields[name] = None if fields[name] is None else int(fields[name])
+            value = fields[name]
+            fields[name] = None if value is None else int(value)
         for name in ("condition_other", "involved_side", "reference_sex", "history", "goals_note"):
             fields[name] = fields[name] or ""
         for name in ("red_flags_note", "pain_context", "pain_task", "findings_note"):
@@ -658,12 +663,16 @@ class AssessmentForm(_ErrorSummaryMixin, _PractitionerMixin, StaffForm):
 
     # --- For the template ---
 
+    def _posted_list(self, name: str) -> list[str]:
+        """Every value posted under `name` (a bound form's data is the request's QueryDict)."""
+        return cast(QueryDict, self.data).getlist(name)
+
     def shown_tests(self) -> list[str]:
         """The tests whose fields are on the page: the saved battery, plus any ticked in
         this submission (so nothing typed is lost when the page comes back with errors)."""
         codes = list(self.assessment.battery)
         if self.is_bound:
-            codes += [c for c in self.data.getlist("battery") if c in battery.TESTS]
+            codes += [c for c in self._posted_list("battery") if c in battery.TESTS]
         return battery.ordered(codes)
 
     def test_forms(self) -> list[TestForm]:
@@ -689,7 +698,7 @@ class AssessmentForm(_ErrorSummaryMixin, _PractitionerMixin, StaffForm):
         """The measures whose fields are on the page (as `shown_tests`)."""
         codes = list(self.assessment.measures)
         if self.is_bound:
-            codes += [c for c in self.data.getlist("measures") if c in outcomes.INSTRUMENTS]
+            codes += [c for c in self._posted_list("measures") if c in outcomes.INSTRUMENTS]
         return instruments.ordered_measures(codes)
 
     def measure_forms(self) -> list[MeasureForm]:
@@ -798,7 +807,7 @@ def _measure_initial(assessment: Assessment) -> dict[str, Any]:
     return initial
 
 
-class AmendForm(_ErrorSummaryMixin, StaffForm):
+class AmendForm(StaffForm):
     reason = forms.CharField(
         label="Why does this assessment need amending?",
         help_text="This is kept with the new version, with your name and the time.",
@@ -827,6 +836,6 @@ class CompareForm(forms.Form):
             self.fields[name] = forms.ChoiceField(
                 label=label,
                 choices=choices,
-                widget=forms.Select(attrs={"class": "form-select"}),
                 error_messages={"invalid_choice": "Choose one of the patient's assessments."},
             )
+        self.helper = form_helper(Div("baseline", "current", css_class="field-pair"))

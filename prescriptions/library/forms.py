@@ -4,13 +4,12 @@ and the warnings read a clinic's exercise as they read a shipped one."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
 
-from clinic.forms import StaffForm
-from prescriptions.assessments.forms import _ErrorSummaryMixin
+from clinic.forms import InlineRadioSelect, StaffForm
 from prescriptions.library import shipped as library
 from prescriptions.library.services import IMAGE_MAX_BYTES
 from prescriptions.models import Exercise
@@ -58,7 +57,7 @@ def _lines(label: str, help_text: str, *, required: bool, message: str = "") -> 
     )
 
 
-class ExerciseForm(_ErrorSummaryMixin, StaffForm):
+class ExerciseForm(StaffForm):
     name = forms.CharField(
         label="Name",
         max_length=120,
@@ -85,7 +84,7 @@ class ExerciseForm(_ErrorSummaryMixin, StaffForm):
     weight_bearing = forms.ChoiceField(
         label="Done standing (weight-bearing)?",
         choices=[("yes", "Yes"), ("no", "No")],
-        widget=forms.RadioSelect,
+        widget=InlineRadioSelect,
         error_messages={"required": "Say whether it is done standing."},
     )
     dose_type = forms.ChoiceField(
@@ -119,7 +118,8 @@ class ExerciseForm(_ErrorSummaryMixin, StaffForm):
         label="Image (optional)",
         required=False,
         help_text="A photo or drawing: JPEG, PNG or WebP, up to 5 MB.",
-        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+        # A plain file input: the current image is shown above it, with its own checkbox.
+        widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
     )
     image_alt = forms.CharField(
         label="Image description",
@@ -147,12 +147,10 @@ class ExerciseForm(_ErrorSummaryMixin, StaffForm):
             if isinstance(field.widget, forms.CheckboxInput):
                 field.widget.attrs["class"] = "form-check-input"
         lib = library.default_library()
-        self.fields["primary_muscles"].choices = list(lib.muscles.items())
-        self.fields["equipment"].choices = list(lib.equipment.items())
-        self.fields["load_types"].choices = list(lib.load_types.items())
-        self.fields["suits"].choices = list(lib.conditions.items())
-        self.fields["image"].widget.attrs.pop("class", None)
-        self.fields["image"].widget.attrs["class"] = "form-control"
+        cast(forms.ChoiceField, self.fields["primary_muscles"]).choices = list(lib.muscles.items())
+        cast(forms.ChoiceField, self.fields["equipment"]).choices = list(lib.equipment.items())
+        cast(forms.ChoiceField, self.fields["load_types"]).choices = list(lib.load_types.items())
+        cast(forms.ChoiceField, self.fields["suits"]).choices = list(lib.conditions.items())
         filled = len(exercise.cautions) if exercise else 0
         self.caution_count = self._caution_rows(filled)
         conditions = [("", "Everyone"), *lib.conditions.items()]
@@ -193,8 +191,8 @@ class ExerciseForm(_ErrorSummaryMixin, StaffForm):
             for i in range(self.caution_count)
         ]
 
-    def clean_image(self) -> UploadedFile | None:
-        image = self.cleaned_data.get("image")
+    def clean_image(self) -> UploadedFile[bytes] | None:
+        image: UploadedFile[bytes] | None = self.cleaned_data.get("image")
         if not image:
             return None
         if image.size and image.size > IMAGE_MAX_BYTES:
@@ -212,7 +210,8 @@ class ExerciseForm(_ErrorSummaryMixin, StaffForm):
         return url
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if not data.get("primary_muscles") and "primary_muscles" not in self.errors:
             self.add_error("primary_muscles", "Choose at least one muscle.")
         if not data.get("load_types") and "load_types" not in self.errors:

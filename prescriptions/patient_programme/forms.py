@@ -14,6 +14,7 @@ from typing import Any
 
 from django import forms
 
+from clinic.forms import ErrorSummaryMixin, form_helper
 from prescriptions.models import LOAD_KG_RANGE, Exercise, ProgrammeItem
 from prescriptions.patient_programme.selectors import achieved_label, dose_words, load_words
 from prescriptions.patient_programme.services import EntryInput
@@ -53,7 +54,7 @@ class ItemFields:
         return [str(e) for f in fields if f is not None for e in f.errors]
 
 
-class SessionLogForm(forms.Form):
+class SessionLogForm(ErrorSummaryMixin, forms.Form):
     """One session: per exercise done or not, what was achieved, pain and difficulty."""
 
     version = forms.IntegerField(widget=forms.HiddenInput)
@@ -87,7 +88,7 @@ class SessionLogForm(forms.Form):
         for item in items:
             p = self.prefix_for(item)
             self.fields[f"{p}done"] = forms.BooleanField(
-                label=f"I did {item.exercise.name}",
+                label="I did this exercise",
                 required=False,
                 widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
             )
@@ -139,15 +140,6 @@ class SessionLogForm(forms.Form):
             )
         return rows
 
-    def error_entries(self) -> list[tuple[str, str]]:
-        """(link target, message) pairs for the error summary, in page order."""
-        entries = [("", str(e)) for e in self.non_field_errors()]
-        for bf in self:
-            for error in bf.errors:
-                target = f"{bf.auto_id}_0" if bf.name == "day" else bf.auto_id
-                entries.append((target, str(error)))
-        return entries
-
     # --- Checking ---------------------------------------------------------------
 
     def _whole(self, name: str, low: int, high: int, message: str) -> int | None:
@@ -174,13 +166,15 @@ class SessionLogForm(forms.Form):
         except InvalidOperation:
             self.add_error(name, message)
             return None
-        if not value.is_finite() or not low <= value <= high or value.as_tuple().exponent < -2:
+        exponent = value.as_tuple().exponent  # a letter ("n", "N", "F") when not finite
+        if not value.is_finite() or not low <= value <= high or int(exponent) < -2:
             self.add_error(name, message)
             return None
         return value
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         entries = []
         for item in self.items:
             entry = self._clean_item(item)
@@ -259,7 +253,7 @@ def day_choices(today: date, start: date | None) -> list[tuple[date, str]]:
     return days
 
 
-class MorningPainForm(forms.Form):
+class MorningPainForm(ErrorSummaryMixin, forms.Form):
     morning_pain = forms.CharField(
         label="Your pain this morning, 0 to 10",
         help_text="0 is no pain, 10 the worst pain you can imagine. Score it when you get up.",
@@ -270,6 +264,7 @@ class MorningPainForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+        self.helper = form_helper()
 
     def clean_morning_pain(self) -> int:
         raw = self.cleaned_data["morning_pain"].strip()
@@ -282,6 +277,3 @@ class MorningPainForm(forms.Form):
                 "Enter your pain this morning as a whole number from 0 to 10."
             )
         return value
-
-    def error_entries(self) -> list[tuple[str, str]]:
-        return [(self[n].auto_id, str(e)) for n in self.errors for e in self.errors[n]]

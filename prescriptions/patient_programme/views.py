@@ -336,7 +336,8 @@ def _detail(
 ) -> HttpResponse:
     _audit(request, "view", programme)
     view = programme_view(programme, version, programme.patient)
-    return render(request, "prescriptions/patient_programme.html", _context(view, links))
+    context = _context(view, links, morning_form=MorningPainForm())
+    return render(request, "prescriptions/patient_programme.html", context)
 
 
 def _log(

@@ -7,8 +7,7 @@ from typing import Any
 
 from django import forms
 
-from clinic.forms import StaffForm
-from prescriptions.assessments.forms import _ErrorSummaryMixin
+from clinic.forms import InlineRadioSelect, StaffForm
 from prescriptions.outcomes import instruments
 from prescriptions.outcomes import scoring as outcomes
 from prescriptions.outcomes.forms import PointsField, allowed_words
@@ -20,7 +19,7 @@ from prescriptions.outcomes.services import (
 )
 
 
-class PrevisitMeasureForm(_ErrorSummaryMixin, StaffForm):
+class PrevisitMeasureForm(StaffForm):
     """One measure as the patient completes it online, in the wording the clinic loaded (or
     that ships): a radio group per item; for the PSFS, up to five activities of their own."""
 
@@ -46,7 +45,7 @@ class PrevisitMeasureForm(_ErrorSummaryMixin, StaffForm):
             self.fields[measure_field(self.code, str(item.number))] = forms.ChoiceField(
                 label=f"{item.number}. {label}",
                 choices=_options(item, text),
-                widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+                widget=InlineRadioSelect,
                 required=False,
                 error_messages={"invalid_choice": "Choose one of the answers."},
             )
@@ -72,7 +71,8 @@ class PrevisitMeasureForm(_ErrorSummaryMixin, StaffForm):
             )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if self.code == "PSFS":
             for n in range(1 + len(self.carried), PSFS_MAX_ACTIVITIES + 1):
                 text = data.get(measure_field("PSFS", f"text_{n}"))

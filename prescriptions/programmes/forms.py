@@ -6,13 +6,14 @@ words as the services (prescriptions/programmes/services.py), which check again 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
-from clinic.forms import StaffForm
+from crispy_forms.layout import HTML, Div
+
+from clinic.forms import HintedRadioSelect, StaffForm, Unit, form_helper
 from clinic.models import Practitioner
-from prescriptions.assessments.forms import _ErrorSummaryMixin
 from prescriptions.library import shipped as library
 from prescriptions.models import (
     ITEM_RANGES,
@@ -106,7 +107,7 @@ def day_field(label: str, **kw: Any) -> forms.DateField:
 # --- Starting a programme ----------------------------------------------------------------
 
 
-class ProgrammeStartForm(_ErrorSummaryMixin, StaffForm):
+class ProgrammeStartForm(StaffForm):
     goal = forms.ChoiceField(
         label="Goal of the programme",
         widget=forms.RadioSelect,
@@ -147,13 +148,16 @@ class ProgrammeStartForm(_ErrorSummaryMixin, StaffForm):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.goal_hints = {g: goal_summary(g) for g in Programme.Goal.values}
-        self.fields["goal"].choices = Programme.Goal.choices
+        self.fields["goal"].widget = HintedRadioSelect(option_hints=self.goal_hints)
+        cast(forms.ChoiceField, self.fields["goal"]).choices = Programme.Goal.choices
         self.practitioners = {str(p.code): p for p in practitioners}
-        self.fields["practitioner"].choices = [(str(p.code), p.display_name) for p in practitioners]
-        self.assessments = {str(a.code): a for a, _ in assessments}
-        self.fields["assessment"].choices = [("", "Not from an assessment")] + [
-            (str(a.code), label) for a, label in assessments
+        cast(forms.ChoiceField, self.fields["practitioner"]).choices = [
+            (str(p.code), p.display_name) for p in practitioners
         ]
+        self.assessments = {str(a.code): a for a, _ in assessments}
+        cast(forms.ChoiceField, self.fields["assessment"]).choices = [
+            ("", "Not from an assessment")
+        ] + [(str(a.code), label) for a, label in assessments]
 
     def clean_practitioner(self) -> Practitioner:
         return self.practitioners[self.cleaned_data["practitioner"]]
@@ -162,15 +166,11 @@ class ProgrammeStartForm(_ErrorSummaryMixin, StaffForm):
         code = self.cleaned_data.get("assessment")
         return self.assessments.get(code) if code else None
 
-    def goal_choices(self) -> list[tuple[Any, str]]:
-        """(radio, default dose in words) for each goal, for the template."""
-        return [(radio, self.goal_hints[radio.data["value"]]) for radio in self["goal"]]
-
 
 # --- One item -----------------------------------------------------------------------------
 
 
-class ProgrammeItemForm(_ErrorSummaryMixin, StaffForm):
+class ProgrammeItemForm(StaffForm):
     """An item's exercise and dose. Only the dose fields of its dose type are shown."""
 
     exercise = forms.ChoiceField(
@@ -253,11 +253,11 @@ class ProgrammeItemForm(_ErrorSummaryMixin, StaffForm):
             if isinstance(field.widget, forms.CheckboxInput):
                 field.widget.attrs["class"] = "form-check-input"
         self.exercises = {str(e.code): e for e in exercises}
-        self.fields["exercise"].choices = [
+        cast(forms.ChoiceField, self.fields["exercise"]).choices = [
             (str(e.code), e.name + ("" if e.is_shipped else " (your clinic)")) for e in exercises
         ]
         self.phases = {str(p.code): p for p in phases}
-        self.fields["phase"].choices = [("", "No phase")] + [
+        cast(forms.ChoiceField, self.fields["phase"]).choices = [("", "No phase")] + [
             (str(p.code), f"{p.name} (from {p.starts_on:%-d/%-m/%Y})") for p in phases
         ]
         if dose_type == Exercise.DoseType.DISTANCE_M:
@@ -274,6 +274,28 @@ class ProgrammeItemForm(_ErrorSummaryMixin, StaffForm):
             if name in self.fields:
                 widget = self.fields[name].widget
                 widget.attrs["class"] = f"{widget.attrs.get('class', '')} form-control".strip()
+        self.helper = form_helper(
+            "exercise",
+            HTML(
+                '<p class="hint">Choosing an exercise dosed another way (a hold instead of '
+                "repetitions, say) gives it the goal's default dose for that.</p>"
+            ),
+            "sets",
+            *(name for name in ("reps",) if name in self.fields),
+            *(Unit(name, "s") for name in ("hold_seconds",) if name in self.fields),
+            *(Unit(name, "m") for name in ("distance_m",) if name in self.fields),
+            "per_side",
+            "load_kind",
+            "band_colour",
+            Unit("load_kg", "kg"),
+            "tempo",
+            Unit("rest_seconds", "s"),
+            "days_per_week",
+            "sessions_per_day",
+            *(["phase"] if len(phases) > 0 else []),
+            "notes",
+            "reason",
+        )
 
     def clean_exercise(self) -> Exercise:
         return self.exercises[self.cleaned_data["exercise"]]
@@ -283,7 +305,8 @@ class ProgrammeItemForm(_ErrorSummaryMixin, StaffForm):
         return self.phases.get(code) if code else None
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         kind = data.get("load_kind")
         external = kind == ProgrammeItem.LoadKind.EXTERNAL
         if external and data.get("load_kg") is None and "load_kg" not in self.errors:
@@ -300,7 +323,7 @@ class ProgrammeItemForm(_ErrorSummaryMixin, StaffForm):
 def item_initial(item: ProgrammeItem) -> dict[str, Any]:
     return {
         "exercise": str(item.exercise.code),
-        "phase": str(item.phase.code) if item.phase_id else "",
+        "phase": str(item.phase.code) if item.phase is not None else "",
         "sets": item.sets,
         "reps": item.reps,
         "hold_seconds": item.hold_seconds,
@@ -321,7 +344,7 @@ def item_initial(item: ProgrammeItem) -> dict[str, Any]:
 # --- Phases, publishing, adding ------------------------------------------------------------
 
 
-class PhaseForm(_ErrorSummaryMixin, StaffForm):
+class PhaseForm(StaffForm):
     name = forms.CharField(
         label="Name of the phase",
         max_length=PHASE_NAME_MAX,
@@ -334,7 +357,7 @@ class PhaseForm(_ErrorSummaryMixin, StaffForm):
     starts_on = day_field("Starts on", help_text="Day/month/year, for example 3/3/2026.")
 
 
-class PublishForm(_ErrorSummaryMixin, StaffForm):
+class PublishForm(StaffForm):
     change_note = _text(
         "What changed (optional)",
         CHANGE_NOTE_MAX,
@@ -345,7 +368,7 @@ class PublishForm(_ErrorSummaryMixin, StaffForm):
     )
 
 
-class EndForm(_ErrorSummaryMixin, StaffForm):
+class EndForm(StaffForm):
     reason = _text(
         "Why it is ending (optional)",
         END_REASON_MAX,
@@ -405,20 +428,27 @@ class ExerciseSearchForm(forms.Form):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         lib = library.default_library()
-        self.fields["muscle"].choices = [("", "Any muscle"), *lib.muscles.items()]
-        self.fields["level"].choices = [("", "Any level")] + [
+        cast(forms.ChoiceField, self.fields["muscle"]).choices = [
+            ("", "Any muscle"),
+            *lib.muscles.items(),
+        ]
+        cast(forms.ChoiceField, self.fields["level"]).choices = [("", "Any level")] + [
             (str(k), v) for k, v in lib.levels.items()
         ]
         equipment = {**lib.equipment, **lib.load_types}
-        self.fields["equipment"].choices = [("", "Any equipment"), *equipment.items()]
+        cast(forms.ChoiceField, self.fields["equipment"]).choices = [
+            ("", "Any equipment"),
+            *equipment.items(),
+        ]
         conditions = list(lib.conditions.items())
-        self.fields["condition"].choices = [("", "Any condition"), *conditions]
-        self.fields["safe_for"].choices = [("", "Show all"), *conditions]
-        for name, field in self.fields.items():
-            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
-            field.widget.attrs["class"] = css
-            if name == "q":
-                field.widget.attrs.update({"autocomplete": "off", "spellcheck": "false"})
+        cast(forms.ChoiceField, self.fields["condition"]).choices = [
+            ("", "Any condition"),
+            *conditions,
+        ]
+        cast(forms.ChoiceField, self.fields["safe_for"]).choices = [("", "Show all"), *conditions]
+        self.fields["q"].widget.attrs.update({"autocomplete": "off", "spellcheck": "false"})
+        filters = [name for name in self.fields if name != "q"]
+        self.helper = form_helper("q", Div(*filters, css_class="filter-grid"))
 
     def filters(self) -> dict[str, Any]:
         """Keyword arguments for library_selectors.exercise_search_for_clinic."""

@@ -8,8 +8,8 @@ from typing import Any
 
 from django import forms
 
-from clinic.forms import StaffForm
-from prescriptions.assessments.forms import EARLIEST_DAY, _ErrorSummaryMixin
+from clinic.forms import InlineRadioSelect, StaffForm
+from prescriptions.assessments.forms import EARLIEST_DAY
 from prescriptions.outcomes import instruments
 from prescriptions.screening import apss as screening
 from prescriptions.screening.models import ACTIVITY_FIELDS
@@ -38,7 +38,7 @@ def _count_field(label: str, limit: int, what: str) -> forms.IntegerField:
     )
 
 
-class ScreeningForm(_ErrorSummaryMixin, StaffForm):
+class ScreeningForm(StaffForm):
     """APSS stage 1: the 6 health questions (in the clinic's wording, or their themes) and
     the weekly activity question. Staff also give the date and, for a yes, a note."""
 
@@ -72,7 +72,7 @@ class ScreeningForm(_ErrorSummaryMixin, StaffForm):
             self.fields[f"q{q.number}"] = forms.ChoiceField(
                 label=f"{q.number}. {texts.get(q.number, q.theme)}",
                 choices=YES_NO,
-                widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+                widget=InlineRadioSelect,
                 error_messages={"required": f"Answer yes or no to question {q.number}."},
             )
         for intensity, label in screening.INTENSITIES:
@@ -100,7 +100,8 @@ class ScreeningForm(_ErrorSummaryMixin, StaffForm):
         return value
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         any_yes = any(data.get(f"q{q.number}") == "yes" for q in screening.QUESTIONS)
         if self.staff and any_yes and not (data.get("notes") or "").strip():
             self.add_error(

@@ -223,7 +223,8 @@ def test_a_wrong_code_at_set_up_is_shown_next_to_the_field(world, enforced):
     html = response.content.decode()
     assert "There is a problem" in html
     assert 'href="#id_code"' in html
-    assert 'id="id_code-error"' in html
+    assert 'id="id_code_error"' in html
+    assert 'aria-describedby="id_code_helptext id_code_error"' in html
     assert not TOTPDevice.objects.get(user=world.reception).confirmed
 
 

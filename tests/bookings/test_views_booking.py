@@ -350,7 +350,7 @@ def test_a_bad_choice_on_the_modality_and_practitioner_pages_is_an_error_message
     r = client.get(reverse("bookings:book-modality", args=[world.service.code]), {"modality": "x"})
     assert r.status_code == 200
     assert "There is a problem" in r.content.decode()
-    assert 'href="#modality"' in r.content.decode()
+    assert 'href="#id_modality_0"' in r.content.decode()
     url = reverse("bookings:book-practitioner", args=[world.service.code, "clinic"])
     r = client.get(url, {"practitioner": "nobody"})
     assert r.status_code == 200
@@ -515,8 +515,8 @@ def test_an_error_is_tied_to_its_input_with_aria_describedby(world):
     url = _details_url(world.telehealth, "telehealth", world.ep, start)
     page = Client().post(url, {**NEW_PATIENT, "email": "nope"}).content.decode()
     assert 'href="#id_email"' in page
-    assert 'aria-describedby="id_email-hint id_email-error"' in page
-    assert 'id="id_email-error"' in page
+    assert 'aria-describedby="id_email_helptext id_email_error"' in page
+    assert 'id="id_email_error"' in page
 
 
 def test_a_time_taken_between_details_and_confirm_offers_the_nearest_free_times(world):

@@ -247,7 +247,7 @@ def test_an_overlong_reason_is_an_error_next_to_the_field(world, client_as_patie
     body = _text(response)
     assert "There is a problem" in body
     assert 'href="#id_reason"' in body
-    assert 'aria-describedby="id_reason-hint id_reason-error"' in body
+    assert 'aria-describedby="id_reason_helptext id_reason_error"' in body
     appt.refresh_from_db()
     assert appt.status == Appointment.Status.BOOKED
 

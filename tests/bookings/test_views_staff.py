@@ -840,3 +840,20 @@ def test_reception_books_a_time_by_keyboard_alone(world, live_server, staff_phon
     appointment = Appointment.objects.get(patient=world.other_patient)
     assert appointment.start == start
     assert appointment.booked_by == world.reception
+
+
+def test_the_patient_search_answers_htmx_with_the_list_alone(client_as_reception, world):
+    f.make_patient(world.clinic, first_name="Quinn", last_name="Htmx")
+    url = reverse("bookings:staff-patient-list")
+    full = client_as_reception.get(f"{url}?q=quinn").content.decode()
+    assert "<html" in full and 'hx-get="' in full and "htmx" in full  # the page loads htmx
+    assert 'hx-push-url="true"' in full  # the address keeps the search: shareable
+
+    response = client_as_reception.get(f"{url}?q=quinn", headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    part = response.content.decode()
+    assert "<html" not in part and "<form" not in part  # the list alone, no page around it
+    assert "Htmx, Quinn" in part
+    # The count is a live region that stays in the page: swapped in place, out of band.
+    assert '<span id="results-count" hx-swap-oob="innerHTML">1 patient matching “quinn”.' in part
+    assert 'href="/staff/patients/"' in part or "Clear search" in part

@@ -393,8 +393,8 @@ def test_a_screening_yes_offers_telehealth_or_another_time(page, live_server, wo
     page.get_by_role("button", name="Continue").click()
 
     assert h1(page) == "Before your visit"
-    page.locator(f"#q{first.pk}").check()  # Yes
-    page.locator(f"#q{second.pk}-no").check()
+    page.locator(f"#id_q{first.pk}_0").check()  # Yes
+    page.locator(f"#id_q{second.pk}_1").check()  # No
     page.get_by_role("button", name="Continue").click()
 
     assert h1(page) == "We may need to see you another way"
@@ -515,10 +515,10 @@ def test_bad_details_are_reported_at_the_fields_and_nothing_is_saved(page, live_
     assert links.all_inner_texts() == [email_message, date_message]
     assert [links.nth(i).get_attribute("href") for i in range(2)] == ["#id_email", "#id_dob_day"]
     # Each message is also next to its field, and tied to it for screen readers.
-    assert text_of(page, "#id_email-error") == f"Error: {email_message}"
+    assert text_of(page, "#id_email_error") == f"Error: {email_message}"
     email = page.locator("#id_email")
     assert email.get_attribute("aria-invalid") == "true"
-    assert "id_email-error" in email.get_attribute("aria-describedby").split()
+    assert "id_email_error" in email.get_attribute("aria-describedby").split()
     assert email.input_value() == "rowan@@example"  # what was typed is kept
     assert text_of(page, "#dob-error") == f"Error: {date_message}"
     assert "dob-error" in page.locator("fieldset[role=group]").get_attribute("aria-describedby")

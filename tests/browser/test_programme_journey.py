@@ -75,7 +75,7 @@ def test_the_patient_logs_a_session_with_the_keyboard_alone(page, live_server, w
 
     # Reported in the summary and at the field; nothing saved, nothing typed lost.
     assert "There is a problem" in page.content()
-    error = page.locator("#id_item1_pain-error").text_content()
+    error = page.locator("#id_item1_pain_error").text_content()
     assert " ".join(error.split()) == (
         "Error: Hip thrust: enter the pain as a whole number from 0 to 10."
     )

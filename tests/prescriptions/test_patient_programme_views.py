@@ -310,7 +310,7 @@ def test_bad_input_is_reported_next_to_its_field_and_nothing_is_saved(
     assert r.status_code == 400
     assert not SessionLog.objects.exists()
     html = r.content.decode()
-    assert f'id="id_{field}-error"' in html
+    assert f'id="id_{field}_error"' in html
     assert f'href="#id_{field}"' in html  # the error summary links to the field
     assert message.replace("'", "&#x27;") in html
 
