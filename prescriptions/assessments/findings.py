@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from prescriptions.library.shipped import GLUTEAL_TENDINOPATHY
-from prescriptions.programmes.suggestions import Finding, FindingCode
+from prescriptions.rules.suggestions import Finding, FindingCode
 from prescriptions.vocabulary import SIDES, Condition
 from prescriptions.vocabulary import Finding as Observed
 

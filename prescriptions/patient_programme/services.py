@@ -27,7 +27,7 @@ from clinic.models import Patient, User
 from prescriptions.models import Programme, ProgrammeItem, ProgrammeVersion, SessionLog
 from prescriptions.models import SessionLogEntry as Entry
 from prescriptions.patient_programme.selectors import MORNING_PAIN_DAYS, patient_tz, programme_start
-from prescriptions.programmes import dosing
+from prescriptions.rules import dosing
 
 VERSION_CHANGED = (
     "Your programme was updated while you were logging, so nothing was saved. Check the "

@@ -36,7 +36,7 @@ from prescriptions.patient_programme.selectors import (
     session_list,
     version_items,
 )
-from prescriptions.programmes import dosing
+from prescriptions.rules import dosing
 
 LOAD_INCREMENT_KG = 2.5
 """The smallest load step offered (a pair of 1.25 kg plates). [derived] house default;

@@ -42,8 +42,8 @@ from prescriptions.models import (
     ProgrammeVersion,
 )
 from prescriptions.patient_programme.links import programme_link_path
-from prescriptions.programmes import dosing
-from prescriptions.programmes.suggestions import (
+from prescriptions.rules import dosing
+from prescriptions.rules.suggestions import (
     Suggestion,
     SuggestionKind,
     patient_finding_label,

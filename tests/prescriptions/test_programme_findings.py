@@ -14,8 +14,8 @@ from prescriptions.assessments.findings import (
     library_conditions,
 )
 from prescriptions.library.shipped import default_library
-from prescriptions.programmes.conflicts import Severity, item_conflicts, programme_conflicts
-from prescriptions.programmes.suggestions import Finding, SuggestionKind, suggestions_from_findings
+from prescriptions.rules.conflicts import Severity, item_conflicts, programme_conflicts
+from prescriptions.rules.suggestions import Finding, SuggestionKind, suggestions_from_findings
 from prescriptions.vocabulary import Condition
 from tests import factories as f
 

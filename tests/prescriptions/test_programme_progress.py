@@ -15,10 +15,10 @@ import pytest
 
 from clinic.errors import DomainError
 from prescriptions.models import Exercise, SessionLog
-from prescriptions.programmes import dosing
 from prescriptions.programmes.progress import programme_progress
 from prescriptions.programmes.progression import ProgressionStale, progression_apply
 from prescriptions.programmes.services import programme_draft_get_or_create
+from prescriptions.rules import dosing
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db

@@ -3,8 +3,8 @@
 import pytest
 
 from prescriptions.library.shipped import GLUTEAL_TENDINOPATHY, default_library
-from prescriptions.programmes.dosing import Goal
-from prescriptions.programmes.suggestions import (
+from prescriptions.rules.dosing import Goal
+from prescriptions.rules.suggestions import (
     GT_EARLY_ISOMETRICS,
     Finding,
     FindingCode,

@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from prescriptions.library.shipped import GLUTEAL_TENDINOPATHY, Caution, CautionKind
-from prescriptions.programmes import dosing
+from prescriptions.rules import dosing
 from prescriptions.vocabulary import RED_FLAG_GROUPS, RedFlag
 
 

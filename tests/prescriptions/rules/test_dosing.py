@@ -3,7 +3,7 @@
 import pytest
 
 from prescriptions.library.shipped import GLUTEAL_TENDINOPATHY, DoseType, default_library
-from prescriptions.programmes.dosing import (
+from prescriptions.rules.dosing import (
     GOAL_DOSES,
     Action,
     Goal,

@@ -28,7 +28,7 @@ from enum import StrEnum
 from typing import Any
 
 from prescriptions.library.shipped import GLUTEAL_TENDINOPATHY, Library, default_library
-from prescriptions.programmes.dosing import Goal
+from prescriptions.rules.dosing import Goal
 
 
 class FindingCode(StrEnum):
