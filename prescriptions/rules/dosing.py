@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 from typing import Protocol
 
@@ -27,6 +28,7 @@ from prescriptions.library.shipped import (
     Library,
     default_library,
 )
+from prescriptions.rules import pain as pain_model
 
 
 class Goal(StrEnum):
@@ -438,18 +440,14 @@ def _load_guidance(g: GoalDose, load_types: Sequence[str], loadable: bool) -> st
     return "Body weight"
 
 
-# --- Pain monitoring (CLINICAL.md §4.3, Silbernagel 2007) ----------------------------------
+# --- Pain monitoring of one logged session (CLINICAL.md §8, rules/pain.py) -------------
 
-PAIN_DURING_MAX = 5
-"""Pain during exercise up to 5/10 is acceptable; above 5 is high risk [V] (Silbernagel 2007)."""
-PAIN_SAFE_MAX = 2
-"""Upper end of the 'safe' band. Summaries differ (2 or 3) [V]; 2 is the cautious reading."""
-
-
-class PainZone(StrEnum):
-    SAFE = "safe"
-    ACCEPTABLE = "acceptable"
-    HIGH_RISK = "high_risk"
+PAIN_DURING_MAX = pain_model.PAIN_DURING_MAX
+"""Pain during exercise up to 5/10 is acceptable; 6 or more is too much (§8.1)."""
+PAIN_SAFE_MAX = pain_model.PAIN_SAFE_MAX
+"""Upper end of the 'safe' band: 2, CLINICAL.md's safer default (§8.1)."""
+PainZone = pain_model.PainZone
+pain_zone = pain_model.pain_zone
 
 
 @dataclass(frozen=True)
@@ -457,63 +455,71 @@ class PainCheck:
     zone: PainZone | None  # of the pain during exercise; None when not logged
     ease_load: bool  # tell the patient to ease off
     flag: bool  # show the practitioner
-    reasons: tuple[str, ...]  # plain words, one per rule broken
+    reasons: tuple[str, ...]  # plain words, one per rule broken (the patient reads them)
     patient_message: str
-
-
-def pain_zone(score: int) -> PainZone:
-    _check_pain(score)
-    if score <= PAIN_SAFE_MAX:
-        return PainZone.SAFE
-    return PainZone.ACCEPTABLE if score <= PAIN_DURING_MAX else PainZone.HIGH_RISK
+    contact: bool = False  # too much pain in two sessions running: see the practitioner
 
 
 def pain_check(
     *,
     pain_during: int | None,
+    pain_after: int | None = None,
     morning_pain: int | None = None,
-    previous_morning_pain: int | None = None,
+    baseline_morning: float | None = None,
+    high_before: bool = False,
 ) -> PainCheck:
-    """Apply the pain-monitoring rule to one logged session.
+    """The §8.3 rows one logged session can break on its own (rules/pain.py):
 
-    Ease off (and flag) when pain during exercise is above 5/10, or when the next
-    morning's pain is worse than the morning before (`previous_morning_pain`, from the last
-    log or the baseline). Scores are 0–10; anything else raises ValueError.
+    1. pain during an exercise, or after the session, of 6 or more (row 2): ease the load
+       and flag; `high_before` (the session before was as high) asks the patient to contact
+       the practitioner too;
+    2. next-morning pain 2 or more above `baseline_morning` (row 3): the pain did not
+       settle; ease the load and flag. A rise of 0 or 1 is measurement noise (§8.1).
+    Scores are 0-10; anything else raises ValueError.
     """
-    for score in (pain_during, morning_pain, previous_morning_pain):
+    for score in (pain_during, pain_after, morning_pain):
         if score is not None:
-            _check_pain(score)
+            pain_model.check_score(score)
     reasons = []
-    if pain_during is not None and pain_during > PAIN_DURING_MAX:
-        reasons.append(f"Pain during exercise was {pain_during}/10, above {PAIN_DURING_MAX}/10.")
-    if (
-        morning_pain is not None
-        and previous_morning_pain is not None
-        and morning_pain > previous_morning_pain
-    ):
-        reasons.append(
-            f"Next-morning pain was {morning_pain}/10, worse than {previous_morning_pain}/10 "
-            "before."
-        )
+    for label, score in (("during exercise", pain_during), ("after exercise", pain_after)):
+        if score is not None and score >= pain_model.PAIN_HIGH_MIN:
+            reasons.append(f"Pain {label} was {score}/10, above {PAIN_DURING_MAX}/10.")
+    contact = bool(reasons) and high_before
+    if contact:
+        reasons.append("This is the second session running with pain that high.")
+    if morning_pain is not None and baseline_morning is not None:
+        rise = morning_pain - baseline_morning
+        if rise >= pain_model.MORNING_RISE.value:
+            reasons.append(
+                f"Next-morning pain was {morning_pain}/10, {rise:g} above your usual morning "
+                f"pain ({baseline_morning:g}/10): it had not settled."
+            )
     ease = bool(reasons)
-    message = (
-        "Ease the load: do fewer reps, use less weight or the easier version, and let your "
-        "practitioner know. Pain should settle by the next morning."
-        if ease
-        else "Your pain is within the safe limits. Carry on as planned."
-    )
+    if contact:
+        message = (
+            "Ease the load, and contact your practitioner before your next session: pain has "
+            "been too high two sessions running."
+        )
+    elif ease:
+        message = (
+            "Ease the load: do fewer reps, use less weight or the easier version, and let your "
+            "practitioner know. Pain should settle by the next morning."
+        )
+    elif pain_during is not None and pain_during > PAIN_SAFE_MAX:
+        message = (
+            "Your pain is in the acceptable range (3 to 5 out of 10): keep the same load next "
+            "time rather than adding more."
+        )
+    else:
+        message = "Your pain is within the safe limits. Carry on as planned."
     return PainCheck(
         zone=None if pain_during is None else pain_zone(pain_during),
         ease_load=ease,
         flag=ease,
         reasons=tuple(reasons),
         patient_message=message,
+        contact=contact,
     )
-
-
-def _check_pain(score: int) -> None:
-    if not isinstance(score, int) or isinstance(score, bool) or not 0 <= score <= 10:
-        raise ValueError("Pain scores are whole numbers from 0 to 10.")
 
 
 # --- Progression (CLINICAL.md §4.2) --------------------------------------------------------
@@ -552,6 +558,7 @@ class Action(StrEnum):
     HARDER_VARIATION = "harder_variation"  # end of the chain: lever, tempo, range…
     HOLD = "hold"  # keep the dose
     EASE = "ease"  # pain rule broken: reduce load or regress
+    SEE_CLINICIAN = "see_clinician"  # stop sign, or too much pain twice running: pause
 
 
 @dataclass(frozen=True)
@@ -577,12 +584,14 @@ class SessionLog:
     morning_pain: int | None = None  # next morning, 0–10
     quality: Quality | str | None = None  # movement quality seen by the practitioner
     done: bool = True
+    performed_on: date | None = None  # the session's day, for the 7-day and weekly rules
+    pain_after: int | None = None  # after the session, 0–10
 
 
 @dataclass(frozen=True)
 class ProgressionSuggestion:
     action: Action
-    rule: str  # what decided: "pain", "rpe_hold", "2_for_2", "rpe", "target_met", "chain", "none"
+    rule: str  # "pain", "stage", "rpe_hold", "2_for_2", "rpe", "target_met", "chain", "none"
     reason: str
     new_load_kg: float | None = None
     load_range_kg: tuple[float, float] | None = None
@@ -618,58 +627,90 @@ def progression_suggestion(
     exercise: ExerciseLike,
     target: ItemTarget,
     sessions: Sequence[SessionLog],
-    baseline_morning_pain: int | None = None,
+    baseline_morning_pain: float | None = None,
     increment_kg: float = 2.5,
     avoid_for: Iterable[str] = (),
     library: Library | None = None,
+    on_date: date | None = None,
+    stage_started_on: date | None = None,
+    minimum_stage_days: int = 0,
 ) -> ProgressionSuggestion:
     """What to do next with one programme item, from its logged sessions (oldest first).
 
-    1. Pain rule (§4.3) on the latest session: broken → EASE, flagged, with regressions.
+    1. The pain-monitoring model (§8.3, rules/pain.py) on the sessions: too much pain twice
+       running → SEE_CLINICIAN; pain during or after of 6 or more, a morning that did not
+       settle, or a worsening week → EASE, flagged, with regressions; missing next-morning
+       pain, acceptable pain (3–5) or a recent morning flare → HOLD.
     2. Latest RPE 9–10 → HOLD.
     3. Loaded (target.load_kg > 0) → INCREASE_LOAD by 2–10 %, rounded to `increment_kg`
        (the smallest option is the suggestion), when
        - reps: 2-for-2 (≥2 reps over target in the last set of two consecutive sessions at
-         the target load), or target reps at RPE ≤7 in the latest session;
+         the target load), or target reps in two sessions running, the latest at RPE ≤7;
        - hold or distance: the target met in two consecutive sessions.
     4. Unloaded: target met in two consecutive sessions, quality not poor → NEXT_EXERCISE
        along the chain (dropping exercises to avoid early in the `avoid_for` conditions);
        with nothing further along → HARDER_VARIATION.
-    5. Otherwise HOLD.
+    5. A step up waits for the stage's minimum time (§9): `minimum_stage_days` since
+       `stage_started_on`, counted to `on_date`.
+    6. Otherwise HOLD.
     Sessions not done are ignored.
     """
     done = [s for s in sessions if s.done]
     if not done:
         return ProgressionSuggestion(Action.HOLD, "none", "Nothing logged yet.")
     latest = done[-1]
-    pain = pain_check(
-        pain_during=latest.pain_during,
-        morning_pain=latest.morning_pain,
-        previous_morning_pain=_previous_morning_pain(done[:-1], baseline_morning_pain),
+    check = pain_check(pain_during=latest.pain_during, pain_after=latest.pain_after)
+    decision = pain_model.pain_decision(
+        [_pain_session(s) for s in done],
+        on_date=on_date,
+        baseline=baseline_morning_pain,
+        stage_started_on=stage_started_on,
+        targets_met=True,  # the performance rules below decide that
     )
-    if pain.ease_load:
+    if decision.decision in (pain_model.Decision.SEE_CLINICIAN, pain_model.Decision.REGRESS):
+        see = decision.decision == pain_model.Decision.SEE_CLINICIAN
         return ProgressionSuggestion(
-            Action.EASE,
+            Action.SEE_CLINICIAN if see else Action.EASE,
             "pain",
-            " ".join(pain.reasons) + " Reduce the load or go back a step.",
+            decision.reason,
             next_exercises=tuple(exercise.regressions),
             flag_practitioner=True,
-            pain=pain,
+            pain=check,
+        )
+    if decision.decision == pain_model.Decision.HOLD:
+        return ProgressionSuggestion(
+            Action.HOLD, "pain", decision.reason, pain=check, notes=decision.notes
         )
     if latest.rpe is not None and latest.rpe >= RPE_HOLD_MIN:
         return ProgressionSuggestion(
-            Action.HOLD, "rpe_hold", f"Last session felt very hard (RPE {latest.rpe:g}).", pain=pain
+            Action.HOLD,
+            "rpe_hold",
+            f"Last session felt very hard (RPE {latest.rpe:g}).",
+            pain=check,
         )
     if target.load_kg:
-        return _loaded_suggestion(target, target.load_kg, done, increment_kg, pain)
-    return _unloaded_suggestion(exercise, target, done, avoid_for, library, pain)
+        result = _loaded_suggestion(target, target.load_kg, done, increment_kg, check)
+    else:
+        result = _unloaded_suggestion(exercise, target, done, avoid_for, library, check)
+    if result.action == Action.HOLD or not minimum_stage_days:
+        return result
+    days = (on_date - stage_started_on).days if on_date and stage_started_on else None
+    if days is None or days < minimum_stage_days:
+        so_far = "an unknown time" if days is None else f"{days} days"
+        return ProgressionSuggestion(
+            Action.HOLD,
+            "stage",
+            f"Ready on pain and performance, but this stage lasts at least "
+            f"{minimum_stage_days} days and it has run {so_far}: hold until then.",
+            pain=check,
+        )
+    return result
 
 
-def _previous_morning_pain(earlier: Sequence[SessionLog], baseline: int | None) -> int | None:
-    for s in reversed(earlier):
-        if s.morning_pain is not None:
-            return s.morning_pain
-    return baseline
+def _pain_session(s: SessionLog) -> pain_model.PainSession:
+    return pain_model.PainSession(
+        on=s.performed_on, during=s.pain_during, after=s.pain_after, next_morning=s.morning_pain
+    )
 
 
 def _loaded_suggestion(
@@ -695,13 +736,17 @@ def _loaded_suggestion(
             )
         elif (
             latest_at_load
-            and latest.reps is not None
-            and latest.reps >= target.reps
+            and len(last) == TWO_FOR_TWO_SESSIONS
+            and all(s.reps is not None and s.reps >= target.reps for s in last)
             and latest.rpe is not None
             and latest.rpe <= RPE_ADD_LOAD_MAX
         ):
+            # §8.3 row 7: the target met in 2 sessions running, the latest at RPE 7 or less.
             rule = "rpe"
-            reason = f"Target reps done at RPE {latest.rpe:g} ({RPE_ADD_LOAD_MAX} or less)."
+            reason = (
+                f"Target reps done in {TWO_FOR_TWO_SESSIONS} sessions running, the latest at "
+                f"RPE {latest.rpe:g} ({RPE_ADD_LOAD_MAX} or less)."
+            )
         else:
             return ProgressionSuggestion(
                 Action.HOLD,

@@ -1,4 +1,5 @@
-"""Goal defaults, progression rules and the pain-monitoring rule (CLINICAL.md §4). No DB."""
+"""Goal defaults, progression rules (CLINICAL.md §4) and the pain check of a logged session
+(§8). No DB."""
 
 import pytest
 
@@ -20,6 +21,14 @@ from prescriptions.rules.dosing import (
 
 lib = default_library()
 hip_thrust = lib.exercise("hip-thrust")
+
+
+def ok(**kw):
+    """A logged session whose pain allows a progression (§8.3 row 7): low pain during and
+    a next-morning score at the patient's usual level."""
+    return SessionLog(**{"pain_during": 1, "morning_pain": 1, **kw})
+
+
 bridge = lib.exercise("glute-bridge")
 clam = lib.exercise("clam")
 
@@ -120,7 +129,7 @@ def thrust(*sessions, reps=10, load=60):
 
 
 def test_worked_example_12_reps_twice_at_60_kg_gives_62_5_or_65_kg():
-    result = thrust(SessionLog(reps=12, load_kg=60), SessionLog(reps=12, load_kg=60))
+    result = thrust(ok(reps=12, load_kg=60), ok(reps=12, load_kg=60))
     assert result.action == Action.INCREASE_LOAD
     assert result.rule == "2_for_2"
     assert result.load_range_kg == (61.2, 66.0)
@@ -132,10 +141,10 @@ def test_worked_example_12_reps_twice_at_60_kg_gives_62_5_or_65_kg():
 @pytest.mark.parametrize(
     "sessions",
     [
-        [SessionLog(reps=12)],  # one session only
-        [SessionLog(reps=11), SessionLog(reps=12)],  # only one rep over in the first
-        [SessionLog(reps=12), SessionLog(reps=10), SessionLog(reps=12)],  # not consecutive
-        [SessionLog(reps=12, load_kg=57.5), SessionLog(reps=12)],  # first at a lower load
+        [ok(reps=12)],  # one session only
+        [ok(reps=11), ok(reps=12)],  # only one rep over in the first
+        [ok(reps=12), ok(reps=10), ok(reps=12)],  # not consecutive
+        [ok(reps=12, load_kg=57.5), ok(reps=12)],  # first at a lower load
     ],
 )
 def test_2_for_2_needs_two_reps_over_in_two_consecutive_sessions_at_the_load(sessions):
@@ -143,25 +152,27 @@ def test_2_for_2_needs_two_reps_over_in_two_consecutive_sessions_at_the_load(ses
 
 
 def test_sessions_not_done_are_skipped_when_counting_consecutive_ones():
-    result = thrust(SessionLog(reps=12), SessionLog(done=False), SessionLog(reps=12))
+    result = thrust(ok(reps=12), SessionLog(done=False), ok(reps=12))
     assert result.action == Action.INCREASE_LOAD
 
 
-def test_target_reps_at_rpe_7_or_less_add_load():
-    result = thrust(SessionLog(reps=10, rpe=7))
+def test_target_reps_twice_running_the_latest_at_rpe_7_or_less_add_load():
+    # §8.3 row 7: the target met in 2 sessions running (one session used to be enough).
+    result = thrust(ok(reps=10), ok(reps=10, rpe=7))
     assert (result.action, result.rule) == (Action.INCREASE_LOAD, "rpe")
-    assert thrust(SessionLog(reps=10, rpe=8)).action == Action.HOLD
+    assert thrust(ok(reps=10), ok(reps=10, rpe=8)).action == Action.HOLD
+    assert thrust(ok(reps=10, rpe=7)).action == Action.HOLD
 
 
 def test_rpe_9_or_10_holds_the_load_even_with_reps_to_spare():
-    result = thrust(SessionLog(reps=12), SessionLog(reps=12, rpe=9))
+    result = thrust(ok(reps=12), ok(reps=12, rpe=9))
     assert (result.action, result.rule) == (Action.HOLD, "rpe_hold")
 
 
 def test_with_no_increment_inside_2_to_10_percent_it_offers_the_next_one_up():
     (low, high), options = load_increase(10, increment_kg=2.5)
     assert (low, high, options) == (10.2, 11.0, (12.5,))
-    result = thrust(SessionLog(reps=12), SessionLog(reps=12), load=10)
+    result = thrust(ok(reps=12), ok(reps=12), load=10)
     assert result.new_load_kg == 12.5
     assert "more than 10 %" in result.notes[0]
 
@@ -170,7 +181,7 @@ def test_a_loaded_hold_adds_load_once_the_target_is_met_twice():
     result = progression_suggestion(
         exercise=lib.exercise("suitcase-carry"),
         target=ItemTarget(distance_m=20, load_kg=12),
-        sessions=[SessionLog(distance_m=20), SessionLog(distance_m=25)],
+        sessions=[ok(distance_m=20), ok(distance_m=25)],
     )
     assert (result.action, result.rule, result.new_load_kg) == (
         Action.INCREASE_LOAD, "target_met", 12.5,
@@ -184,7 +195,7 @@ def test_unloaded_target_met_twice_with_good_quality_moves_along_the_chain():
     result = progression_suggestion(
         exercise=clam,
         target=ItemTarget(reps=15),
-        sessions=[SessionLog(reps=15, quality="good"), SessionLog(reps=16, quality="good")],
+        sessions=[ok(reps=15, quality="good"), ok(reps=16, quality="good")],
     )
     assert result.action == Action.NEXT_EXERCISE
     assert result.next_exercises == ("banded-clam",)
@@ -193,7 +204,7 @@ def test_unloaded_target_met_twice_with_good_quality_moves_along_the_chain():
 
 def test_it_asks_for_a_quality_check_when_none_was_recorded():
     result = progression_suggestion(
-        exercise=clam, target=ItemTarget(reps=15), sessions=[SessionLog(reps=15)] * 2
+        exercise=clam, target=ItemTarget(reps=15), sessions=[ok(reps=15)] * 2
     )
     assert result.action == Action.NEXT_EXERCISE
     assert "quality" in result.notes[0]
@@ -203,12 +214,12 @@ def test_poor_quality_or_a_missed_target_keeps_the_exercise():
     poor = progression_suggestion(
         exercise=clam,
         target=ItemTarget(reps=15),
-        sessions=[SessionLog(reps=15), SessionLog(reps=15, quality="poor")],
+        sessions=[ok(reps=15), ok(reps=15, quality="poor")],
     )
     short = progression_suggestion(
         exercise=clam,
         target=ItemTarget(reps=15),
-        sessions=[SessionLog(reps=15), SessionLog(reps=14)],
+        sessions=[ok(reps=15), ok(reps=14)],
     )
     assert poor.action == short.action == Action.HOLD
 
@@ -217,7 +228,7 @@ def test_a_hold_target_met_twice_moves_on_from_the_supine_isometric():
     result = progression_suggestion(
         exercise=lib.exercise("supine-isometric-hip-abduction"),
         target=ItemTarget(hold_seconds=10),
-        sessions=[SessionLog(hold_seconds=10), SessionLog(hold_seconds=10)],
+        sessions=[ok(hold_seconds=10), ok(hold_seconds=10)],
     )
     assert result.next_exercises[0] == "standing-isometric-hip-abduction"
 
@@ -226,7 +237,7 @@ def test_in_gluteal_tendinopathy_it_never_progresses_into_a_compressive_exercise
     result = progression_suggestion(
         exercise=lib.exercise("banded-clam"),
         target=ItemTarget(reps=15),
-        sessions=[SessionLog(reps=15, quality="good")] * 2,
+        sessions=[ok(reps=15, quality="good")] * 2,
         avoid_for=[GLUTEAL_TENDINOPATHY],
     )
     assert "side-lying-hip-abduction" not in result.next_exercises
@@ -239,32 +250,60 @@ def test_in_gluteal_tendinopathy_it_never_progresses_into_a_compressive_exercise
     ), result.notes
 
 
-# --- Pain monitoring (CLINICAL.md §4.3) ----------------------------------------------------
+# --- Pain monitoring of one session (CLINICAL.md §8, rules/pain.py) -------------------
 
 
-def test_pain_above_5_during_exercise_eases_the_load_and_flags_it():
+def test_pain_of_6_during_exercise_eases_the_load_and_flags_it():
     check = pain_check(pain_during=6)
     assert check.ease_load and check.flag
     assert check.zone == PainZone.HIGH_RISK
-    assert "6/10" in check.reasons[0]
+    assert check.reasons == ("Pain during exercise was 6/10, above 5/10.",)
     assert "Ease the load" in check.patient_message
 
 
-def test_pain_of_5_is_acceptable():
-    check = pain_check(pain_during=5, morning_pain=2, previous_morning_pain=2)
+def test_pain_of_6_after_exercise_eases_the_load_too():
+    assert pain_check(pain_during=2, pain_after=6).ease_load
+    assert not pain_check(pain_during=2, pain_after=5).ease_load
+
+
+def test_pain_of_5_is_acceptable_and_says_keep_the_load():
+    # Issue 12 point 1: 5 during and 6 the next morning, the same as usual, used to read
+    # "safe, carry on"; it is acceptable, so the load is repeated, not increased.
+    check = pain_check(pain_during=5, morning_pain=6, baseline_morning=6)
     assert not check.ease_load and not check.flag
     assert check.zone == PainZone.ACCEPTABLE
+    assert "keep the same load" in check.patient_message
 
 
-def test_next_morning_pain_worse_than_before_eases_the_load():
-    check = pain_check(pain_during=2, morning_pain=4, previous_morning_pain=3)
-    assert check.ease_load and check.flag
-    assert "worse than 3/10" in check.reasons[0]
+@pytest.mark.parametrize(
+    ("morning", "baseline", "eases"),
+    [(3, 2, False), (4, 2, True), (5, 3.5, False), (6, 4, True), (4, None, False)],
+)
+def test_next_morning_pain_2_or_more_above_the_baseline_eases_and_1_is_noise(
+    morning, baseline, eases
+):
+    # The old rule flagged any morning worse than the one before (2 -> 3): inside the
+    # NPRS measurement error (MDC 2, §8.1).
+    check = pain_check(pain_during=2, morning_pain=morning, baseline_morning=baseline)
+    assert check.ease_load is eases
+
+
+def test_too_much_pain_twice_running_asks_the_patient_to_contact_the_practitioner():
+    check = pain_check(pain_during=7, high_before=True)
+    assert check.contact and check.ease_load
+    assert "contact your practitioner" in check.patient_message
+    assert not pain_check(pain_during=5, high_before=True).contact
 
 
 @pytest.mark.parametrize(
     ("score", "zone"),
-    [(0, PainZone.SAFE), (2, PainZone.SAFE), (3, PainZone.ACCEPTABLE), (6, PainZone.HIGH_RISK)],
+    [
+        (0, PainZone.SAFE),
+        (2, PainZone.SAFE),
+        (3, PainZone.ACCEPTABLE),
+        (5, PainZone.ACCEPTABLE),
+        (6, PainZone.HIGH_RISK),
+    ],
 )
 def test_pain_zones(score, zone):
     assert pain_zone(score) == zone
@@ -277,21 +316,60 @@ def test_pain_scores_must_be_whole_numbers_from_0_to_10(bad):
 
 
 def test_a_painful_session_overrides_progression_and_offers_easier_exercises():
-    result = thrust(SessionLog(reps=12), SessionLog(reps=12, pain_during=7))
+    result = thrust(ok(reps=12), ok(reps=12, pain_during=7))
     assert (result.action, result.rule) == (Action.EASE, "pain")
     assert result.flag_practitioner
     assert result.next_exercises == hip_thrust.regressions
 
 
-def test_morning_pain_is_compared_with_the_last_morning_logged_or_the_baseline():
-    worse_than_last = thrust(
-        SessionLog(reps=12, morning_pain=1), SessionLog(reps=12, morning_pain=2)
-    )
-    assert worse_than_last.action == Action.EASE
+def test_too_much_pain_twice_running_means_see_the_patient():
+    result = thrust(ok(reps=12, pain_during=6), ok(reps=12, pain_during=7))
+    assert (result.action, result.rule) == (Action.SEE_CLINICIAN, "pain")
+    assert result.flag_practitioner
+
+
+def test_morning_pain_is_compared_with_the_baseline_beyond_the_measurement_error():
+    one_point = thrust(ok(reps=12, morning_pain=1), ok(reps=12, morning_pain=2))
+    assert one_point.action == Action.INCREASE_LOAD  # 1 -> 2 is noise
+    two_points = thrust(ok(reps=12, morning_pain=1), ok(reps=12, morning_pain=3))
+    assert (two_points.action, two_points.rule) == (Action.EASE, "pain")
     same_as_baseline = progression_suggestion(
         exercise=hip_thrust,
         target=ItemTarget(reps=10, load_kg=60),
-        sessions=[SessionLog(reps=12), SessionLog(reps=12, morning_pain=3)],
+        sessions=[ok(reps=12), ok(reps=12, morning_pain=3)],
         baseline_morning_pain=3,
     )
     assert same_as_baseline.action == Action.INCREASE_LOAD
+
+
+def test_it_never_progresses_without_the_next_morning_pain():
+    result = thrust(ok(reps=12), SessionLog(reps=12, pain_during=1))
+    assert (result.action, result.rule) == (Action.HOLD, "pain")
+    assert "not recorded" in result.reason
+
+
+def test_acceptable_pain_holds_the_load_even_with_reps_to_spare():
+    result = thrust(ok(reps=12), ok(reps=12, pain_during=4))
+    assert (result.action, result.rule) == (Action.HOLD, "pain")
+    assert "acceptable" in result.reason
+
+
+def test_a_step_up_waits_for_the_stage_minimum():
+    from datetime import date
+
+    sessions = [
+        ok(reps=15, quality="good", performed_on=date(2026, 3, 2)),
+        ok(reps=15, quality="good", performed_on=date(2026, 3, 4)),
+    ]
+    kwargs = {
+        "exercise": clam,
+        "target": ItemTarget(reps=15),
+        "sessions": sessions,
+        "stage_started_on": date(2026, 3, 1),
+        "minimum_stage_days": 7,
+    }
+    early = progression_suggestion(**kwargs, on_date=date(2026, 3, 7))
+    assert (early.action, early.rule) == (Action.HOLD, "stage")
+    assert "at least 7 days" in early.reason and "run 6 days" in early.reason
+    ready = progression_suggestion(**kwargs, on_date=date(2026, 3, 8))
+    assert ready.action == Action.NEXT_EXERCISE
