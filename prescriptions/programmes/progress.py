@@ -38,7 +38,7 @@ from prescriptions.patient_programme.selectors import (
     session_list,
     version_items,
 )
-from prescriptions.rules import dosing
+from prescriptions.rules import dosing, stages
 
 LOAD_INCREMENT_KG = 2.5
 """The smallest load step offered (a pair of 1.25 kg plates). [derived] house default;
@@ -233,7 +233,8 @@ def item_suggestion(
     programme: Programme, item: ProgrammeItem, history: list[HistoryRow]
 ) -> dosing.ProgressionSuggestion:
     """The progression rules on one item's history. Its stage starts with its phase (or
-    the programme's first publish), which also anchors the baseline morning pain."""
+    the programme's first publish), which also anchors the baseline morning pain; under
+    the gluteal tendinopathy goal a step up waits for the LEAP stage's 7 days (§9.1)."""
     tz = patient_tz(programme.patient, programme)
     stage_start = item.phase.starts_on if item.phase is not None else programme_start(programme, tz)
     return dosing.progression_suggestion(
@@ -244,6 +245,11 @@ def item_suggestion(
         avoid_for=avoid_conditions(programme),
         on_date=timezone.now().astimezone(tz).date(),
         stage_started_on=stage_start,
+        minimum_stage_days=(
+            stages.LEAP_STAGE_DAYS.value
+            if programme.goal == Programme.Goal.GT_LOAD_MANAGEMENT
+            else 0
+        ),
     )
 
 
