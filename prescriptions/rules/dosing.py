@@ -29,6 +29,7 @@ from prescriptions.library.shipped import (
     default_library,
 )
 from prescriptions.rules import pain as pain_model
+from prescriptions.rules import training
 
 
 class Goal(StrEnum):
@@ -120,6 +121,10 @@ _LEAP = "LEAP trial dosage table (Mellor 2018)"
 _HOUSE = "[derived] house default; CLINICAL.md gives no figure for this; practitioner adjusts"
 
 GOAL_DOSES: Mapping[Goal, GoalDose] = {
+    # The four training goals take the novice row of CLINICAL.md §11 (an unknown training
+    # status is dosed as novice, the safer default); `goal_defaults` then fits the row of
+    # the patient's profile and the exercise's load (rules/training.py). The pre-§11 strength
+    # preset was 4 × 5 at 80–100 % 1RM with 3 minutes' rest for everyone (issue 12 point 5).
     Goal.MUSCULAR_ENDURANCE: GoalDose(
         goal=Goal.MUSCULAR_ENDURANCE,
         label="Muscular endurance",
@@ -129,56 +134,56 @@ GOAL_DOSES: Mapping[Goal, GoalDose] = {
         reps_range=Span(15, 30),
         holds=3,
         holds_range=Span(2, 5),
-        hold_seconds=30,
-        hold_seconds_range=Span(20, 60),
+        hold_seconds=20,
+        hold_seconds_range=Span(10, 30),
         percent_1rm=Span(0, 67),
-        effort="Light: finish each set feeling you could do a few more.",
+        effort="Light to moderate: finish each set feeling you could do 2 to 4 more.",
         rest_seconds=45,
         rest_range=Span(30, 90),
         tempo="Controlled, about 2 seconds up and 2 seconds down",
-        days_per_week=3,
+        days_per_week=2,
         days_range=Span(2, 3),
         sessions_per_day=1,
         hold_sessions_per_day=1,
         sources={
-            "sets": "Seed brief 15–30 reps × 1–3 sets (CLINICAL.md §4.1) [V]; ACSM multiple sets",
-            "reps": f"{_NSCA} ≥12 reps (12–25+); {_ACSM} 10–25+ for advanced [V]",
-            "percent_1rm": f"{_NSCA} ≤67 % 1RM [V]",
-            "rest_seconds": f"{_NSCA} ≤30 s; {_ACSM} <1 min (10–15 reps), 1–2 min for "
-            "high-rep sets [V]; 30–90 s spans both",
-            "days_per_week": f"{_ACSM} novice 2–3 d/wk [V]",
+            "sets": f"{_ACSM} 1–3 sets, novice (§11.1) [V] [M sets]",
+            "reps": "Body weight and band 15–30 reps at RIR 2–4 (§11.2) [derived]; external "
+            f"loads 10–15 reps ({_ACSM}, §11.1) [V]",
+            "percent_1rm": f"{_NSCA} ≤67 % 1RM (§11.1) [V]",
+            "rest_seconds": f"{_ACSM} <1 min for 10–15 reps; 1–2 min for high-rep sets [V]",
+            "days_per_week": f"{_ACSM} novice 2–3 d/wk (§11.1) [V]",
             "holds": _HOUSE,
-            "hold_seconds": _HOUSE,
+            "hold_seconds": "10–30 s holds, RIR 2–4 (§11.2) [derived]",
             "tempo": _HOUSE,
         },
     ),
     Goal.HYPERTROPHY: GoalDose(
         goal=Goal.HYPERTROPHY,
         label="Hypertrophy",
-        sets=3,
-        sets_range=Span(3, 6),
+        sets=2,
+        sets_range=Span(1, 3),
         reps=10,
-        reps_range=Span(6, 12),
+        reps_range=Span(8, 12),
         holds=3,
         holds_range=Span(3, 5),
         hold_seconds=20,
         hold_seconds_range=Span(10, 30),
-        percent_1rm=Span(67, 85),
-        effort="Hard: RPE 7–9, stopping 1 to 3 reps short of failure.",
+        percent_1rm=Span(70, 85),
+        effort="Hard: stop when you could do only 1 to 3 more.",
         rest_seconds=90,
         rest_range=Span(60, 120),
         tempo="1–2 seconds up, 1–2 seconds down",
         days_per_week=3,
-        days_range=Span(2, 3),
+        days_range=Span(2, 4),
         sessions_per_day=1,
         hold_sessions_per_day=1,
         sources={
-            "sets": f"{_NSCA} 3–6 sets [V]; {_ACSM} 1–3 sets novice, 3–6 advanced",
-            "reps": f"{_NSCA} 6–12 reps; {_ACSM} 8–12 [V]",
-            "percent_1rm": f"{_NSCA} 67–85 % 1RM; {_ACSM} 70–85 % [V]",
+            "sets": f"{_ACSM} 1–3 sets, novice and intermediate (§11.1) [V]",
+            "reps": f"{_ACSM} 8–12 reps (§11.1) [V]",
+            "percent_1rm": f"{_ACSM} 70–85 % 1RM (§11.1) [V]",
             "effort": "Working sets usually RPE 7–9 (Zourdos 2016; Helms 2016) [V]",
-            "rest_seconds": f"{_ACSM} 1–2 min; {_NSCA} 30–90 s [V]",
-            "days_per_week": f"{_ACSM} novice 2–3 d/wk [V]",
+            "rest_seconds": f"{_ACSM} 1–2 min (§11.1) [V]",
+            "days_per_week": f"{_ACSM} 2–4 d/wk (§11.1) [V]; the frequency [M]",
             "tempo": f"{_ACSM} moderate velocity [V]",
             "holds": _HOUSE,
             "hold_seconds": _HOUSE,
@@ -187,31 +192,31 @@ GOAL_DOSES: Mapping[Goal, GoalDose] = {
     Goal.STRENGTH: GoalDose(
         goal=Goal.STRENGTH,
         label="Strength",
-        sets=4,
-        sets_range=Span(2, 6),
-        reps=5,
-        reps_range=Span(3, 6),
+        sets=2,
+        sets_range=Span(1, 3),
+        reps=10,
+        reps_range=Span(8, 12),
         holds=5,
         holds_range=Span(3, 6),
-        hold_seconds=5,
-        hold_seconds_range=Span(3, 10),
-        percent_1rm=Span(80, 100),
-        effort="Heavy: RPE 7–9, 1 to 3 reps in reserve.",
-        rest_seconds=180,
-        rest_range=Span(120, 300),
+        hold_seconds=10,
+        hold_seconds_range=Span(5, 15),
+        percent_1rm=Span(60, 70),
+        effort="Hard but controlled: stop when you could do only 1 to 3 more.",
+        rest_seconds=120,
+        rest_range=Span(60, 180),
         tempo="1–2 seconds up, 1–2 seconds down",
-        days_per_week=3,
+        days_per_week=2,
         days_range=Span(2, 3),
         sessions_per_day=1,
         hold_sessions_per_day=1,
         sources={
-            "sets": f"{_NSCA} 2–6 sets [V]",
-            "reps": f"{_NSCA} ≤6 reps; {_ACSM} emphasis 1–6 RM [V]; floor of 3 [derived]",
-            "percent_1rm": f"{_NSCA} ≥85 % 1RM; {_ACSM} 80–100 % [V]",
+            "sets": f"{_ACSM} novice 1–3 sets (§11.1) [V]",
+            "reps": f"{_ACSM} novice 8–12 RM (§11.1) [V]",
+            "percent_1rm": f"{_ACSM} novice ≈60–70 % 1RM (§11.1) [V]",
             "effort": "Working sets usually RPE 7–9 (Zourdos 2016; Helms 2016) [V]",
-            "rest_seconds": f"{_NSCA} 2–5 min; {_ACSM} 2–3 min novice, 3–5 min heavy [V]",
+            "rest_seconds": f"{_ACSM} 2–3 min on core lifts, 1–2 min on others (§11.1) [V]",
             "tempo": f"{_ACSM} 1–2 s concentric, 1–2 s eccentric [V]",
-            "days_per_week": f"{_ACSM} novice 2–3 d/wk [V]",
+            "days_per_week": f"{_ACSM} novice 2–3 d/wk (§11.1) [V]",
             "holds": _HOUSE,
             "hold_seconds": _HOUSE,
         },
@@ -219,31 +224,31 @@ GOAL_DOSES: Mapping[Goal, GoalDose] = {
     Goal.POWER: GoalDose(
         goal=Goal.POWER,
         label="Power",
-        sets=4,
-        sets_range=Span(3, 5),
+        sets=2,
+        sets_range=Span(1, 3),
         reps=4,
         reps_range=Span(3, 6),
         holds=5,
         holds_range=Span(3, 6),
         hold_seconds=5,
         hold_seconds_range=Span(3, 10),
-        percent_1rm=Span(75, 85),
+        percent_1rm=Span(0, 60),
         effort="Every rep fast and crisp; stop the set when speed drops.",
-        rest_seconds=180,
-        rest_range=Span(120, 300),
+        rest_seconds=150,
+        rest_range=Span(120, 180),
         tempo="As fast as possible on the way up; land or lower under control",
         days_per_week=2,
         days_range=Span(2, 3),
         sessions_per_day=1,
         hold_sessions_per_day=1,
         sources={
-            "sets": f"{_NSCA} 3–5 sets [V]",
-            "reps": f"{_ACSM} 3–6 reps; {_NSCA} multiple-effort 3–5 [V]",
-            "percent_1rm": f"{_NSCA} multiple-effort 75–85 % 1RM for loaded lifts [V]; "
-            f"{_ACSM} 0–60 % lower body, jumps at body weight; older adults 40–60 % [V]",
-            "rest_seconds": f"{_ACSM} 2–3 min; {_NSCA} 2–5 min [V]",
+            "sets": f"{_ACSM} novice and intermediate 1–3 sets (§11.1) [V]",
+            "reps": f"{_ACSM} 3–6 reps (§11.1) [V]",
+            "percent_1rm": f"{_ACSM} lower body 0–60 % 1RM, jumps at body weight; older "
+            "adults 40–60 % (§11.1) [V]",
+            "rest_seconds": f"{_ACSM} 2–3 min (§11.1) [V]",
             "tempo": f"{_ACSM} fast velocity [V]",
-            "days_per_week": f"{_ACSM} 2–3 d/wk novice [V]; 2 as a start [derived]",
+            "days_per_week": f"{_ACSM} 2–3 d/wk novice (§11.1) [V]",
             "holds": _HOUSE,
             "hold_seconds": _HOUSE,
         },
@@ -351,28 +356,79 @@ class ItemDose:
     distance_m: int | None
     per_side: bool
     load_guidance: str
-    percent_1rm: Span | None
-    effort: str
+    percent_1rm: Span | None  # only for an exercise dosed by external load
+    effort: str  # in plain words, for the patient
     rest_seconds: int
     tempo: str
     days_per_week: int
     sessions_per_day: int
     notes: tuple[str, ...] = ()
+    rir: Span | None = None  # reps in reserve (body weight, band, isometric)
+    rpe: Span | None = None
+    rest_range: Span | None = None
+    days_range: Span | None = None
+    profile: training.Profile = training.Profile.NOVICE
 
 
-def goal_defaults(goal: Goal | str, exercise: ExerciseLike) -> ItemDose:
-    """The default dose of `goal` (GOAL_DOSES) fitted to `exercise`'s dose type and load.
+AIMS: Mapping[Goal, training.Aim] = {
+    Goal.MUSCULAR_ENDURANCE: training.Aim.ENDURANCE,
+    Goal.HYPERTROPHY: training.Aim.HYPERTROPHY,
+    Goal.STRENGTH: training.Aim.STRENGTH,
+    Goal.POWER: training.Aim.POWER,
+}
+"""The programme goals dosed from the §11 table (early rehabilitation and gluteal
+tendinopathy keep their own, §4.3 and §9.1)."""
 
-    1. Timed holds take the goal's holds × seconds (standing holds may run longer in GT).
-    2. Steps take the goal's steps each way where it has them, else its reps.
-    3. Distance takes the exercise's usual distance and the goal's sets.
-    4. %1RM is given only when the exercise can carry an external load.
+
+def dosed_by_external_load(exercise: ExerciseLike) -> bool:
+    """Whether an exercise starts with a load in kilograms: only when it has no body-weight
+    or band version (the builder gives such an exercise its body-weight or band load)."""
+    types = set(exercise.load_types)
+    return not types & {"body_weight", "band"} and bool(types & EXTERNAL_LOADS)
+
+
+def _point(default: int, r: training.Range) -> int:
+    """The goal's usual figure when the row allows it, else the row's middle."""
+    return default if r.low <= default <= r.high else r.middle
+
+
+def _span(r: training.Range | None) -> Span | None:
+    return None if r is None else Span(r.low, r.high)
+
+
+def _effort_words(row: training.LoadDose) -> str:
+    if row.rir is not None:
+        return (
+            f"Stop each set when you could do {row.rir.low} to {row.rir.high} more "
+            f"(effort {row.rpe} out of 10)."
+        )
+    return "Every rep fast and crisp; stop the set when speed drops."
+
+
+def goal_defaults(
+    goal: Goal | str,
+    exercise: ExerciseLike,
+    profile: training.Profile | str = training.Profile.NOVICE,
+    *,
+    external: bool | None = None,
+) -> ItemDose:
+    """The default dose of `goal` (GOAL_DOSES) fitted to `exercise`'s dose type and load,
+    and to the patient's training `profile` (CLINICAL.md §11, rules/training.py).
+
+    1. Repetitions under a training goal take the §11 row: by external load (%1RM, RM) when
+       `external` (by default: the exercise has no body-weight or band version), else by
+       reps and reps in reserve, never %1RM.
+    2. Timed holds take the goal's holds × seconds (standing holds may run longer in GT).
+    3. Steps take the goal's steps each way where it has them, else its reps.
+    4. Distance takes the exercise's usual distance and the goal's sets.
     5. Notes warn when the pair does not fit (a hold cannot train power; an exercise to
        avoid early in gluteal tendinopathy under the GT goal).
     """
     goal = Goal(goal)
+    profile = training.Profile(profile)
     g = GOAL_DOSES[goal]
     dose_type = DoseType(exercise.dose_type)
+    external = dosed_by_external_load(exercise) if external is None else external
     notes: list[str] = []
     sets, sets_range = g.sets, g.sets_range
     reps: int | None = g.reps
@@ -380,9 +436,26 @@ def goal_defaults(goal: Goal | str, exercise: ExerciseLike) -> ItemDose:
     hold = hold_range = distance = None
     sessions = g.sessions_per_day
     tempo = g.tempo
-    loadable = any(t in EXTERNAL_LOADS for t in exercise.load_types)
-    load_guidance = _load_guidance(g, exercise.load_types, loadable)
-    percent_1rm = g.percent_1rm if loadable else None
+    effort = g.effort
+    rest, rest_range = g.rest_seconds, g.rest_range
+    days, days_range = g.days_per_week, g.days_range
+    rir = rpe = None
+    load_guidance = _load_guidance(g, exercise.load_types, external)
+    percent_1rm = g.percent_1rm if external else None
+    aim = AIMS.get(goal)
+    if aim is not None and dose_type in (DoseType.REPS, DoseType.STEPS):
+        row = training.load_dose(aim, profile, external=external)
+        sets, sets_range = _point(g.sets, row.sets), Span(row.sets.low, row.sets.high)
+        if dose_type == DoseType.REPS:
+            reps, reps_range = _point(g.reps, row.reps), Span(row.reps.low, row.reps.high)
+        rest = _point(g.rest_seconds, row.rest_seconds)
+        rest_range = Span(row.rest_seconds.low, row.rest_seconds.high)
+        days = _point(g.days_per_week, row.per_week)
+        days_range = Span(row.per_week.low, row.per_week.high)
+        rir, rpe = _span(row.rir), _span(row.rpe)
+        percent_1rm = _span(row.percent_1rm) if external else None
+        load_guidance = _load_guidance_row(row, exercise.load_types, external)
+        effort = g.effort if external else _effort_words(row)
     if dose_type == DoseType.HOLD_SECONDS:
         sets, sets_range = 1, Span(1, 1)
         reps, reps_range = g.holds, g.holds_range
@@ -392,6 +465,7 @@ def goal_defaults(goal: Goal | str, exercise: ExerciseLike) -> ItemDose:
         hold = g.hold_seconds
         sessions = g.hold_sessions_per_day
         tempo = HOLD_TEMPO
+        percent_1rm = None  # an isometric hold is never dosed by %1RM (§11.2)
         if goal == Goal.POWER:
             notes.append("A timed hold does not train power; pick a fast, dynamic exercise.")
     elif dose_type == DoseType.STEPS and g.steps is not None:
@@ -403,9 +477,7 @@ def goal_defaults(goal: Goal | str, exercise: ExerciseLike) -> ItemDose:
         percent_1rm = None
         load_guidance = getattr(exercise, "load_note", "") or "A load you can carry standing tall"
     if goal == Goal.GT_LOAD_MANAGEMENT and exercise.avoid_early_for(GLUTEAL_TENDINOPATHY):
-        notes.append(
-            "Compressive for gluteal tendinopathy: avoid in the early stage (CLINICAL.md §3)."
-        )
+        notes.append("Compressive for gluteal tendinopathy: avoid in the early stage.")
     return ItemDose(
         goal=goal,
         dose_type=dose_type,
@@ -419,13 +491,27 @@ def goal_defaults(goal: Goal | str, exercise: ExerciseLike) -> ItemDose:
         per_side=exercise.per_side,
         load_guidance=load_guidance,
         percent_1rm=percent_1rm,
-        effort=g.effort,
-        rest_seconds=g.rest_seconds,
+        effort=effort,
+        rest_seconds=rest,
         tempo=tempo,
-        days_per_week=g.days_per_week,
+        days_per_week=days,
         sessions_per_day=sessions,
         notes=tuple(notes),
+        rir=rir,
+        rpe=rpe,
+        rest_range=rest_range,
+        days_range=days_range,
+        profile=profile,
     )
+
+
+def _load_guidance_row(row: training.LoadDose, load_types: Sequence[str], external: bool) -> str:
+    if external and row.percent_1rm is not None:
+        p = row.percent_1rm
+        return f"Light: up to {p.high} % of 1RM" if p.low == 0 else f"{p} % of 1RM"
+    if "band" in load_types and "body_weight" not in load_types:
+        return "A band tension that matches the effort below"
+    return "Body weight"
 
 
 def _load_guidance(g: GoalDose, load_types: Sequence[str], loadable: bool) -> str:

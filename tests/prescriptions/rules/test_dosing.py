@@ -1,3 +1,4 @@
+# ruff: noqa: RUF003 - clinical notation (×, en dashes) is intended
 """Goal defaults, progression rules (CLINICAL.md §4) and the pain check of a logged session
 (§8). No DB."""
 
@@ -35,27 +36,77 @@ clam = lib.exercise("clam")
 # --- Goal defaults -------------------------------------------------------------------------
 
 
-def test_endurance_is_15_to_30_reps_for_1_to_3_sets():
+def test_endurance_is_15_to_30_reps_for_1_to_3_sets_with_body_weight():
     dose = goal_defaults(Goal.MUSCULAR_ENDURANCE, bridge)
     assert dose.reps_range == Span(15, 30)
     assert dose.sets_range == Span(1, 3)
     assert dose.reps in dose.reps_range and dose.sets in dose.sets_range
 
 
-@pytest.mark.parametrize("goal", [Goal.STRENGTH, Goal.POWER])
-def test_strength_and_power_use_fewer_reps_more_sets_higher_loads_and_longer_rests(goal):
-    endurance = goal_defaults(Goal.MUSCULAR_ENDURANCE, hip_thrust)
-    dose = goal_defaults(goal, hip_thrust)
-    assert dose.reps_range.high < endurance.reps_range.low
-    assert dose.sets > endurance.sets
-    assert dose.percent_1rm.low > endurance.percent_1rm.high
-    assert dose.rest_seconds >= 120 > endurance.rest_seconds
+def test_strength_for_a_novice_is_8_to_12_rm_at_60_to_70_percent_not_4_by_5_heavy():
+    # Issue 12 point 5: the strength preset was 4 × 5 at 80–100 % 1RM for everyone.
+    dose = goal_defaults(Goal.STRENGTH, hip_thrust, external=True)
+    assert (dose.reps_range, dose.sets_range, dose.percent_1rm) == (
+        Span(8, 12),
+        Span(1, 3),
+        Span(60, 70),
+    )
+    assert dose.rest_range == Span(60, 180) and dose.days_range == Span(2, 3)
 
 
-def test_hypertrophy_sits_between_endurance_and_strength():
-    dose = goal_defaults(Goal.HYPERTROPHY, hip_thrust)
-    assert dose.reps_range == Span(6, 12)
-    assert dose.percent_1rm == Span(67, 85)
+@pytest.mark.parametrize(
+    ("profile", "reps", "sets", "percent"),
+    [
+        ("novice", Span(8, 12), Span(1, 3), Span(60, 70)),
+        ("intermediate", Span(6, 12), Span(2, 4), Span(70, 85)),
+        ("advanced", Span(1, 6), Span(3, 6), Span(80, 100)),
+        ("older_adult", Span(8, 12), Span(1, 3), Span(70, 85)),
+    ],
+)
+def test_external_strength_follows_the_training_status(profile, reps, sets, percent):
+    dose = goal_defaults(Goal.STRENGTH, hip_thrust, profile, external=True)
+    assert (dose.reps_range, dose.sets_range, dose.percent_1rm) == (reps, sets, percent)
+    assert dose.rir is None
+
+
+def test_older_adult_power_is_40_to_60_percent_at_high_velocity():
+    dose = goal_defaults(Goal.POWER, hip_thrust, "older_adult", external=True)
+    assert dose.percent_1rm == Span(40, 60) and dose.reps_range == Span(6, 10)
+
+
+def test_a_body_weight_clam_is_dosed_by_reps_and_reps_in_reserve_never_percent_1rm():
+    dose = goal_defaults(Goal.STRENGTH, clam, "advanced")
+    assert dose.percent_1rm is None
+    assert (dose.reps_range, dose.rir, dose.rpe) == (Span(6, 12), Span(1, 3), Span(7, 9))
+    assert dose.rest_seconds < 180
+    assert "1 to 3 more" in dose.effort
+    assert "1RM" not in dose.load_guidance
+
+
+def test_older_adults_start_body_weight_strength_lower():
+    dose = goal_defaults(Goal.STRENGTH, lib.exercise("sit-to-stand"), "older_adult")
+    assert (dose.reps_range, dose.rir, dose.rpe, dose.percent_1rm) == (
+        Span(8, 12),
+        Span(3, 4),
+        Span(6, 7),
+        None,
+    )
+
+
+def test_hypertrophy_is_8_to_12_reps_at_70_to_85_percent():
+    dose = goal_defaults(Goal.HYPERTROPHY, hip_thrust, external=True)
+    assert dose.reps_range == Span(8, 12)
+    assert dose.percent_1rm == Span(70, 85)
+
+
+def test_body_weight_endurance_is_15_to_30_reps_at_2_to_4_in_reserve():
+    dose = goal_defaults(Goal.MUSCULAR_ENDURANCE, bridge)
+    assert (dose.reps_range, dose.rir, dose.percent_1rm) == (Span(15, 30), Span(2, 4), None)
+
+
+def test_an_isometric_hold_never_gets_a_percent_1rm():
+    dose = goal_defaults(Goal.STRENGTH, lib.exercise("side-plank"), "advanced", external=True)
+    assert dose.percent_1rm is None and dose.hold_seconds is not None
 
 
 def test_every_goal_figure_names_its_source_and_evidence_tag():
@@ -97,9 +148,11 @@ def test_gt_side_stepping_is_10_steps_each_way_and_bridging_10_once_daily():
 
 
 def test_load_guidance_follows_how_the_exercise_is_loaded():
-    heavy = goal_defaults(Goal.STRENGTH, hip_thrust)
+    heavy = goal_defaults(Goal.STRENGTH, hip_thrust, "advanced", external=True)
     assert heavy.percent_1rm == Span(80, 100)
     assert heavy.load_guidance == f"{Span(80, 100)} % of 1RM"
+    swing = goal_defaults(Goal.STRENGTH, lib.exercise("kettlebell-swing"))
+    assert swing.percent_1rm == Span(60, 70)  # only an external load: dosed by %1RM
     body_weight = goal_defaults(Goal.STRENGTH, bridge)
     assert (body_weight.load_guidance, body_weight.percent_1rm) == ("Body weight", None)
     carry = goal_defaults(Goal.MUSCULAR_ENDURANCE, lib.exercise("suitcase-carry"))
