@@ -33,12 +33,13 @@ from prescriptions.assessments.derived import (
     format_value,
     with_unit,
 )
+from prescriptions.rules import falls
 from prescriptions.rules.sources import Source
 from prescriptions.vocabulary import SIDES, Condition, Side
 
 ACL_RECONSTRUCTION = "acl_reconstruction"
 """The surgery procedure code of an ACL reconstruction (the case format's `surgery.procedure`)."""
-OLDER_ADULT_AGE = 60
+OLDER_ADULT_AGE = falls.SINGLE_LEG_AGE
 """Vellas 1997 followed people of 60 and older (CLINICAL.md §12.4) [V]."""
 
 
@@ -398,7 +399,7 @@ THRESHOLDS: tuple[Threshold, ...] = (
         "unipedal_stance",
         "time_s",
         "<",
-        _d("5"),
+        Decimal(str(falls.SINGLE_LEG.value)),
         "Single-leg stance under 5 s at 60 or older",
         "Inability to stand on one leg for 5 s was the only independent predictor of "
         "injurious falls in people 60 and older (RR 2.13): a falls-risk finding.",
