@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from prescriptions.library.shipped import GLUTEAL_TENDINOPATHY
+from prescriptions.rules import acl
 from prescriptions.rules.suggestions import Finding, FindingCode
 from prescriptions.vocabulary import SIDES, Condition
 from prescriptions.vocabulary import Finding as Observed
@@ -67,18 +68,27 @@ def findings_from_values(
     conditions: Iterable[str],
     values: Values,
     observed: Mapping[str, Iterable[str]],
+    flags: Iterable[str] = (),
 ) -> list[Finding]:
     """Findings for the suggestion rules, in a fixed order, each with its side.
 
     1. Lateral hip pain / gluteal tendinopathy (the condition) is the GT finding.
     2. From the battery: Trendelenburg result, a positive 30 s single-leg stance pain test
-       (with its pain score), abduction LSI and %BW, extension LSI, single-leg squat
-       rating, lateral step-down total, gluteal activation, hanging into one hip.
-    3. Observed findings: contralateral pelvic drop, dynamic knee valgus, poor activation.
+       (with its pain score), the lateral hip cluster, abduction, extension and
+       external-rotation LSI, abduction and external-rotation %BW only in their ACL
+       context (CLINICAL.md §13.3), single-leg squat rating, FPPA side difference, lateral
+       step-down total, gluteal activation, hanging into one hip, single-leg bridge reps
+       and LSI, Y-balance composite and anterior difference, the trunk endurance ratios,
+       the sacroiliac cluster.
+    3. From the stored threshold `flags` (codes): FPPA above the reference for the
+       patient's sex, single-leg stance falls risk, resting blood pressure or heart rate.
+    4. Observed findings: contralateral pelvic drop, dynamic knee valgus, poor activation.
     Missing values give nothing; a normal value is passed on (the rules ignore it).
     """
+    chosen = set(conditions)
+    raised = set(flags)
     found: list[Finding] = []
-    if Condition.LATERAL_HIP in set(conditions):
+    if Condition.LATERAL_HIP in chosen:
         found.append(Finding(FindingCode.CONDITION, GLUTEAL_TENDINOPATHY))
     for side in SIDES:
         if result := _text(values.get(("trendelenburg", side, "result"))):
@@ -87,18 +97,27 @@ def findings_from_values(
         pain = _number(values.get(("sls_pain", side, "pain_nprs")))
         if values.get(("sls_pain", side, "result")) == "positive" and pain is not None:
             found.append(Finding(FindingCode.SINGLE_LEG_STANCE_PAIN, pain, side=str(side)))
+    for side in SIDES:
+        if cluster := _text(values.get(("lateral_hip_provocation", side, "cluster"))):
+            found.append(Finding(FindingCode.LATERAL_HIP_CLUSTER, cluster, side=str(side)))
     for test, code in (
         ("hhd_abduction", FindingCode.HIP_ABDUCTION_LSI),
         ("hhd_extension", FindingCode.HIP_EXTENSION_LSI),
+        ("hhd_external_rotation", FindingCode.HIP_EXTERNAL_ROTATION_LSI),
+        ("single_leg_bridge", FindingCode.SINGLE_LEG_BRIDGE_LSI),
     ):
         if (lsi := _number(values.get((test, "", "lsi")))) is not None:
             found.append(Finding(code, lsi))
-    for side in SIDES:
-        if (pct := _number(values.get(("hhd_abduction", side, "pct_bw")))) is not None:
-            found.append(Finding(FindingCode.HIP_ABDUCTION_PCT_BW, pct, side=str(side)))
+    found += _acl_strength(chosen, values)
     for side in SIDES:
         if rating := _text(values.get(("single_leg_squat", side, "rating"))):
             found.append(Finding(FindingCode.SINGLE_LEG_SQUAT, rating, side=str(side)))
+    if (diff := _number(values.get(("single_leg_squat", "", "fppa_diff")))) is not None:
+        found.append(Finding(FindingCode.FPPA_SIDE_DIFFERENCE, diff))
+    if raised & {"fppa_above_female_reference", "fppa_above_male_reference"}:
+        for side in SIDES:
+            if (fppa := _number(values.get(("single_leg_squat", side, "fppa_deg")))) is not None:
+                found.append(Finding(FindingCode.FPPA_ABOVE_REFERENCE, fppa, side=str(side)))
     for side in SIDES:
         total = values.get(("lateral_step_down", side, "total"))
         total = total if total is not None else values.get(("lateral_step_down", side, "score"))
@@ -111,6 +130,27 @@ def findings_from_values(
     for side in SIDES:
         if values.get(("hip_hang", side, "hangs")) == "yes":
             found.append(Finding(FindingCode.HANGS_INTO_HIP, True, side=str(side)))
+    for side in SIDES:
+        if (reps := _number(values.get(("single_leg_bridge", side, "reps")))) is not None:
+            found.append(Finding(FindingCode.SINGLE_LEG_BRIDGE_REPS, reps, side=str(side)))
+    for side in SIDES:
+        if (composite := _number(values.get(("y_balance", side, "composite")))) is not None:
+            found.append(Finding(FindingCode.Y_BALANCE_COMPOSITE, composite, side=str(side)))
+    if (reach := _number(values.get(("y_balance", "", "anterior_diff")))) is not None:
+        found.append(Finding(FindingCode.Y_BALANCE_ANTERIOR_DIFFERENCE, reach))
+    if (ratio := _number(values.get(("side_bridge", "", "ratio_r_l")))) is not None:
+        found.append(Finding(FindingCode.SIDE_BRIDGE_RATIO, ratio))
+    if (flex := _number(values.get(("side_bridge", "", "flexion_extension")))) is not None:
+        found.append(Finding(FindingCode.FLEXION_EXTENSION, flex))
+    for side in SIDES:
+        if (side_ext := _number(values.get(("side_bridge", side, "side_extension")))) is not None:
+            found.append(Finding(FindingCode.SIDE_BRIDGE_EXTENSION, side_ext, side=str(side)))
+    if cluster := _text(values.get(("sij_provocation", "", "cluster"))):
+        found.append(Finding(FindingCode.SIJ_CLUSTER, cluster))
+    if "unipedal_stance_falls_risk" in raised:
+        found.append(Finding(FindingCode.FALLS_RISK, True))
+    if any(code.startswith(("resting_sbp", "resting_dbp", "resting_hr")) for code in raised):
+        found.append(Finding(FindingCode.RESTING_VITALS, True))
     for observed_code, (code, value) in _OBSERVED.items():
         for side in SIDES:
             if side in set(observed.get(observed_code, ())):
@@ -118,9 +158,36 @@ def findings_from_values(
     return found
 
 
+def _acl_strength(conditions: set[str], values: Values) -> list[Finding]:
+    """Abduction and external-rotation %BW, only where CLINICAL.md §13.3 lets them count:
+    for an ACL patient, at Khayambashi's cut-offs when tested in the paper's positions
+    (screening), else abduction under 33 %BW (after a reconstruction, which the screens
+    do not record yet). Every other patient's %BW is judged by the LSI instead."""
+    if Condition.ACL not in conditions:
+        return []
+    found: list[Finding] = []
+    side_lying = values.get(("hhd_abduction", "", "position")) == "side_lying"
+    prone = values.get(("hhd_external_rotation", "", "position")) == "prone"
+    for side in SIDES:
+        pct = _number(values.get(("hhd_abduction", side, "pct_bw")))
+        cutoff = acl.KHAYAMBASHI_ABDUCTION.value if side_lying else None
+        if pct is not None and (
+            (cutoff is not None and pct <= cutoff) or pct < acl.POST_ACLR_ABDUCTION.value
+        ):
+            found.append(Finding(FindingCode.HIP_ABDUCTION_PCT_BW, pct, side=str(side)))
+    for side in SIDES:
+        pct = _number(values.get(("hhd_external_rotation", side, "pct_bw")))
+        if prone and pct is not None and pct <= acl.KHAYAMBASHI_ER.value:
+            found.append(Finding(FindingCode.HIP_EXTERNAL_ROTATION_PCT_BW, pct, side=str(side)))
+    return found
+
+
 def assessment_findings(assessment: Assessment) -> list[Finding]:
     """The findings of one (signed) assessment, for the suggestion rules."""
     values = {(m.test, m.side, m.measure): m.value for m in assessment.measurements.all()}
     return findings_from_values(
-        conditions=assessment.conditions, values=values, observed=assessment.findings
+        conditions=assessment.conditions,
+        values=values,
+        observed=assessment.findings,
+        flags=[f.get("code", "") for f in assessment.flags],
     )
