@@ -151,6 +151,7 @@ def tha_precautions_text(surgery: postop.Surgery, on_date: date) -> str:
         )
     side = f"{surgery.side} " if surgery.side else ""
     moves = "; ".join(postop.precaution_moves(surgery))
+    until = until[0].upper() + until[1:]
     return f"Hip precautions ({approach} approach, {side}THA, {when}): {moves}. {until}."
 
 

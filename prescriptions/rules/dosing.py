@@ -380,6 +380,14 @@ AIMS: Mapping[Goal, training.Aim] = {
 tendinopathy keep their own, §4.3 and §9.1)."""
 
 
+LOW_LOAD_EFFORT: Mapping[Goal, Span] = {
+    Goal.EARLY_REHAB: Span(2, 4),
+    Goal.GT_LOAD_MANAGEMENT: Span(2, 6),
+}
+"""Effort on Borg CR10 for the low-load goals: light (2–3) to somewhat hard (4) early,
+up to hard (5–6) in LEAP weeks 3–8 (CLINICAL.md §9.1 mapping [M]; §4.3)."""
+
+
 def dosed_by_external_load(exercise: ExerciseLike) -> bool:
     """Whether an exercise starts with a load in kilograms: only when it has no body-weight
     or band version (the builder gives such an exercise its body-weight or band load)."""
@@ -456,6 +464,8 @@ def goal_defaults(
         percent_1rm = _span(row.percent_1rm) if external else None
         load_guidance = _load_guidance_row(row, exercise.load_types, external)
         effort = g.effort if external else _effort_words(row)
+    if goal in LOW_LOAD_EFFORT:
+        rpe = LOW_LOAD_EFFORT[goal]
     if dose_type == DoseType.HOLD_SECONDS:
         sets, sets_range = 1, Span(1, 1)
         reps, reps_range = g.holds, g.holds_range

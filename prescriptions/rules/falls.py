@@ -104,7 +104,11 @@ FALLS_RISK = Rule(
     "months; chair stand below the STEADI cut-off; TUG 12 s or more; tandem stance under "
     "10 s; single-leg stance under 5 s; gait speed under 1.0 m/s. Prescribe balance and "
     "lower-limb strength.",
-    Source("§12.7 summary flag", "design decision", "§12.7"),
+    Source(
+        "Stance falls-risk summary of the STEADI, Vellas and Cesari criteria",
+        "design decision",
+        "§12.7",
+    ),
 )
 
 RULES: tuple[Rule[Any], ...] = (

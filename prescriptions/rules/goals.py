@@ -36,7 +36,11 @@ PROPOSED_GOAL = Rule(
     "patient's first goal: strength, return to sport and daily function -> strength "
     "(lower-limb strength for function, §12.7), endurance and weight loss -> muscular "
     "endurance, after surgery -> early-stage rehabilitation. The clinician can change it.",
-    Source("§4.1 goals; §4.4, §9, §12.7, §15", "design decision", "§4.1"),
+    Source(
+        "Stance goal proposal (ACSM 2009 goals; LEAP; ACLR and THA phases)",
+        "design decision",
+        "§4.1",
+    ),
     note="Return to sport maps to strength, not power: power comes in the late phases once "
     "their criteria are met (§9.2), the safer start.",
 )

@@ -32,6 +32,8 @@ class TrunkRow:
     sets: tuple[int, int]
     reps: tuple[int, int]
     hold_seconds: int | None = None
+    hold_slugs: tuple[str, ...] = ()  # dosed as 10-s holds in the pyramid; others by reps
+    other_reps: tuple[int, int] | None = None  # reps of the row's other exercises
 
 
 TRUNK_ROWS: tuple[TrunkRow, ...] = (
@@ -44,6 +46,8 @@ TRUNK_ROWS: tuple[TrunkRow, ...] = (
         (3, 3),
         (2, 6),
         hold_seconds=10,
+        hold_slugs=("side-plank",),
+        other_reps=(8, 12),
     ),
     TrunkRow(
         "extensor",
@@ -52,8 +56,10 @@ TRUNK_ROWS: tuple[TrunkRow, ...] = (
         ("bird-dog", "quadruped-hip-extension", "glute-bridge", "romanian-deadlift"),
         "bird dog 10-s holds, 6-4-2 per side; bridges 2–3 × 10",
         (2, 3),
-        (6, 10),
+        (2, 6),
         hold_seconds=10,
+        hold_slugs=("bird-dog", "quadruped-hip-extension"),
+        other_reps=(10, 10),
     ),
     TrunkRow(
         "flexor",
@@ -61,8 +67,10 @@ TRUNK_ROWS: tuple[TrunkRow, ...] = (
         ("mcgill-curl-up", "dead-bug"),  # E55 -> E54
         "curl-up 10-s holds, 6-4-2; dead bug 2–3 × 6–10 slow reps a side",
         (2, 3),
-        (6, 10),
+        (2, 6),
         hold_seconds=10,
+        hold_slugs=("mcgill-curl-up",),
+        other_reps=(6, 10),
     ),
     TrunkRow(
         "single_leg_bridge",
@@ -99,7 +107,7 @@ LOW_FLEXOR = Rule(
     "clinician's finding",
     "The flexor hold alone raises no finding: the §1.7 cohort norms are unverified [M]; the "
     "clinician records 'low flexor endurance' when the hold is well below them.",
-    Source("§1.7 norms [M]; §14.2", "design decision", "§14.2"),
+    Source("McGill 1999 norms (unverified); trunk-exercise rules", "design decision", "§14.2"),
     note="CLINICAL.md gives no figure for 'well below'; no flag is raised from [M] norms.",
 )
 

@@ -51,7 +51,7 @@ class PainZone(StrEnum):
 
 
 _MODEL = "Silbernagel 2007 pain-monitoring model"
-_TABLE = "§8.3 decision table, built on the §8.1 bands"
+_TABLE = "Stance pain-monitoring decision table, on the Silbernagel bands"
 
 SAFE_BAND = Rule(
     "pain.safe_band",
@@ -74,14 +74,14 @@ HIGH_RISK = Rule(
     6,
     "Pain of 6 or more out of 10 during an exercise, or after the session, is too much: "
     "regress that exercise one step; in two sessions running, see the clinician too.",
-    Source(f"{_MODEL}; {_TABLE} row 2", "design decision", "§8.3"),
+    Source(f"{_MODEL}; {_TABLE}, row 2", "design decision", "§8.3"),
 )
 REPEAT_HIGH_SESSIONS = Rule(
     "pain.high_risk_repeated",
     "Too much pain twice running",
     2,
     "Pain of 6 or more in 2 sessions running: regress and see the clinician.",
-    Source(f"{_TABLE} row 2", "design decision", "§8.3"),
+    Source(f"{_TABLE}, row 2", "design decision", "§8.3"),
 )
 MDC = Rule(
     "pain.mdc",
@@ -97,21 +97,21 @@ MORNING_RISE = Rule(
     2,
     "Next-morning pain 2 or more above the baseline morning means the pain did not settle: "
     "regress next session, and no progression for 7 days.",
-    Source(f"{_MODEL}; {_TABLE} row 3", "design decision", "§8.3"),
+    Source(f"{_MODEL}; {_TABLE}, row 3", "design decision", "§8.3"),
 )
 NO_PROGRESS_DAYS = Rule(
     "pain.no_progress_days",
     "No progression after a morning flare",
     7,
     "After a next-morning rise of 2 or more, no progression for 7 days.",
-    Source(f"{_TABLE} row 3", "design decision", "§8.3"),
+    Source(f"{_TABLE}, row 3", "design decision", "§8.3"),
 )
 BASELINE_MORNINGS = Rule(
     "pain.baseline_mornings",
     "Baseline morning pain",
     7,
     "The baseline morning is the median of the 7 morning scores before the current stage began.",
-    Source("§8.2 stored fields", "design decision", "§8.2"),
+    Source("Stance pain-monitoring records", "design decision", "§8.2"),
     note="CLINICAL.md is silent on a first stage, with no scores before it: the app then "
     "takes the median of the stage's own first 7 mornings before the session judged; with "
     "none at all there is no baseline, so the session cannot count towards a progression.",
@@ -122,7 +122,7 @@ TREND_RISE = Rule(
     2,
     "The mean morning pain (or stiffness) of the last 7 days 2 or more above the 7 days "
     "before: regress and flag for review; two weeks running, see the clinician.",
-    Source(f"{_MODEL} (morning pain must not rise week to week); {_TABLE} row 4", "M", "§8.3"),
+    Source(f"{_MODEL} (morning pain must not rise week to week); {_TABLE}, row 4", "M", "§8.3"),
 )
 WEEK_MIN_MORNINGS = Rule(
     "pain.week_min_mornings",
@@ -130,7 +130,7 @@ WEEK_MIN_MORNINGS = Rule(
     3,
     "A week's mean morning score needs at least 3 entries; with fewer the trend is "
     "'insufficient' and is not judged.",
-    Source("§8.2 stored fields", "design decision", "§8.2"),
+    Source("Stance pain-monitoring records", "design decision", "§8.2"),
 )
 TARGET_SESSIONS = Rule(
     "pain.target_sessions",
@@ -138,7 +138,7 @@ TARGET_SESSIONS = Rule(
     2,
     "A progression needs the performance target met in 2 sessions running, with pain "
     "during 0 to 2, the morning within 1 of the baseline and the trend at most +1.",
-    Source(f"{_TABLE} row 7; NSCA 2-for-2 (§4.2)", "design decision", "§8.3"),
+    Source(f"{_TABLE}, row 7; NSCA 2-for-2", "design decision", "§8.3"),
 )
 POST_OP_DAYS = Rule(
     "pain.post_op_days",
@@ -146,7 +146,7 @@ POST_OP_DAYS = Rule(
     14,
     "The pain-monitoring model does not apply in the first 14 days after surgery: wound and "
     "post-operative pain follow the surgeon's plan and the stop signs.",
-    Source("§8 scope", "design decision", "§8"),
+    Source("Stance pain-monitoring scope", "design decision", "§8"),
 )
 EFFUSION_HOLD = Rule(
     "pain.knee_effusion_hold",
@@ -372,13 +372,18 @@ def _baseline(
     )
 
 
+EFFUSION_LEVELS = {"zero": 0, "trace": 0, "1+": 1, "2+": 2, "3+": 3}
+"""For the rise rule, zero and trace are one level: both 'may progress' (§8.4), so a
+change between them is not a rise [design decision]."""
+
+
 def _effusion_rise(latest: PainSession, earlier: Sequence[PainSession]) -> bool:
     if latest.effusion is None:
         return False
     before = next((s.effusion for s in reversed(earlier) if s.effusion is not None), None)
     if before is None:
         return False
-    return EFFUSION_GRADES.index(latest.effusion) - EFFUSION_GRADES.index(before) >= 1
+    return EFFUSION_LEVELS[latest.effusion] - EFFUSION_LEVELS[before] >= 1
 
 
 def pain_decision(
@@ -407,7 +412,10 @@ def pain_decision(
         return _decision(
             Decision.SEE_CLINICIAN,
             "§8.3 row 1",
-            [f"Stop sign or red flag reported: {', '.join(stop)}. Pause the programme."],
+            [
+                f"{'; '.join(stop)}: pause the programme and see the patient (stop sign or red "
+                "flag)."
+            ],
             review=True,
         )
     if days_since_surgery is not None and 0 <= days_since_surgery < POST_OP_DAYS.value:

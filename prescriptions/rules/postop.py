@@ -108,7 +108,9 @@ RECENT_IS_PRECAUTION = Rule(
     "precaution",
     "A recent joint injection or surgery is a precaution that switches on the stop-sign "
     "checklist; exercise continues unless a stop sign is present.",
-    Source("Correction to §4.6", "V", "§10.5"),
+    Source(
+        "Post-operative stop-sign guidance (Arthritis Society Canada; Weiss Hospital)", "V", "§10.5"
+    ),
 )
 CHECKLIST_WEEKS_AFTER_SURGERY = Rule(
     "postop.checklist_surgery_weeks",
@@ -116,14 +118,18 @@ CHECKLIST_WEEKS_AFTER_SURGERY = Rule(
     6,
     "Ask about the stop signs at each session for 6 weeks after surgery (DVT risk stays "
     "raised for at least 2 months after a hip or knee replacement).",
-    Source("§10.5 checklist", "design decision", "§10.5"),
+    Source(
+        "Stance stop-sign checklist (DVT risk after joint replacement)", "design decision", "§10.5"
+    ),
 )
 CHECKLIST_WEEKS_AFTER_INJECTION = Rule(
     "postop.checklist_injection_weeks",
     "Stop-sign checklist after an injection",
     2,
     "Ask about the stop signs at each session for 2 weeks after a joint or tendon injection.",
-    Source("§10.5 checklist", "design decision", "§10.5"),
+    Source(
+        "Stance stop-sign checklist (DVT risk after joint replacement)", "design decision", "§10.5"
+    ),
 )
 STEROID_NO_NEW_LOAD_DAYS = Rule(
     "postop.steroid_unloading",
@@ -278,8 +284,7 @@ CONFLICT_MATRIX: tuple[MatrixRow, ...] = (
         K,
         K,
         B,
-        "resisted abduction after an abductor repair (lateral approach); weight-bearing "
-        "abductor work from 6 weeks (Jacobs 2009)",
+        "resisted abduction after an abductor repair (lateral approach)",
         from_weeks=6,
     ),
     MatrixRow(
@@ -406,7 +411,7 @@ UNLISTED = Rule(
     "While THA precautions apply, only exercises the current phase lists (§9.3) are "
     "suggested, and never one the matrix blocks; an exercise the matrix does not list is "
     "not suggested and the builder asks to check it against the surgeon's precautions.",
-    Source("§10.3 matrix and §9.3 phases", "design decision", "§10.3"),
+    Source("THA precaution matrix and phases (clinical reasoning)", "design decision", "§10.3"),
     note="The matrix is [M] and partial; not suggesting what it leaves out is the safer default.",
 )
 
@@ -555,7 +560,7 @@ def tha_restriction(slug: str, surgery: Surgery, on_date: date) -> Restriction |
                 slug,
                 B,
                 f"THA, {named} approach: {row.label} not before {row.from_weeks} weeks after "
-                f"surgery ({row.reason}).",
+                "surgery (weight-bearing abductor work from about 6 weeks, Jacobs 2009).",
                 WB_ABDUCTION_WEEKS.code,
             )
     if verdict == K:

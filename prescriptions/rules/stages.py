@@ -304,7 +304,9 @@ UNKNOWN_STAGE = Rule(
     1,
     "When no stage is recorded, the rules take stage 1, never the stage the calendar alone "
     "would allow.",
-    Source("§9 (time is a minimum, never sufficient)", "design decision", "§9"),
+    Source(
+        "Cavanaugh & Powers 2017 (time is a minimum, never sufficient)", "design decision", "§9"
+    ),
     note="CLINICAL.md is silent on a missing stage; stage 1 is the safer default.",
 )
 

@@ -390,8 +390,7 @@ THRESHOLDS: tuple[Threshold, ...] = (
         "in",
         frozenset({"yes"}),
         "Hangs into the hip in standing",
-        "A compressive position for the gluteal tendons: consider load-management "
-        "education (CLINICAL.md §4.4).",
+        "A compressive position for the gluteal tendons: consider load-management education.",
         Source("Observation item from the source articles", "observation", "§1.11"),
     ),
     Threshold(

@@ -76,7 +76,7 @@ class LoadDose:
 _ACSM = Source("ACSM 2009 position stand", "V", "§11.1")
 _ACSM_M = Source("ACSM 2009 position stand (sets or frequency not in the source)", "M", "§11.1")
 _NSCA_OLDER = Source("NSCA 2019 older adults (Fragala, JSCR 33)", "V secondary", "§11.1")
-_RIR = Source("RIR-based RPE (Zourdos 2016; Helms 2016), §4.2", "design decision", "§11.2")
+_RIR = Source("RIR-based RPE (Zourdos 2016; Helms 2016)", "design decision", "§11.2")
 _OLDER_AGE_SOURCE = Source("NSCA 2019 older-adult position statement", "design decision", "§11")
 
 OLDER_ADULT_AGE = Rule(
@@ -93,7 +93,7 @@ UNKNOWN_STATUS = Rule(
     "Training status not recorded",
     Profile.NOVICE.value,
     "An unknown training status is dosed as novice, the lightest row.",
-    Source("§11 table", "design decision", "§11"),
+    Source("ACSM 2009 and NSCA dosing table", "design decision", "§11"),
     note="CLINICAL.md is silent; novice is the safer default.",
 )
 NO_1RM_WITHOUT_LOAD = Rule(
@@ -102,7 +102,7 @@ NO_1RM_WITHOUT_LOAD = Rule(
     "reps + RIR",
     "Body-weight, band and isometric exercises are dosed by reps (or holds) and reps in "
     "reserve or RPE, never by %1RM: no %1RM is shown for them.",
-    Source("§11.2", "design decision", "§11.2"),
+    Source("Stance body-weight dosing (reps in reserve)", "design decision", "§11.2"),
 )
 NO_FAILURE = Rule(
     "training.no_failure",
