@@ -97,7 +97,7 @@ STOP_SIGNS = Rule(
 EMERGENCY = Rule(
     "postop.emergency",
     "Emergency signs",
-    tuple(s.value for s in EMERGENCY_SIGNS),
+    tuple(sorted(s.value for s in EMERGENCY_SIGNS)),
     "Sudden chest pain, breathlessness or rapid breathing, or coughing blood: possible "
     "pulmonary embolism, call 000.",
     _STOP,

@@ -35,9 +35,13 @@ class Rule[T]:
 
 
 def fmt(value: object) -> str:
-    """A rule's value as the documentation shows it: 5.0 -> "5", spans as "low–high"."""
+    """A rule's value as the documentation shows it: 5.0 -> "5", a (low, high) span of
+    numbers as "low–high", other tuples as a list."""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    if isinstance(value, tuple) and len(value) == 2:  # a (low, high) span
-        return f"{fmt(value[0])}–{fmt(value[1])}"
+    if isinstance(value, tuple):
+        numbers = all(isinstance(v, int | float) for v in value)
+        if numbers and len(value) == 2:  # a (low, high) span
+            return f"{fmt(value[0])}–{fmt(value[1])}"
+        return ", ".join(fmt(v) for v in value)
     return str(value)

@@ -71,7 +71,7 @@ LEAP_STAGES: tuple[Stage, ...] = (
         1,
         "Week 1: familiarisation",
         Minimum(days_in_stage=7),
-        ("7 days in the stage; the 24-hour response (next-morning pain) decides, §8",),
+        ("7 days in the stage; the 24-hour response (next-morning pain) decides",),
         (
             "supine-isometric-hip-abduction",  # E01
             "standing-isometric-hip-abduction",  # E02
@@ -85,7 +85,7 @@ LEAP_STAGES: tuple[Stage, ...] = (
         2,
         "Week 2: early loading",
         Minimum(days_in_stage=7),
-        ("7 days in the stage; the 24-hour response decides, §8",),
+        ("7 days in the stage; the 24-hour response decides",),
         (
             "supine-isometric-hip-abduction",
             "standing-isometric-hip-abduction",
@@ -103,7 +103,7 @@ LEAP_STAGES: tuple[Stage, ...] = (
         Minimum(days_in_stage=42),
         (
             "the end of the 8-week programme; within the stage, 5 -> 10 reps and 1 -> 2 sets "
-            "only through §8.3 row 7",
+            "only when the pain model allows a progression",
         ),
         (
             "supine-isometric-hip-abduction",
@@ -209,7 +209,7 @@ ACL_PHASES: tuple[Stage, ...] = (
         "Return to sport",
         Minimum(months_after_surgery=9),
         (
-            "the §13 battery: quadriceps LSI 90% or more, all 4 hop tests 90% or more, "
+            "the return-to-sport battery: quadriceps LSI 90% or more, all 4 hop tests 90% or more, "
             "KOS-ADLS 90 or more, GRS 90 or more, full range, no effusion",
         ),
         (),
@@ -430,9 +430,14 @@ def stage_gate(
 def stage_table_markdown() -> str:
     """The three pathways as tables, for docs/CLINICAL_RULES.md."""
     lines = []
+    names = {
+        Pathway.LEAP: "Gluteal tendinopathy (LEAP)",
+        Pathway.ACL_RECONSTRUCTION: "ACL reconstruction",
+        Pathway.TOTAL_HIP_ARTHROPLASTY: "Total hip arthroplasty",
+    }
     for pathway, stages in PATHWAYS.items():
         lines += [
-            f"#### {pathway.value.replace('_', ' ').capitalize()}",
+            f"#### {names[pathway]}",
             "",
             "| Stage | Minimum time | Exit criteria | Content (library slugs) | Source |",
             "| --- | --- | --- | --- | --- |",

@@ -42,6 +42,8 @@ from typing import Any
 from prescriptions.library.shipped import GLUTEAL_TENDINOPATHY, Library, default_library
 from prescriptions.rules import falls, gt, lbp
 from prescriptions.rules.dosing import Goal
+from prescriptions.rules.records import Rule
+from prescriptions.rules.sources import Source
 
 
 class FindingCode(StrEnum):
@@ -194,6 +196,72 @@ COVERAGE: Mapping[str, FindingCode] = {
     "resting_hr_high": FindingCode.RESTING_VITALS,
 }
 """Every battery threshold (rules/thresholds.py) -> the finding the suggestion rules read."""
+
+_LSI_SOURCE = Source(
+    "ACL return-to-sport batteries; Markström 2022 (flag, don't fail)", "V", "§1.6"
+)
+RULES: tuple[Rule[Any], ...] = (
+    Rule(
+        "suggestions.lsi",
+        "LSI deficit grades",
+        (LSI_MARKED_BELOW, LSI_MODERATE_BELOW, LSI_TARGET),
+        "An LSI under 70 % is a marked deficit, under 80 % moderate, under 90 % mild; 90 % "
+        "or more suggests nothing.",
+        _LSI_SOURCE,
+        note="The 70 and 80 % grades are house cut-offs, not from a source [derived].",
+    ),
+    Rule(
+        "suggestions.entry_steps",
+        "Where a chain is entered",
+        "marked / moderate / mild",
+        "Abductor chain from step 1 / 3 / 6, extensor from 1 / 2 / 4, functional single-leg "
+        "from 1 / 3 / 5 by how marked the deficit is; marked starts at the isometric or "
+        "supported end, and suggests early-stage rehabilitation.",
+        Source("The chains of CLINICAL.md §3; entry points a house rule", "derived rule", "§3"),
+    ),
+    Rule(
+        "suggestions.single_leg_stance_pain",
+        "30-s single-leg stance test",
+        SINGLE_LEG_STANCE_PAIN_POSITIVE,
+        "Lateral hip pain of 2/10 or more within 30 s is positive: gluteal tendinopathy rules "
+        "apply.",
+        Source("Grimaldi 2017", "V", "§1.2"),
+    ),
+    Rule(
+        "suggestions.step_down",
+        "Lateral step-down",
+        (STEP_DOWN_MODERATE_MIN, STEP_DOWN_POOR_MIN),
+        "Score 2–3 (moderate): the functional chain from its mild entry; 4 or more (poor): "
+        "from its moderate entry.",
+        Source("Piva 2006", "V", "§1.5"),
+    ),
+    Rule(
+        "suggestions.movement_screens",
+        "FPPA, Y-balance",
+        (FPPA_DIFFERENCE_ABOVE, Y_BALANCE_COMPOSITE_BELOW, Y_BALANCE_ANTERIOR_ABOVE),
+        "FPPA above the reference for the sex, or sides more than 6° apart; Y-balance "
+        "composite under 94 % or anterior reach more than 4 cm apart: the functional "
+        "single-leg chain from its mild entry.",
+        Source("Herrington 2014; Ghulam 2021; Plisky 2006", "derived rule", "§1.4, §1.10"),
+    ),
+    Rule(
+        "suggestions.acl_strength",
+        "Hip %BW in the ACL context",
+        (ABDUCTION_PCT_BW_AT_RISK, EXTERNAL_ROTATION_PCT_BW_AT_RISK),
+        "Only for an ACL patient: abduction at or under 35.4 %BW (side-lying) or under 33 %BW, "
+        "external rotation at or under 20.3 %BW (prone): the abductor chain.",
+        Source("Khayambashi 2016; post-ACLR cohort", "V", "§13.3"),
+    ),
+    Rule(
+        "suggestions.every_finding",
+        "Every finding leads somewhere",
+        "all thresholds",
+        "Every battery threshold maps to a finding the rules read (COVERAGE): an exercise "
+        "suggestion, an education point, or a stated 'no exercise follows from this' (the "
+        "sacroiliac provocation cluster; resting blood pressure or heart rate).",
+        Source("Issue 12 point 8", "design decision", "§14.2"),
+    ),
+)
 
 _SEVERITY_ORDER = ("marked", "moderate", "mild")
 _CHAIN_ORDER = ("abductor", "extensor", "functional-single-leg")
