@@ -19,7 +19,6 @@ from django.utils import timezone
 from django.utils.safestring import SafeString
 
 from clinic.lib import charts
-from prescriptions.assessments.findings import library_conditions
 from prescriptions.library.shipped import GLUTEAL_TENDINOPATHY
 from prescriptions.models import (
     Exercise,
@@ -39,6 +38,7 @@ from prescriptions.patient_programme.selectors import (
     version_items,
 )
 from prescriptions.rules import dosing, stages
+from prescriptions.rules.findings import library_conditions
 
 LOAD_INCREMENT_KG = 2.5
 """The smallest load step offered (a pair of 1.25 kg plates). [derived] house default;

@@ -25,11 +25,11 @@ from decimal import Decimal
 from typing import Any
 
 from prescriptions.assessments.derived import Inputs
-from prescriptions.assessments.findings import findings_from_values
 from prescriptions.library.shipped import GLUTEAL_TENDINOPATHY, Exercise, Library, default_library
 from prescriptions.rules import acl, conflicts, dosing, falls, gt, lbp, pain, postop, stages
 from prescriptions.rules import thresholds as battery_thresholds
 from prescriptions.rules.case import Case, battery_of, battery_values
+from prescriptions.rules.findings import findings_from_values
 from prescriptions.rules.flags import Flag, Severity
 from prescriptions.rules.goals import proposed_goal
 from prescriptions.rules.sources import Source

@@ -1,5 +1,6 @@
-"""From recorded assessments to suggestion findings (prescriptions/assessments/findings.py) and the
-prescriber warnings (prescriptions/programmes/conflicts.py)."""
+"""From recorded assessments to suggestion findings (prescriptions/rules/findings.py, read by
+prescriptions/assessments/findings.py) and the prescriber warnings
+(prescriptions/rules/conflicts.py)."""
 
 from __future__ import annotations
 
@@ -7,14 +8,14 @@ from decimal import Decimal
 
 import pytest
 
-from prescriptions.assessments.findings import (
+from prescriptions.assessments.findings import assessment_findings
+from prescriptions.library.shipped import default_library
+from prescriptions.rules.conflicts import Severity, item_conflicts, programme_conflicts
+from prescriptions.rules.findings import (
     LIBRARY_CONDITIONS,
-    assessment_findings,
     findings_from_values,
     library_conditions,
 )
-from prescriptions.library.shipped import default_library
-from prescriptions.rules.conflicts import Severity, item_conflicts, programme_conflicts
 from prescriptions.rules.suggestions import Finding, SuggestionKind, suggestions_from_findings
 from prescriptions.vocabulary import Condition
 from tests import factories as f
