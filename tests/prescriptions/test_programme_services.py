@@ -219,7 +219,13 @@ def test_a_suggested_exercise_says_why_in_plain_words(world):
     # The patient reads it: no test names, abbreviations or units they would not know.
     for jargon in ("Trendelenburg", "LSI", "%BW", "positive"):
         assert jargon not in item.reason
-    other = programme_item_add(version=_draft(programme), exercise=ex("squat"), by=world.ep.user)
+    # The squat is LEAP week 1 content now (CLINICAL.md §15.1), so it says why too; the
+    # single-leg hip thrust is proposed by no finding.
+    squat = programme_item_add(version=_draft(programme), exercise=ex("squat"), by=world.ep.user)
+    assert "Your assessment found" in squat.reason
+    other = programme_item_add(
+        version=_draft(programme), exercise=ex("single-leg-hip-thrust"), by=world.ep.user
+    )
     assert "assessment found" not in other.reason  # not proposed by a finding
 
 
