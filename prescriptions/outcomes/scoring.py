@@ -32,7 +32,7 @@ from fractions import Fraction
 from types import MappingProxyType
 
 from prescriptions.rules import change as change_rules
-from prescriptions.rules.change import Verdict
+from prescriptions.rules.change import Verdict as Verdict  # re-exported: outcomes.change gives it
 
 
 class Direction(StrEnum):
