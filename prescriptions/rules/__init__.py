@@ -22,9 +22,9 @@ By rule family (CLINICAL.md sections):
   exercises, education, what to avoid, or "no exercise follows from this".
 - `conflicts`: warnings for a programme or one of its items.
 - `change`: when a change over time counts (§1, §2); `goals`: the proposed programme goal.
-- `case`, `engine`, `schema`: the audit command's case format, the whole evaluation and
-  its JSON Schema; `catalogue`: docs/CLINICAL_RULES.md. `records`, `sources`, `flags`,
-  `measures`: the shared shapes and codes.
+- `case`, `case_flags`, `engine`, `schema`: the audit command's case format, its flags, the
+  whole evaluation and its JSON Schema; `catalogue`: docs/CLINICAL_RULES.md. `records`,
+  `sources`, `flags`, `measures`: the shared shapes and codes.
 
 This module imports nothing, so any part of the app may import a sub-module without
 pulling in the rest.
