@@ -8,13 +8,16 @@ what a clinician names:
 - `screening/`: pre-exercise screening (APSS stage 1).
 - `previsit/`: questionnaires a patient answers online before a visit.
 - `library/`: the exercise library (the shipped data and the clinic's own exercises).
-- `programmes/`: prescribing: programmes, versions, dosing, suggestions, warnings, and the
+- `programmes/`: prescribing: programmes, versions, the builder, and the
   practitioner's progress view with its progression suggestions.
 - `patient_programme/`: the patient's side: today's exercises, logging sessions and pain,
   adherence, the handout, signed links.
+- `rules/`: the clinical rules core, pure: flags, exclusions, dosing, stages and
+  progression, suggestions (read by the screens and by `manage.py suggest_programme`).
 - `demo/`: invented demo data for `manage.py seed_demo`.
 
 Each area holds what it needs of: `models.py`, `selectors.py` (reads), `services.py`
-(writes), pure rule modules (no ORM), `forms.py` and `views.py` (with its URL patterns).
+(writes), pure helpers (no ORM), `forms.py` and `views.py` (with its URL patterns); the
+clinical rules themselves live in `rules/`.
 `vocabulary.py` holds the codes every area shares (conditions, goals, red flags, sides).
 """

@@ -150,7 +150,6 @@ RED_FLAG_GROUPS: tuple[tuple[str, str, tuple[RedFlag, ...]], ...] = (
             RedFlag.FRACTURE,
             RedFlag.SYSTEMICALLY_UNWELL,
             RedFlag.HOT_JOINT,
-            RedFlag.RECENT_INJECTION,
             RedFlag.IMMUNOSUPPRESSION,
             RedFlag.CANCER_HISTORY,
             RedFlag.WEIGHT_LOSS,
@@ -167,8 +166,16 @@ RED_FLAG_GROUPS: tuple[tuple[str, str, tuple[RedFlag, ...]], ...] = (
             RedFlag.VISCERAL,
         ),
     ),
+    (
+        "stop_sign_checklist",
+        "Precautions: ask about the stop signs at each session",
+        (RedFlag.RECENT_INJECTION,),
+    ),
 )
-"""Red flags grouped as CLINICAL.md §4.6 groups them (every flag appears exactly once)."""
+"""Red flags grouped as CLINICAL.md §4.6 groups them (every flag appears exactly once),
+with its correction in §10.5: a recent joint injection or surgery is a precaution that
+switches on the stop-sign checklist, not a stop (`prescriptions.rules.conflicts` and
+`prescriptions.rules.postop` give each group its severity)."""
 
 
 class Finding(models.TextChoices):

@@ -2,10 +2,11 @@
 verdict. Pure: no ORM, no clock.
 
 Outcome measures are judged by `prescriptions.outcomes.change` (MCID/MDC of CLINICAL.md
-§2). For the battery, CLINICAL.md gives a measurement-error figure for only a few measures;
-those are in `BATTERY_RULES` with their source, and every other measure shows its change
-without a verdict ("no established threshold"), never against "any increase" (design
-principle 3).
+§2, with the change rules of `prescriptions.rules.change`). For the battery, CLINICAL.md
+gives a measurement-error figure for only a few measures; those rules are
+`prescriptions.rules.change.BATTERY_RULES` with their source, and every other measure shows
+its change without a verdict ("no established threshold"), never against "any increase"
+(design principle 3).
 """
 
 # ruff: noqa: RUF001, RUF002, RUF003 - clinical notation (×, √, −, en dashes) is intended
@@ -19,92 +20,17 @@ from decimal import Decimal
 from prescriptions.assessments import battery
 from prescriptions.assessments.derived import round_to, with_unit
 from prescriptions.outcomes import scoring as outcomes
-from prescriptions.outcomes.scoring import Verdict
+from prescriptions.rules.change import POINTS, ChangeRule, Verdict, judge, rule_for
 from prescriptions.vocabulary import SIDES, Side
 
 Values = Mapping[tuple[str, str, str], Decimal | str]
 """An assessment's recorded and derived values by (test, side, measure)."""
-
-RELATIVE = "relative"
-POINTS = "points"
-
-
-@dataclass(frozen=True)
-class ChangeRule:
-    """How big a within-patient change must be to count, for some battery measures."""
-
-    tests: tuple[str, ...]
-    measures: tuple[str, ...]
-    kind: str  # RELATIVE: percent of the baseline; POINTS: in the measure's unit
-    amount: Decimal
-    higher_is_better: bool
-    label: str
-    source: str
-    evidence: str
-
-    @property
-    def basis(self) -> str:
-        return f"{self.label} ({self.source}) {self.evidence}"
-
-
-BATTERY_RULES: tuple[ChangeRule, ...] = (
-    ChangeRule(
-        tests=("hhd_abduction", "hhd_extension", "hhd_external_rotation"),
-        measures=("force_n", "pct_bw", "torque_nm", "nm_per_kg"),
-        kind=RELATIVE,
-        amount=Decimal(15),
-        higher_is_better=True,
-        label="15% of the baseline",
-        source="CLINICAL.md §1.6: treat changes smaller than about 10–15% as noise; "
-        "Thorborg 2010 test–retest variation 3–12%",
-        evidence="[V; the upper bound is an app choice]",
-    ),
-    ChangeRule(
-        tests=("single_leg_squat",),
-        measures=("fppa_deg",),
-        kind=POINTS,
-        amount=Decimal(11),
-        higher_is_better=False,
-        label="11°, the upper MDC95 of a single FPPA",
-        source="CLINICAL.md §1.4: SEM 2–4° (Gwynne & Curran), MDC95 about 6–11°",
-        evidence="[V]",
-    ),
-    ChangeRule(
-        tests=("y_balance",),
-        measures=("anterior_cm", "posteromedial_cm", "posterolateral_cm"),
-        kind=POINTS,
-        amount=Decimal("11.6"),
-        higher_is_better=True,
-        label="11.6 cm, MDC95 from the largest SEM (1.96 × √2 × 4.2 cm)",
-        source="CLINICAL.md §1.10: multi-rater SEM 3.1–4.2 cm per direction",
-        evidence="[V, derived]",
-    ),
-)
 
 PSFS_ACTIVITY_MDC = Decimal(3)
 """A single PSFS activity: MDC90 3 points (Stratford 1995) [V, CLINICAL.md §2.10]."""
 PSFS_ACTIVITY_SOURCE = "MDC90 3 points for a single activity (Stratford 1995) [V]"
 
 NO_THRESHOLD = "No established threshold: the change is shown without a verdict."
-
-
-def rule_for(test: str, measure: str) -> ChangeRule | None:
-    return next((r for r in BATTERY_RULES if test in r.tests and measure in r.measures), None)
-
-
-def judge(rule: ChangeRule, baseline: Decimal, current: Decimal) -> Verdict | None:
-    """improved / no important change / worse; None when a relative rule meets a zero
-    baseline. A change of exactly the threshold counts, as in outcomes.change."""
-    size = rule.amount if rule.kind == POINTS else abs(baseline) * rule.amount / 100
-    if size == 0:
-        return None
-    difference = current - baseline
-    benefit = difference if rule.higher_is_better else -difference
-    if benefit >= size:
-        return Verdict.IMPROVED
-    if benefit <= -size:
-        return Verdict.WORSE
-    return Verdict.NO_IMPORTANT_CHANGE
 
 
 @dataclass(frozen=True)
@@ -263,7 +189,12 @@ def _threshold_basis(instrument: outcomes.Instrument) -> str:
     t = instrument.threshold
     if t is None:
         return instrument.threshold_note
-    return f"{t.kind} {_num(t.points)} points ({t.source}) {t.evidence}"
+    relative = (
+        f" and {_num(t.relative_percent)}% of the baseline to improve"
+        if t.relative_percent is not None
+        else ""
+    )
+    return f"{t.kind} {_num(t.points)} points{relative} ({t.source}) {t.evidence}"
 
 
 def _num(value: float | Decimal) -> str:

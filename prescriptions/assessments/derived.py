@@ -1,14 +1,14 @@
-"""Derived values and threshold flags of an assessment. Pure: no ORM, no clock.
+"""Derived values of an assessment. Pure: no ORM, no clock.
 
-`evaluate(inputs)` takes the recorded values of one assessment and returns
-1. the derived values (%BW, torque, N·m/kg, limb symmetry index, Y-balance composite,
-   step-down score and class, trunk endurance ratios, FPPA side difference, test results),
-   each rounded to the places its `battery.DerivedSpec` shows; and
-2. the flags: every `battery.THRESHOLDS` entry the values cross, with its source.
+`derive(inputs)` takes the recorded values of one assessment and returns the derived
+values (%BW, torque, N·m/kg, limb symmetry index, Y-balance composite, step-down score and
+class, trunk endurance ratios, FPPA side difference, test results), each rounded to the
+places its `battery.DerivedSpec` shows. The formulas are CLINICAL.md §1; the worked
+examples there are the unit tests in tests/prescriptions/test_derived.py.
 
-Flags compare the values as shown (rounded), so what the clinician reads and what is
-flagged always agree. The formulas are CLINICAL.md §1; the worked examples there are the
-unit tests in tests/prescriptions/test_derived.py.
+The thresholds these values are judged against, and the flags they raise, are rules:
+`prescriptions.rules.thresholds` (`evaluate(inputs)` derives and judges in one call).
+`Flag` stays here as the shape of a flag stored on the assessment.
 """
 
 # ruff: noqa: RUF002, RUF003 - clinical notation (×, ÷, −, en dashes) is intended
@@ -19,14 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from prescriptions.assessments.battery import (
-    GRAVITY,
-    TESTS,
-    THRESHOLDS,
-    DerivedSpec,
-    FieldSpec,
-    Threshold,
-)
+from prescriptions.assessments.battery import GRAVITY, TESTS, DerivedSpec, FieldSpec
 from prescriptions.vocabulary import SIDES, InvolvedSide, Side
 
 Key = tuple[str, str, str]
@@ -170,6 +163,8 @@ class Inputs:
     reference_sex: str = ""
     conditions: frozenset[str] = frozenset()
     assessment_values: Mapping[str, Decimal | None] = field(default_factory=dict)
+    age: int | None = None  # years on the day of the assessment
+    surgery_procedure: str = ""  # the case format's surgery.procedure, when one is known
 
 
 @dataclass(frozen=True)
@@ -410,25 +405,6 @@ def derive(inputs: Inputs) -> list[DerivedValue]:
     return result
 
 
-def _crosses(threshold: Threshold, value: Value) -> bool:
-    op, limit = threshold.op, threshold.value
-    if op == "in":
-        return isinstance(limit, frozenset) and value in limit
-    if not isinstance(value, Decimal):
-        return False
-    if isinstance(limit, tuple):
-        low, high = limit
-        return value < low or value > high if op == "outside" else low <= value < high
-    if not isinstance(limit, Decimal):
-        return False
-    return {
-        "<": value < limit,
-        "<=": value <= limit,
-        ">": value > limit,
-        ">=": value >= limit,
-    }[op]
-
-
 def with_unit(text: str, unit: str) -> str:
     """ "30.1 %BW", "81.8%", "14.0°", "3/10", "0.80": units that read as part of the number
     are written without a space."""
@@ -444,51 +420,3 @@ def format_value(spec: FieldSpec | DerivedSpec | None, value: Value, unit: str =
     places = spec.places if spec is not None else 2
     unit = unit or (spec.unit if spec is not None else "")
     return with_unit(f"{round_to(value, places)}", unit)
-
-
-ASSESSMENT_UNITS = {"resting_sbp": "mmHg", "resting_dbp": "mmHg", "resting_hr": "bpm"}
-
-
-def flags(inputs: Inputs, derived: Sequence[DerivedValue]) -> list[Flag]:
-    """Every threshold the recorded and derived values cross, in THRESHOLDS order."""
-    lookup: dict[Key, Value] = dict(inputs.values)
-    lookup.update({(d.test, d.side, d.field): d.value for d in derived})
-    for name, recorded in inputs.assessment_values.items():
-        if recorded is not None:
-            lookup[(ASSESSMENT, "", name)] = recorded
-    found: list[Flag] = []
-    for th in THRESHOLDS:
-        if th.test != ASSESSMENT and th.test not in inputs.battery:
-            continue
-        if th.conditions and not th.conditions & inputs.conditions:
-            continue
-        if th.reference_sex and th.reference_sex != inputs.reference_sex:
-            continue
-        spec = TESTS[th.test].spec(th.measure) if th.test in TESTS else None
-        for side in (*SIDES, Side.TEST):
-            value = lookup.get((th.test, side, th.measure))
-            if value is None or not _crosses(th, value):
-                continue
-            shown = (
-                format_value(spec, value)
-                if spec is not None
-                else with_unit(f"{value}", ASSESSMENT_UNITS.get(th.measure, ""))
-            )
-            found.append(
-                Flag(
-                    code=th.code,
-                    test=th.test,
-                    side=str(side),
-                    label=th.label,
-                    value=shown,
-                    meaning=th.meaning,
-                    source=str(th.source),
-                    severity=th.severity,
-                )
-            )
-    return found
-
-
-def evaluate(inputs: Inputs) -> tuple[list[DerivedValue], list[Flag]]:
-    derived = derive(inputs)
-    return derived, flags(inputs, derived)

@@ -1,126 +1,23 @@
-"""From a recorded assessment to the plain findings and conditions that prescribing reads.
-
-`suggestions.suggestions_from_findings` and the exercise cautions speak the library's
-vocabulary (`suggestions.FindingCode`, library condition codes); an assessment stores the
-battery's values (`(test, side, measure) -> value`), observed findings by side and its own
-condition codes (`vocabulary.Condition`). This module translates. Pure: plain values in
-(`findings_from_values`), with one thin reader of an `Assessment` (`assessment_findings`).
-"""
+"""The findings of a recorded assessment, for the rules: a thin reader of an `Assessment`
+over `prescriptions.rules.findings` (where the translation and its rules live)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from prescriptions.library.shipped import GLUTEAL_TENDINOPATHY
-from prescriptions.programmes.suggestions import Finding, FindingCode
-from prescriptions.vocabulary import SIDES, Condition
-from prescriptions.vocabulary import Finding as Observed
+from prescriptions.rules.findings import findings_from_values
+from prescriptions.rules.suggestions import Finding
 
 if TYPE_CHECKING:
     from prescriptions.models import Assessment
-
-Values = Mapping[tuple[str, str, str], Decimal | str]
-"""(test, side, measure) -> recorded or derived value, as stored in Measurement rows."""
-
-LIBRARY_CONDITIONS: Mapping[str, str] = {
-    Condition.ACL: "acl",
-    Condition.LATERAL_HIP: GLUTEAL_TENDINOPATHY,
-    Condition.SIJ: "sij_dysfunction",
-    Condition.LOW_BACK: "low_back_pain",
-    Condition.PATELLOFEMORAL: "patellofemoral_pain",
-    Condition.TKR: "tka",
-    Condition.THR: "tha",
-    Condition.HIP_OA: "hip_oa",
-    Condition.ITB: "itb_syndrome",
-    Condition.PLANTAR_FASCIITIS: "plantar_fasciitis",
-    Condition.OTHER_OVERUSE: "overuse",
-}
-"""An assessment's condition code -> the exercise library's code for the same condition."""
-
-_OBSERVED: Mapping[str, tuple[FindingCode, object]] = {
-    Observed.CONTRALATERAL_PELVIC_DROP: (FindingCode.CONTRALATERAL_PELVIC_DROP, True),
-    Observed.DYNAMIC_KNEE_VALGUS: (FindingCode.DYNAMIC_KNEE_VALGUS, True),
-    Observed.POOR_GLUTEAL_ACTIVATION: (FindingCode.GLUTEAL_ACTIVATION, "poor"),
-}
-"""Observed findings (per side) that the suggestion rules read."""
-
-_ACTIVATION = {"good": "good", "weak": "poor", "absent": "poor"}
-
-
-def library_conditions(conditions: Iterable[str]) -> list[str]:
-    """The library codes of an assessment's conditions (unknown codes are dropped)."""
-    return [LIBRARY_CONDITIONS[c] for c in conditions if c in LIBRARY_CONDITIONS]
-
-
-def _number(value: Decimal | str | None) -> float | None:
-    return float(value) if isinstance(value, Decimal) else None
-
-
-def _text(value: Decimal | str | None) -> str | None:
-    return value if isinstance(value, str) and value else None
-
-
-def findings_from_values(
-    *,
-    conditions: Iterable[str],
-    values: Values,
-    observed: Mapping[str, Iterable[str]],
-) -> list[Finding]:
-    """Findings for the suggestion rules, in a fixed order, each with its side.
-
-    1. Lateral hip pain / gluteal tendinopathy (the condition) is the GT finding.
-    2. From the battery: Trendelenburg result, a positive 30 s single-leg stance pain test
-       (with its pain score), abduction LSI and %BW, extension LSI, single-leg squat
-       rating, lateral step-down total, gluteal activation, hanging into one hip.
-    3. Observed findings: contralateral pelvic drop, dynamic knee valgus, poor activation.
-    Missing values give nothing; a normal value is passed on (the rules ignore it).
-    """
-    found: list[Finding] = []
-    if Condition.LATERAL_HIP in set(conditions):
-        found.append(Finding(FindingCode.CONDITION, GLUTEAL_TENDINOPATHY))
-    for side in SIDES:
-        if result := _text(values.get(("trendelenburg", side, "result"))):
-            found.append(Finding(FindingCode.TRENDELENBURG, result, side=str(side)))
-    for side in SIDES:
-        pain = _number(values.get(("sls_pain", side, "pain_nprs")))
-        if values.get(("sls_pain", side, "result")) == "positive" and pain is not None:
-            found.append(Finding(FindingCode.SINGLE_LEG_STANCE_PAIN, pain, side=str(side)))
-    for test, code in (
-        ("hhd_abduction", FindingCode.HIP_ABDUCTION_LSI),
-        ("hhd_extension", FindingCode.HIP_EXTENSION_LSI),
-    ):
-        if (lsi := _number(values.get((test, "", "lsi")))) is not None:
-            found.append(Finding(code, lsi))
-    for side in SIDES:
-        if (pct := _number(values.get(("hhd_abduction", side, "pct_bw")))) is not None:
-            found.append(Finding(FindingCode.HIP_ABDUCTION_PCT_BW, pct, side=str(side)))
-    for side in SIDES:
-        if rating := _text(values.get(("single_leg_squat", side, "rating"))):
-            found.append(Finding(FindingCode.SINGLE_LEG_SQUAT, rating, side=str(side)))
-    for side in SIDES:
-        total = values.get(("lateral_step_down", side, "total"))
-        total = total if total is not None else values.get(("lateral_step_down", side, "score"))
-        if isinstance(total, Decimal):
-            found.append(Finding(FindingCode.LATERAL_STEP_DOWN, int(total), side=str(side)))
-    for side in SIDES:
-        quality = _text(values.get(("gluteal_activation", side, "quality")))
-        if quality in _ACTIVATION:
-            found.append(Finding(FindingCode.GLUTEAL_ACTIVATION, _ACTIVATION[quality], str(side)))
-    for side in SIDES:
-        if values.get(("hip_hang", side, "hangs")) == "yes":
-            found.append(Finding(FindingCode.HANGS_INTO_HIP, True, side=str(side)))
-    for observed_code, (code, value) in _OBSERVED.items():
-        for side in SIDES:
-            if side in set(observed.get(observed_code, ())):
-                found.append(Finding(code, value, side=str(side)))
-    return found
 
 
 def assessment_findings(assessment: Assessment) -> list[Finding]:
     """The findings of one (signed) assessment, for the suggestion rules."""
     values = {(m.test, m.side, m.measure): m.value for m in assessment.measurements.all()}
     return findings_from_values(
-        conditions=assessment.conditions, values=values, observed=assessment.findings
+        conditions=assessment.conditions,
+        values=values,
+        observed=assessment.findings,
+        flags=[f.get("code", "") for f in assessment.flags],
     )

@@ -31,6 +31,7 @@ from prescriptions.outcomes.services import (
     store_for_assessment,
     with_answers,
 )
+from prescriptions.rules import thresholds
 from prescriptions.vocabulary import SIDES, Condition, Finding, Goal, RedFlag, Side
 
 Results = Mapping[str, Mapping[str, Mapping[str, Decimal | str | None]]]
@@ -196,6 +197,7 @@ def _inputs(assessment: Assessment, raw: Mapping[derived.Key, Decimal | str]) ->
             "resting_dbp": _decimal(assessment.resting_dbp),
             "resting_hr": _decimal(assessment.resting_hr),
         },
+        age=assessment.patient.age_on(assessment.assessed_on),
     )
 
 
@@ -206,7 +208,7 @@ def _decimal(value: int | None) -> Decimal | None:
 def _store(assessment: Assessment, raw: Mapping[derived.Key, Decimal | str]) -> None:
     """Replace every measurement with `raw` plus the values derived from it, and store
     the flags they raise."""
-    derived_values, flags = derived.evaluate(_inputs(assessment, raw))
+    derived_values, flags = thresholds.evaluate(_inputs(assessment, raw))
     rows = [
         Measurement(
             assessment=assessment,

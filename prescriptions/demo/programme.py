@@ -5,8 +5,8 @@ when the demo patient already has a programme).
 The programme follows the LEAP week-1 pattern for lateral hip pain (CLINICAL.md §4.4),
 prescribed by the demo exercise physiologist from the demo patient's latest signed
 assessment dated before the programme started (else their latest; else none). Sessions
-go through the real services, so the pain rule decides what is flagged: one day's bridge
-hurt at 6/10 and the next morning was worse than the one before.
+go through the real services, so the pain-monitoring model decides what is flagged: one
+day's bridge hurt at 6/10 and the next morning was 2 or more above the patient's usual.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ DAYS = 14
 SKIPPED = {3, 7, 11}
 """Days (1 = the first) the patient did not exercise."""
 FLAG_DAY = 9
-"""The day the bridge hurt (6/10) and the next morning was worse."""
+"""The day the bridge hurt (6/10) and the next morning did not settle."""
 ITEMS = [
     ("supine-isometric-hip-abduction", {"load_kind": "band", "band_colour": "yellow"}),
     ("standing-isometric-hip-abduction", {}),
@@ -143,7 +143,7 @@ def _sessions(programme: Programme, start: date) -> int:
         if day == DAYS:
             continue  # yesterday's: the demo patient records it this morning
         # Morning pain eases over the fortnight, except after the sore day.
-        morning = 4 if day == FLAG_DAY else max(1, morning - (1 if day in (5, 12) else 0))
+        morning = 5 if day == FLAG_DAY else max(1, morning - (1 if day in (5, 12) else 0))
         if day == FLAG_DAY + 1:
             morning = 3
         next_morning = datetime.combine(performed_on + timedelta(days=1), time(7), tzinfo=tz)

@@ -31,6 +31,9 @@ from enum import StrEnum
 from fractions import Fraction
 from types import MappingProxyType
 
+from prescriptions.rules import change as change_rules
+from prescriptions.rules.change import Verdict as Verdict  # re-exported: outcomes.change gives it
+
 
 class Direction(StrEnum):
     HIGHER_IS_BETTER = "higher is better"
@@ -44,12 +47,6 @@ class Method(StrEnum):
     PERCENT = "percent of answered"  # ODI: sum / (item maximum x answered) x 100
     SCALES = "0-100 scales"  # KOOS-12/HOOS-12: scales 100 - mean/4 x 100; summary = mean
     MEAN = "mean"  # PSFS: mean of activity ratings
-
-
-class Verdict(StrEnum):
-    IMPROVED = "improved"
-    NO_IMPORTANT_CHANGE = "no important change"
-    WORSE = "worse"
 
 
 @dataclass(frozen=True)
@@ -69,9 +66,10 @@ class Threshold:
     """The change that counts as clinically important, in points of the total."""
 
     points: float
-    kind: str  # "MCID", "MDC", "provisional MCID", "app rule"
+    kind: str  # "MCID", "MDC", "provisional MCID", "app rule", "provisional app rule"
     source: str
     evidence: str  # CLINICAL.md tag: [V] seen in a source, [M] to check, [design decision]
+    relative_percent: float | None = None  # also needed to improve: % of the baseline
 
 
 @dataclass(frozen=True)
@@ -143,9 +141,15 @@ _KOOS12_SCALES = {"pain": (0, 1, 2, 3), "function": (4, 5, 6, 7), "qol": (8, 9, 
 _QOL = ("Quality of life Q1", "Quality of life Q2", "Quality of life Q3", "Quality of life Q4")
 _KOOS_HOOS_LICENCE = "koos.nu / Gandek 2019; confirm terms [M]"
 _KOOS12_NO_MCID = (
-    "No MCID or MDC established for KOOS-12/HOOS-12 in the sources reviewed (CLINICAL.md "
-    "§2.1); full-KOOS/HOOS figures must not be applied to it (§2.7). Change is shown "
-    "without a verdict."
+    "No MCID or MDC is established for KOOS-12/HOOS-12 (CLINICAL.md §2.1): the verdict uses "
+    "a provisional app rule of 12.5 points (the lowest KOOS MIC reported in knee OA "
+    "physiotherapy), labelled provisional; full-KOOS scores are never compared with it."
+)
+_KOOS12_THRESHOLD = Threshold(
+    change_rules.KOOS12_PROVISIONAL.value,
+    "provisional app rule",
+    "the lowest KOOS MIC in knee OA physiotherapy (12.5-17.5); no KOOS-12/HOOS-12 MCID established",
+    "[design decision]",
 )
 _KOOS12_MISSING = (
     "Each scale needs at least 2 of its 4 items; a missing item is imputed with the mean of "
@@ -239,13 +243,14 @@ INSTRUMENTS: Mapping[str, Instrument] = MappingProxyType(
             threshold=Threshold(
                 10,
                 "MCID",
-                "Ostelo 2008 consensus (10 points); MDC90 10 points (scoring sheet)",
+                "Ostelo 2008 consensus (10 points or 30%); MDC90 10 points (scoring sheet)",
                 "[V]",
+                relative_percent=float(change_rules.RELATIVE_CHANGE.value),
             ),
             threshold_note=(
-                "Ostelo 2008 also gives a 30% fall as an alternative; the verdict uses the "
-                "10 points, which is also the MDC (smaller changes are within measurement "
-                "error). MID 12 (Abbott & Schmitt 2014) [V]; 12.8 (Copay) [V]."
+                "Improved needs both the 10 points (also the MDC: smaller changes are within "
+                "measurement error) and a 30% fall from the baseline (Ostelo 2008); worse "
+                "needs the 10 points. MID 12 (Abbott & Schmitt 2014) [V]; 12.8 (Copay) [V]."
             ),
             missing_rule=(
                 "Each unanswered section lowers the denominator by 5 [V]. App rule [design "
@@ -310,7 +315,7 @@ INSTRUMENTS: Mapping[str, Instrument] = MappingProxyType(
             method=Method.SCALES,
             scales=MappingProxyType(_KOOS12_SCALES),
             min_answered_per_scale=2,
-            threshold=None,
+            threshold=_KOOS12_THRESHOLD,
             threshold_note=_KOOS12_NO_MCID,
             missing_rule=_KOOS12_MISSING,
             source="Gandek 2019; koos.nu KOOS-12 user guide; CLINICAL.md §2.7",
@@ -340,7 +345,7 @@ INSTRUMENTS: Mapping[str, Instrument] = MappingProxyType(
             method=Method.SCALES,
             scales=MappingProxyType(_KOOS12_SCALES),
             min_answered_per_scale=2,
-            threshold=None,
+            threshold=_KOOS12_THRESHOLD,
             threshold_note=_KOOS12_NO_MCID,
             missing_rule=_KOOS12_MISSING,
             source="Gandek 2019; koos.nu HOOS-12 user guide; CLINICAL.md §2.7",
@@ -356,12 +361,16 @@ INSTRUMENTS: Mapping[str, Instrument] = MappingProxyType(
             total_range=(0, 10),
             method=Method.SUM,
             threshold=Threshold(
-                2, "MCID", "Farrar 2001; Childs 2005 (MDC 2); Ostelo 2008 consensus", "[V]"
+                2,
+                "MCID",
+                "Farrar 2001; Childs 2005 (MDC 2); Ostelo 2008 consensus (2 points or 30%)",
+                "[V]",
+                relative_percent=float(change_rules.RELATIVE_CHANGE.value),
             ),
             threshold_note=(
-                "Ostelo 2008 also gives a 30% fall; baseline-dependent MCID in specific back "
-                "pain is 1 (baseline 1-4), 2 (5-7), 3-4 (8-10) [V]; PFP 1.16 [V]. The verdict "
-                "uses 2 points, the MDC."
+                "Improved needs both 2 points (the MDC) and a 30% fall from the baseline "
+                "(Ostelo 2008), in line with the baseline-dependent MCID in specific back "
+                "pain: 1 (baseline 1-4), 2 (5-7), 3-4 (8-10) [V]; PFP 1.16 [V]."
             ),
             missing_rule="One item: unanswered means not scored.",
             source="CLINICAL.md §2.8",
@@ -425,9 +434,11 @@ def change(code: str, baseline_total: float, current_total: float) -> Change:
        the boundary: 35.6 -> 25.6 is exactly 10).
     2. Turn it into benefit: the difference itself when higher is better, its negative when
        lower is better (ODI, NPRS).
-    3. benefit >= threshold -> improved; benefit <= -threshold -> worse; otherwise no
-       important change. A change of exactly the threshold counts (CLINICAL.md: "+12 >= 9").
-    4. No established threshold (KOOS-12, HOOS-12) -> verdict None.
+    3. benefit >= threshold (and, for ODI and NPRS, >= 30% of the baseline) -> improved;
+       benefit <= -threshold -> worse; otherwise no important change. A change of exactly
+       the threshold counts (CLINICAL.md: "+12 >= 9"). The rules are
+       `prescriptions.rules.change`; KOOS-12 and HOOS-12 use its provisional threshold.
+    4. No threshold -> verdict None.
     """
     instrument = _instrument(code)
     baseline = _total(instrument, baseline_total, "baseline")
@@ -435,15 +446,17 @@ def change(code: str, baseline_total: float, current_total: float) -> Change:
     difference = current - baseline
     percent = None if baseline == 0 else _round1(difference / baseline * 100)
     verdict = None
-    if instrument.threshold is not None:
-        points = Decimal(str(instrument.threshold.points))
-        benefit = difference if instrument.direction is Direction.HIGHER_IS_BETTER else -difference
-        if benefit >= points:
-            verdict = Verdict.IMPROVED
-        elif benefit <= -points:
-            verdict = Verdict.WORSE
-        else:
-            verdict = Verdict.NO_IMPORTANT_CHANGE
+    t = instrument.threshold
+    if t is not None:
+        verdict = change_rules.outcome_verdict(
+            baseline=baseline,
+            current=current,
+            points=Decimal(str(t.points)),
+            higher_is_better=instrument.direction is Direction.HIGHER_IS_BETTER,
+            relative_percent=None
+            if t.relative_percent is None
+            else Decimal(str(t.relative_percent)),
+        )
     return Change(
         code=instrument.code,
         baseline=float(baseline),

@@ -1,12 +1,14 @@
 """Session logs: the patient records a session and next-morning pain; the practitioner
 marks a pain flag reviewed.
 
-The pain-monitoring rule (CLINICAL.md §4.3, `dosing.pain_check`): pain during an exercise
-above 5/10, or next-morning pain worse than the morning before (the patient's latest
-earlier session of the programme with a morning score), tells the patient to ease the
-load and sets `SessionLog.pain_flag`, with one plain reason per rule broken, for the
-practitioner to review. A flag raised again after review (the morning score comes in
-later) is open again.
+The pain-monitoring model (CLINICAL.md §8, `rules/dosing.py` `pain_check` on
+`rules/pain.py`): pain during an exercise of 6/10 or more (§8.3 row 2; twice running, the
+patient is asked to contact the practitioner), or next-morning pain 2 or more above the
+patient's baseline morning (row 3: the median of the 7 morning scores before the current
+phase began, or of the phase's first mornings; a rise of 0 or 1 is measurement noise),
+tells the patient to ease the load and sets `SessionLog.pain_flag`, with one plain reason
+per rule broken, for the practitioner to review. A flag raised again after review (the
+morning score comes in later) is open again.
 """
 
 from __future__ import annotations
@@ -26,8 +28,14 @@ from clinic.errors import DomainError
 from clinic.models import Patient, User
 from prescriptions.models import Programme, ProgrammeItem, ProgrammeVersion, SessionLog
 from prescriptions.models import SessionLogEntry as Entry
-from prescriptions.patient_programme.selectors import MORNING_PAIN_DAYS, patient_tz, programme_start
-from prescriptions.programmes import dosing
+from prescriptions.patient_programme.selectors import (
+    MORNING_PAIN_DAYS,
+    current_phase,
+    patient_tz,
+    programme_start,
+)
+from prescriptions.rules import dosing
+from prescriptions.rules import pain as pain_model
 
 VERSION_CHANGED = (
     "Your programme was updated while you were logging, so nothing was saved. Check the "
@@ -68,17 +76,39 @@ def _check_scores(entry: EntryInput) -> None:
         raise DomainError("An exercise not done has no repetitions, hold or load.")
 
 
-def _pain_reasons(entries: Sequence[EntryInput]) -> tuple[dosing.PainCheck, list[str]]:
+def _pain_reasons(
+    entries: Sequence[EntryInput], *, high_before: bool
+) -> tuple[dosing.PainCheck, list[str]]:
     """The session's pain check (its highest pain during) and one reason per exercise
     whose pain during broke the rule, named so the practitioner knows which."""
     scores = [e.pain_during for e in entries if e.done and e.pain_during is not None]
-    check = dosing.pain_check(pain_during=max(scores) if scores else None)
+    check = dosing.pain_check(pain_during=max(scores) if scores else None, high_before=high_before)
     reasons = []
     for e in entries:
         if e.done and e.pain_during is not None:
             one = dosing.pain_check(pain_during=e.pain_during)
             reasons += [f"{e.item.exercise.name}: {r}" for r in one.reasons]
+    if check.contact:
+        reasons.append(check.reasons[-1])
     return check, reasons
+
+
+def _previous_high(programme: Programme, patient: Patient, before: date) -> bool:
+    """Whether the patient's latest earlier session of the programme had pain during of
+    6/10 or more (§8.3 row 2: twice running means contact the practitioner)."""
+    previous = (
+        SessionLog.objects.filter(
+            patient=patient, version__programme=programme, performed_on__lt=before
+        )
+        .order_by("-performed_on", "-created_at")
+        .first()
+    )
+    if previous is None:
+        return False
+    scores = previous.entries.filter(done=True, pain_during__isnull=False).values_list(
+        "pain_during", flat=True
+    )
+    return any(score is not None and score >= pain_model.PAIN_HIGH_MIN for score in scores)
 
 
 @transaction.atomic
@@ -126,7 +156,9 @@ def session_log_record(
         raise DomainError("Tick at least one exercise you did.")
     for e in entries:
         _check_scores(e)
-    check, reasons = _pain_reasons(entries)
+    check, reasons = _pain_reasons(
+        entries, high_before=_previous_high(programme, patient, performed_on)
+    )
     session = SessionLog.objects.create(
         patient=patient,
         version=version,
@@ -155,20 +187,26 @@ def session_log_record(
     return session, check
 
 
-def previous_morning_pain(session: SessionLog) -> int | None:
-    """The morning pain of the patient's latest earlier session of the same programme."""
-    earlier = (
-        SessionLog.objects.filter(
-            patient_id=session.patient_id,
-            version__programme_id=session.version.programme_id,
-            morning_pain__isnull=False,
-            performed_on__lt=session.performed_on,
-        )
-        .order_by("-performed_on", "-created_at")
-        .values_list("morning_pain", flat=True)
-        .first()
+def baseline_morning_pain(session: SessionLog) -> float | None:
+    """The patient's baseline morning pain for `session` (§8.2, `pain.baseline_morning`):
+    the median of the 7 morning scores before the current phase began (the programme's
+    start when it has no phase), or of the phase's first mornings before this session."""
+    programme = session.version.programme
+    tz = patient_tz(session.patient, programme)
+    phases = list(session.version.phases.all())
+    phase = current_phase(phases, session.performed_on)
+    stage_start = phase.starts_on if phase is not None else programme_start(programme, tz)
+    mornings = SessionLog.objects.filter(
+        patient_id=session.patient_id,
+        version__programme_id=programme.pk,
+        morning_pain__isnull=False,
+        performed_on__lt=session.performed_on,
+    ).values_list("performed_on", "morning_pain")
+    return pain_model.baseline_morning(
+        [(day, score) for day, score in mornings if score is not None],
+        stage_started_on=stage_start,
+        before=session.performed_on,
     )
-    return earlier
 
 
 @transaction.atomic
@@ -176,8 +214,8 @@ def session_morning_pain_record(
     *, session: SessionLog, morning_pain: int, now: datetime | None = None
 ) -> tuple[SessionLog, dosing.PainCheck]:
     """Record the pain the morning after `session` (0-10), once, from the next day for
-    MORNING_PAIN_DAYS days. Worse than the previous morning -> flag (re-opened if it was
-    reviewed)."""
+    MORNING_PAIN_DAYS days. Two or more above the baseline morning -> flag (re-opened if
+    it was reviewed)."""
     locked = (
         SessionLog.objects.select_for_update(of=("self",))
         .select_related("version__programme__clinic", "patient")
@@ -197,9 +235,7 @@ def session_morning_pain_record(
             f"{MORNING_PAIN_DAYS} days."
         )
     check = dosing.pain_check(
-        pain_during=None,
-        morning_pain=morning_pain,
-        previous_morning_pain=previous_morning_pain(locked),
+        pain_during=None, morning_pain=morning_pain, baseline_morning=baseline_morning_pain(locked)
     )
     locked.morning_pain = morning_pain
     locked.morning_pain_logged_at = now

@@ -58,8 +58,8 @@ from prescriptions.patient_programme.services import (
     session_log_record,
     session_morning_pain_record,
 )
-from prescriptions.programmes.dosing import pain_check
 from prescriptions.programmes.selectors import programme_records
+from prescriptions.rules.dosing import pain_check
 
 logger = logging.getLogger(__name__)
 

@@ -20,7 +20,7 @@ from simple_history.models import HistoricalRecords
 from clinic.models import Clinic, Patient, Practitioner, User
 from prescriptions.assessments.models import Assessment
 from prescriptions.library.models import Exercise
-from prescriptions.programmes import dosing
+from prescriptions.rules import dosing
 
 PAIN_SCALE = (0, 10)
 """NPRS and RPE are whole numbers 0..10 (CLINICAL.md §4.2, §4.3)."""

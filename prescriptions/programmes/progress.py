@@ -1,7 +1,8 @@
 """The practitioner's view of how a programme is going (selectors): adherence week by
 week, the pain trend, the doses logged for each exercise, pain flags, and a progression
-suggestion per exercise (dosing.progression_suggestion, CLINICAL.md §4.2) with the
-choices that applying it offers. Drawing is clinic/lib/charts.py.
+suggestion per exercise (rules/dosing.py `progression_suggestion`: the pain-monitoring
+model of CLINICAL.md §8 and the progression rules of §4.2) with the choices that applying
+it offers. Drawing is clinic/lib/charts.py.
 
 The history of an exercise is every logged entry for the same exercise in any version of
 the programme, oldest first, so the 2-for-2 rule counts sessions across a new version. An
@@ -18,7 +19,6 @@ from django.utils import timezone
 from django.utils.safestring import SafeString
 
 from clinic.lib import charts
-from prescriptions.assessments.findings import library_conditions
 from prescriptions.library.shipped import GLUTEAL_TENDINOPATHY
 from prescriptions.models import (
     Exercise,
@@ -33,10 +33,12 @@ from prescriptions.patient_programme.selectors import (
     dose_short,
     patient_tz,
     programme_adherence,
+    programme_start,
     session_list,
     version_items,
 )
-from prescriptions.programmes import dosing
+from prescriptions.rules import dosing, stages
+from prescriptions.rules.findings import library_conditions
 
 LOAD_INCREMENT_KG = 2.5
 """The smallest load step offered (a pair of 1.25 kg plates). [derived] house default;
@@ -151,6 +153,7 @@ ACTION_LABELS = {
     dosing.Action.HARDER_VARIATION: "Make this exercise harder",
     dosing.Action.HOLD: "Keep the dose",
     dosing.Action.EASE: "Ease off",
+    dosing.Action.SEE_CLINICIAN: "See the patient before the next session",
 }
 APPLICABLE = frozenset(
     {dosing.Action.INCREASE_LOAD, dosing.Action.NEXT_EXERCISE, dosing.Action.EASE}
@@ -211,6 +214,7 @@ def as_dosing_log(row: HistoryRow) -> dosing.SessionLog:
         pain_during=e.pain_during,
         morning_pain=row.morning_pain,
         done=e.done,
+        performed_on=row.performed_on,
     )
 
 
@@ -228,12 +232,24 @@ def avoid_conditions(programme: Programme) -> set[str]:
 def item_suggestion(
     programme: Programme, item: ProgrammeItem, history: list[HistoryRow]
 ) -> dosing.ProgressionSuggestion:
+    """The progression rules on one item's history. Its stage starts with its phase (or
+    the programme's first publish), which also anchors the baseline morning pain; under
+    the gluteal tendinopathy goal a step up waits for the LEAP stage's 7 days (§9.1)."""
+    tz = patient_tz(programme.patient, programme)
+    stage_start = item.phase.starts_on if item.phase is not None else programme_start(programme, tz)
     return dosing.progression_suggestion(
         exercise=item.exercise,
         target=item_target(item),
         sessions=[as_dosing_log(r) for r in history],
         increment_kg=LOAD_INCREMENT_KG,
         avoid_for=avoid_conditions(programme),
+        on_date=timezone.now().astimezone(tz).date(),
+        stage_started_on=stage_start,
+        minimum_stage_days=(
+            stages.LEAP_STAGE_DAYS.value
+            if programme.goal == Programme.Goal.GT_LOAD_MANAGEMENT
+            else 0
+        ),
     )
 
 

@@ -21,7 +21,6 @@ from clinic.models import User
 from prescriptions.library.shipped import EXTERNAL_LOADS
 from prescriptions.models import Exercise, Programme, ProgrammeItem, ProgrammeVersion
 from prescriptions.patient_programme.selectors import kg_text
-from prescriptions.programmes import dosing
 from prescriptions.programmes.progress import (
     APPLICABLE,
     apply_choices,
@@ -34,6 +33,7 @@ from prescriptions.programmes.services import (
     programme_item_update,
     programme_publish,
 )
+from prescriptions.rules import dosing
 
 CHANGE_NOTE_LIMIT = 300
 """ProgrammeVersion.change_note's length."""

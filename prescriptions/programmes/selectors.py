@@ -11,13 +11,13 @@ from typing import Any
 from django.db.models import QuerySet
 
 from clinic.models import Patient
-from prescriptions.assessments.findings import library_conditions
 from prescriptions.library.shipped import default_library
 from prescriptions.models import Assessment, Exercise, Programme, ProgrammeItem, ProgrammeVersion
-from prescriptions.programmes import dosing
-from prescriptions.programmes.conflicts import Conflict, item_conflicts, programme_conflicts
 from prescriptions.programmes.services import programme_suggestions
-from prescriptions.programmes.suggestions import Suggestion, SuggestionKind
+from prescriptions.rules import dosing
+from prescriptions.rules.conflicts import Conflict, item_conflicts, programme_conflicts
+from prescriptions.rules.findings import library_conditions
+from prescriptions.rules.suggestions import Suggestion, SuggestionKind
 
 
 @dataclass(frozen=True)

@@ -42,8 +42,8 @@ from prescriptions.models import (
     ProgrammeVersion,
 )
 from prescriptions.patient_programme.links import programme_link_path
-from prescriptions.programmes import dosing
-from prescriptions.programmes.suggestions import (
+from prescriptions.rules import dosing, training
+from prescriptions.rules.suggestions import (
     Suggestion,
     SuggestionKind,
     patient_finding_label,
@@ -327,10 +327,18 @@ def _default_load(exercise: Exercise) -> dict[str, Any]:
     return {"load_kind": ProgrammeItem.LoadKind.EXTERNAL}  # the weight must be given
 
 
-def _dose_values(goal: str, exercise: Exercise) -> dict[str, Any]:
-    """The goal's default dose fitted to the exercise (dosing.goal_defaults), as item
-    fields; the effort in plain words becomes the patient's note."""
-    dose = dosing.goal_defaults(goal, exercise)
+def training_profile(programme: Programme) -> training.Profile:
+    """The patient's row of the dosing table (CLINICAL.md §11): older adult from 65; the
+    training status is not recorded yet, so otherwise novice, the safer default."""
+    today = timezone.now().astimezone(programme.clinic.tz).date()
+    return training.profile_for(age=programme.patient.age_on(today), training_status=None)
+
+
+def _dose_values(programme: Programme, exercise: Exercise) -> dict[str, Any]:
+    """The goal's default dose fitted to the exercise and the patient's training profile
+    (rules/dosing.py `goal_defaults`), as item fields; the effort in plain words becomes
+    the patient's note."""
+    dose = dosing.goal_defaults(programme.goal, exercise, training_profile(programme))
     return {
         "dose_type": str(dose.dose_type),
         "sets": dose.sets,
@@ -528,7 +536,7 @@ def programme_item_add(
         version=locked,
         exercise=exercise,
         order=_next_order(locked),
-        **_dose_values(programme.goal, exercise),
+        **_dose_values(programme, exercise),
         **_default_load(exercise),
     )
     if "reason" not in dose_overrides:
@@ -553,7 +561,7 @@ def programme_item_update(*, item: ProgrammeItem, by: User, **fields: Any) -> Pr
     if exercise is not None and exercise.pk != locked.exercise_id:
         _check_exercise(exercise, programme.clinic_id)
         if exercise.dose_type != locked.dose_type:
-            for name, value in _dose_values(programme.goal, exercise).items():
+            for name, value in _dose_values(programme, exercise).items():
                 if name not in ("notes", "tempo") and name not in fields:
                     setattr(locked, name, value)
         locked.exercise = exercise

@@ -71,7 +71,7 @@ from prescriptions.programmes.services import (
     programme_phase_update,
     programme_publish,
 )
-from prescriptions.programmes.suggestions import SuggestionKind
+from prescriptions.rules.suggestions import SuggestionKind
 
 SEARCH_RESULTS_MAX = 25
 """Library results shown on the builder at once (the library page shows them all)."""
@@ -118,13 +118,19 @@ def _audit(request: HttpRequest, programme: Programme, record: Any = None) -> No
 
 
 def _suggested_goal(assessment: Any) -> str:
+    """The goal the rules propose from the assessment: its findings first, then the
+    patient's own goal (rules/goals.py)."""
     if assessment is None:
         return ""
     from prescriptions.assessments.findings import assessment_findings
-    from prescriptions.programmes.suggestions import suggestions_from_findings
+    from prescriptions.rules.goals import proposed_goal
+    from prescriptions.rules.suggestions import suggestions_from_findings
 
-    goals = [s.goal for s in suggestions_from_findings(assessment_findings(assessment)) if s.goal]
-    return str(goals[0]) if goals else ""
+    suggestions = suggestions_from_findings(assessment_findings(assessment))
+    goal = proposed_goal(
+        assessment_goals=assessment.goals, finding_goals=[s.goal for s in suggestions]
+    )
+    return str(goal) if goal else ""
 
 
 @login_required

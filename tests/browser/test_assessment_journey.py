@@ -136,7 +136,9 @@ def test_a_practitioner_records_a_full_assessment_by_keyboard(page, live_server,
         "36.4 %BW",  # 250 N at 70 kg
         "26.2 %BW",
         "72.0%",  # LSI, involved (right) ÷ uninvolved (left), on torque
-        "Hip abduction at or below 35.4 %BW",
+        # Lateral hip pain tested supine: the asymmetry flag, never the ACL-injury-risk
+        # %BW cut-off (CLINICAL.md §13.3).
+        "Limb symmetry index below 90%",
         "30 s single-leg stance reproduced lateral hip pain",
         "Hangs into the hip in standing",
         "Contralateral pelvic drop: right",
@@ -174,5 +176,6 @@ def test_a_practitioner_records_a_full_assessment_by_keyboard(page, live_server,
 
     # Back on the patient's page the assessment and its flags are listed.
     activate(page, text(f"Back to {world.patient.full_name}"))
-    assert "Hip abduction at or below 35.4 %BW" in page.content()
+    assert "Limb symmetry index below 90%" in page.content()
+    assert "35.4 %BW" not in page.content()
     check_page(page, "assessment-patient-page")

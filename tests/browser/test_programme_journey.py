@@ -123,6 +123,9 @@ def test_the_practitioner_reviews_the_flag_and_applies_a_progression(
             version,
             performed_on=today - timedelta(days=days_ago),
             entries={1: {"reps": 12, "rpe": 8}},
+            # The pain-monitoring model never progresses without next-morning pain (§8.3).
+            morning_pain=2,
+            morning_pain_logged_at=timezone.now(),
         )
     flagged = SessionLog.objects.order_by("performed_on").first()
     SessionLog.objects.filter(pk=flagged.pk).update(

@@ -49,7 +49,12 @@ def signed(world):
         by=world.ep.user,
         fields={"body_mass_kg": Decimal(70)},
         results={
-            "hhd_abduction": {"left": {"force_n": Decimal(200)}, "right": {"force_n": Decimal(250)}}
+            # An ACL-injury-risk screen in Khayambashi's side-lying position (§13.3).
+            "hhd_abduction": {
+                "": {"position": "side_lying"},
+                "left": {"force_n": Decimal(200)},
+                "right": {"force_n": Decimal(250)},
+            }
         },
     )
     return assessment_sign(assessment=assessment, by=world.ep.user)
@@ -255,7 +260,9 @@ def test_saving_the_draft_stores_values_and_shows_what_was_derived(client_as_pra
     assert 'value="12.5"' in page
     assert "81.8%" in page
     assert "involved (left) ÷ uninvolved (right), on torque" in page
-    assert "Khayambashi 2016" in page
+    # Lateral hip pain tested supine: the ACL-injury-risk cut-off does not apply (§13.3).
+    assert "Khayambashi 2016" not in page
+    assert "Limb symmetry index below 90%" in page
 
 
 def test_range_errors_are_explained_next_to_the_field_and_nothing_is_lost(

@@ -105,13 +105,34 @@ def test_a_fall_in_the_odi_is_an_improvement():
     assert groups[0].rows[0].verdict is Verdict.IMPROVED  # §2.4
 
 
-def test_koos12_scales_are_shown_without_a_verdict():
+def test_koos12_scales_are_judged_against_the_provisional_threshold():
     before = change.MeasureResult("KOOS-12", 60.0, {"pain": 50.0, "function": 60.0, "qol": 70.0})
-    after = change.MeasureResult("KOOS-12", 80.0, {"pain": 75.0, "function": 80.0, "qol": 85.0})
+    after = change.MeasureResult("KOOS-12", 80.0, {"pain": 75.0, "function": 70.0, "qol": 85.0})
     rows = change.measure_changes(baseline={"KOOS-12": before}, current={"KOOS-12": after})[0].rows
     assert [r.label for r in rows] == ["Summary", "Pain", "Function", "Quality of life"]
-    assert all(r.verdict is None for r in rows)
+    assert [r.verdict for r in rows] == [
+        Verdict.IMPROVED,
+        Verdict.IMPROVED,
+        Verdict.NO_IMPORTANT_CHANGE,  # +10 < 12.5
+        Verdict.IMPROVED,
+    ]
+    assert "provisional app rule 12.5 points" in rows[1].basis
     assert rows[1].difference == "+25.0"
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "verdict"),
+    [
+        ("15", "3", Verdict.IMPROVED),  # 12° towards neutral, still valgus
+        ("8", "-10", Verdict.NO_IMPORTANT_CHANGE),  # into varus: never improved
+        ("15", "-1", Verdict.NO_IMPORTANT_CHANGE),
+        ("2", "-12", Verdict.NO_IMPORTANT_CHANGE),  # 10° further from neutral: < 11
+        ("0", "-11", Verdict.WORSE),  # 11° into varus
+    ],
+)
+def test_an_fppa_change_into_varus_is_not_an_improvement(before, after, verdict):
+    # Issue 12 point 10: 8° valgus becoming 10° varus used to count as 18° better.
+    assert change.judge(_rule("single_leg_squat", "fppa_deg"), D(before), D(after)) is verdict
 
 
 def test_an_unscorable_total_has_no_change():

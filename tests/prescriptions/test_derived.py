@@ -1,4 +1,5 @@
-"""Derived values and threshold flags against the worked examples of CLINICAL.md §1.
+"""Derived values and threshold flags against the worked examples of CLINICAL.md §1
+(the thresholds are rules: prescriptions/rules/thresholds.py).
 
 Pure functions: no database."""
 
@@ -9,7 +10,9 @@ from decimal import Decimal
 import pytest
 
 from prescriptions.assessments import battery, derived
-from prescriptions.assessments.derived import Inputs, evaluate
+from prescriptions.assessments.derived import Inputs
+from prescriptions.rules import thresholds
+from prescriptions.rules.thresholds import evaluate
 
 
 def _inputs(values, tests=None, **kw):
@@ -168,12 +171,20 @@ def test_lsi_is_weaker_over_stronger_on_force_without_an_affected_side_or_lever_
     assert "hhd_extension_lsi_below_90" in _flag_codes(flags)
 
 
+ACL_SCREENING = {
+    "conditions": frozenset({"acl"}),
+    "body_mass_kg": Decimal(70),
+}
+
+
 def test_abduction_at_35_4_percent_bw_is_flagged_and_just_above_is_not():
-    # 35.4 %BW exactly at 70 kg: 243.1 N -> 35.40 %BW; 244 N -> 35.53 %BW
-    at = {("hhd_abduction", "left", "force_n"): Decimal("243.1")}
-    above = {("hhd_abduction", "left", "force_n"): Decimal("244")}
-    _, flags_at = evaluate(_inputs(at, body_mass_kg=Decimal(70)))
-    _, flags_above = evaluate(_inputs(above, body_mass_kg=Decimal(70)))
+    # 35.4 %BW exactly at 70 kg: 243.1 N -> 35.40 %BW; 244 N -> 35.53 %BW. Khayambashi's
+    # cut-off applies to ACL-injury-risk screening in the paper's side-lying position.
+    side_lying = {("hhd_abduction", "", "position"): "side_lying"}
+    at = {("hhd_abduction", "left", "force_n"): Decimal("243.1"), **side_lying}
+    above = {("hhd_abduction", "left", "force_n"): Decimal("244"), **side_lying}
+    _, flags_at = evaluate(_inputs(at, **ACL_SCREENING))
+    _, flags_above = evaluate(_inputs(above, **ACL_SCREENING))
     flag = next(f for f in flags_at if f.code == "abduction_bw_acl_risk")
     assert flag.side == "left"
     assert flag.value == "35.4 %BW"
@@ -181,18 +192,100 @@ def test_abduction_at_35_4_percent_bw_is_flagged_and_just_above_is_not():
     assert "abduction_bw_acl_risk" not in _flag_codes(flags_above)
 
 
-def test_the_post_aclr_abduction_flag_needs_the_acl_condition():
+@pytest.mark.parametrize(
+    ("conditions", "position", "surgery", "flagged"),
+    [
+        (frozenset({"acl"}), "side_lying", "", True),
+        (frozenset({"acl"}), "supine", "", False),  # ~30% apart from side-lying (§1.6)
+        (frozenset({"acl"}), None, "", False),  # position unknown: not the paper's protocol
+        (frozenset({"lateral_hip"}), "side_lying", "", False),  # not an ACL context
+        (frozenset(), "side_lying", "", False),
+        (frozenset({"acl"}), "side_lying", "acl_reconstruction", False),  # post-ACLR: LSI
+    ],
+)
+def test_khayambashi_applies_only_to_acl_injury_risk_screening_in_its_position(
+    conditions, position, surgery, flagged
+):
+    # Issue 12 point 6 and CLINICAL.md §13.3 (correcting §1.6): 29.1 %BW at 70 kg.
+    values = {("hhd_abduction", "left", "force_n"): Decimal(200)}
+    if position:
+        values[("hhd_abduction", "", "position")] = position
+    _, flags = evaluate(
+        _inputs(values, body_mass_kg=Decimal(70), conditions=conditions, surgery_procedure=surgery)
+    )
+    assert ("abduction_bw_acl_risk" in _flag_codes(flags)) is flagged
+
+
+def test_the_post_aclr_abduction_flag_needs_the_acl_context():
     values = {("hhd_abduction", "left", "force_n"): Decimal(200)}  # 29.1 %BW at 70 kg
     _, without = evaluate(_inputs(values, body_mass_kg=Decimal(70)))
     _, with_acl = evaluate(_inputs(values, body_mass_kg=Decimal(70), conditions=frozenset({"acl"})))
+    _, after_aclr = evaluate(
+        _inputs(values, body_mass_kg=Decimal(70), surgery_procedure="acl_reconstruction")
+    )
+    _, after_tha = evaluate(
+        _inputs(
+            values,
+            body_mass_kg=Decimal(70),
+            conditions=frozenset({"acl"}),
+            surgery_procedure="total_hip_arthroplasty",
+        )
+    )
     assert "abduction_bw_aclr" not in _flag_codes(without)
     assert "abduction_bw_aclr" in _flag_codes(with_acl)
+    assert "abduction_bw_aclr" in _flag_codes(after_aclr)
+    assert "abduction_bw_aclr" not in _flag_codes(after_tha)
 
 
-def test_external_rotation_at_or_below_20_3_percent_bw_is_flagged():
-    values = {("hhd_external_rotation", "right", "force_n"): Decimal(139)}  # 20.2 %BW at 70 kg
-    _, flags = evaluate(_inputs(values, body_mass_kg=Decimal(70)))
+def test_external_rotation_at_or_below_20_3_percent_bw_is_flagged_when_tested_prone():
+    values = {
+        ("hhd_external_rotation", "right", "force_n"): Decimal(139),  # 20.2 %BW at 70 kg
+        ("hhd_external_rotation", "", "position"): "prone",
+    }
+    _, flags = evaluate(_inputs(values, **ACL_SCREENING))
     assert _flag_codes(flags, "right") == ["external_rotation_bw_acl_risk"]
+    seated = {**values, ("hhd_external_rotation", "", "position"): "seated"}
+    assert _flag_codes(evaluate(_inputs(seated, **ACL_SCREENING))[1], "right") == []
+
+
+@pytest.mark.parametrize(
+    ("conditions", "source"),
+    [
+        (frozenset({"acl"}), "ACL return-to-sport batteries"),
+        (frozenset({"lateral_hip"}), "Side-to-side comparison"),
+        (frozenset({"thr"}), "Side-to-side comparison"),
+    ],
+)
+def test_the_acl_lsi_citation_shows_only_for_acl_patients(conditions, source):
+    values = {
+        ("hhd_abduction", "left", "force_n"): Decimal(250),
+        ("hhd_abduction", "right", "force_n"): Decimal(180),
+    }
+    _, flags = evaluate(_inputs(values, conditions=conditions, involved_side="right"))
+    lsi = [f for f in flags if f.code == "hhd_abduction_lsi_below_90"]
+    assert len(lsi) == 1
+    assert lsi[0].source.startswith(source)
+    if "acl" not in conditions:
+        assert "ACL" not in lsi[0].source and "ACL" not in lsi[0].meaning
+
+
+@pytest.mark.parametrize(
+    ("age", "time", "eyes", "flagged"),
+    [
+        (70, "4.9", None, True),
+        (70, "5", None, False),
+        (60, "4.9", "open", True),
+        (59, "4.9", "open", False),  # Vellas followed people of 60 and older
+        (70, "3", "closed", False),  # eyes closed: far shorter by nature
+        (None, "3", None, False),
+    ],
+)
+def test_single_leg_stance_under_5_s_is_a_falls_risk_from_60(age, time, eyes, flagged):
+    values = {("unipedal_stance", "left", "time_s"): Decimal(time)}
+    if eyes:
+        values[("unipedal_stance", "", "eyes")] = eyes
+    _, flags = evaluate(_inputs(values, age=age))
+    assert ("unipedal_stance_falls_risk" in _flag_codes(flags)) is flagged
 
 
 def test_lsi_below_90_is_flagged_and_90_is_not():
@@ -346,7 +439,7 @@ def test_blood_pressure_flags_and_stops():
 
 
 def test_flag_wording_is_never_a_diagnosis():
-    for threshold in battery.THRESHOLDS:
+    for threshold in thresholds.THRESHOLDS:
         text = f"{threshold.label} {threshold.meaning}".lower()
         assert "diagnos" not in text or "not" in text, threshold.code
         assert threshold.source.cite and threshold.source.section.startswith("§")
@@ -356,9 +449,9 @@ def test_flag_wording_is_never_a_diagnosis():
 
 
 def test_every_threshold_names_a_measure_its_test_has():
-    for threshold in battery.THRESHOLDS:
+    for threshold in thresholds.THRESHOLDS:
         if threshold.test == derived.ASSESSMENT:
-            assert threshold.measure in derived.ASSESSMENT_UNITS
+            assert threshold.measure in thresholds.ASSESSMENT_UNITS
             continue
         assert battery.TESTS[threshold.test].spec(threshold.measure) is not None, threshold.code
 
@@ -371,7 +464,7 @@ def test_every_test_with_derived_values_has_a_deriver_and_the_reverse():
 def test_figures_marked_m_are_kept_as_unverified_references_only():
     m_refs = [r for r in battery.REFERENCES if r.source.evidence == "M"]
     assert {r.test for r in m_refs} >= {"unipedal_stance", "single_leg_squat", "side_bridge"}
-    assert all(t.source.evidence != "M" for t in battery.THRESHOLDS)
+    assert all(t.source.evidence != "M" for t in thresholds.THRESHOLDS)
 
 
 def test_conditions_preselect_the_section_1_12_battery():

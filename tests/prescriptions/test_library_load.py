@@ -13,7 +13,7 @@ import pytest
 from prescriptions.library.services import exercise_library_load
 from prescriptions.library.shipped import default_library
 from prescriptions.models import Exercise, ExerciseLink
-from prescriptions.programmes import dosing
+from prescriptions.rules import dosing
 
 pytestmark = pytest.mark.django_db
 

@@ -334,12 +334,19 @@ def test_error_messages_do_not_echo_the_answer():
         ("PSFS", 2.3, 0.3, Verdict.WORSE),
         ("PSFS", 3.3, 5.2, Verdict.NO_IMPORTANT_CHANGE),
         # lower is better
-        ("ODI", 35.6, 25.6, Verdict.IMPROVED),  # exactly the MCID (10)
+        # Improved needs the MCID and a 30% fall (Ostelo 2008; issue 12 point 10):
+        ("ODI", 35.6, 25.6, Verdict.NO_IMPORTANT_CHANGE),  # exactly 10, but only 28%
+        ("ODI", 33.3, 23.3, Verdict.IMPROVED),  # exactly 10 and 30.03%
+        ("ODI", 44, 30, Verdict.IMPROVED),  # §2.4 worked example: -14, -32%
+        ("ODI", 60, 48, Verdict.NO_IMPORTANT_CHANGE),  # -12 but only -20%
         ("ODI", 16.4, 6.4, Verdict.IMPROVED),  # 16.4 - 6.4 < 10 in binary floating point
         ("ODI", 25.6, 35.6, Verdict.WORSE),
         ("ODI", 30, 20.1, Verdict.NO_IMPORTANT_CHANGE),
         ("ODI", 20.1, 30, Verdict.NO_IMPORTANT_CHANGE),
-        ("NPRS", 6, 4, Verdict.IMPROVED),  # exactly 2
+        ("NPRS", 6, 4, Verdict.IMPROVED),  # exactly 2 (and 33%)
+        ("NPRS", 7, 4, Verdict.IMPROVED),  # §2.8 worked example: -3, -43%
+        ("NPRS", 5, 4, Verdict.NO_IMPORTANT_CHANGE),  # §2.8: -1, -20%
+        ("NPRS", 9, 7, Verdict.NO_IMPORTANT_CHANGE),  # -2 but only -22% (MCID 3-4 from 8)
         ("NPRS", 4, 6, Verdict.WORSE),
         ("NPRS", 4, 5, Verdict.NO_IMPORTANT_CHANGE),
         ("NPRS", 3, 3, Verdict.NO_IMPORTANT_CHANGE),
@@ -355,11 +362,17 @@ def test_a_fall_is_worse_when_higher_is_better_and_better_when_lower_is_better()
 
 
 @pytest.mark.parametrize("code", ["KOOS-12", "HOOS-12"])
-def test_koos12_change_has_no_verdict_without_an_established_threshold(code):
-    result = change(code, 50, 80)
-    assert result.difference == 30
-    assert result.threshold is None
-    assert result.verdict is None
+@pytest.mark.parametrize(
+    ("current", "verdict"),
+    [(62.5, Verdict.IMPROVED), (62.4, Verdict.NO_IMPORTANT_CHANGE), (37.5, Verdict.WORSE)],
+)
+def test_koos12_change_uses_the_provisional_threshold(code, current, verdict):
+    # Issue 12 point 10: KOOS-12/HOOS-12 had no change threshold; no MCID is established
+    # (CLINICAL.md §2.1), so a provisional 12.5-point app rule, labelled as such.
+    result = change(code, 50, current)
+    assert result.threshold.kind == "provisional app rule"
+    assert result.threshold.points == 12.5
+    assert result.verdict == verdict
 
 
 def test_change_reports_the_threshold_it_used_and_its_source():
@@ -521,6 +534,14 @@ def test_verdicts_are_mirror_images(code, data):
     tenths = st.integers(int(low * 10), int(high * 10)).map(lambda v: v / 10)
     a, b = data.draw(tenths), data.draw(tenths)
     forward, backward = change(code, a, b).verdict, change(code, b, a).verdict
+    if INSTRUMENTS[code].threshold.relative_percent is not None:
+        # ODI, NPRS: improving also needs 30% of the baseline, worsening the points only,
+        # so an improvement mirrors a worsening but not always the other way round.
+        if forward == Verdict.IMPROVED:
+            assert backward == Verdict.WORSE
+        if forward == Verdict.NO_IMPORTANT_CHANGE:
+            assert backward != Verdict.IMPROVED
+        return
     mirror = {
         Verdict.IMPROVED: Verdict.WORSE,
         Verdict.WORSE: Verdict.IMPROVED,

@@ -352,7 +352,7 @@ def test_the_link_holder_can_log_a_session(programme):
 # --- Next-morning pain ------------------------------------------------------------------
 
 
-def test_morning_pain_worse_than_before_flags_the_session(client_as_patient, programme):
+def test_morning_pain_2_above_the_usual_flags_the_session(client_as_patient, programme):
     today = _today()
     version = programme.current_version
     f.make_session(
@@ -370,7 +370,9 @@ def test_morning_pain_worse_than_before_flags_the_session(client_as_patient, pro
     assert r.status_code == 302
     yesterday.refresh_from_db()
     assert yesterday.morning_pain == 4 and yesterday.pain_flag
-    assert yesterday.pain_flag_reasons == ["Next-morning pain was 4/10, worse than 2/10 before."]
+    assert yesterday.pain_flag_reasons == [
+        "Next-morning pain was 4/10, 2 above your usual morning pain (2/10): it had not settled."
+    ]
     assert "Ease the load" in client_as_patient.get(r["Location"]).content.decode()
 
 

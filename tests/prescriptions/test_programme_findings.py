@@ -1,5 +1,6 @@
-"""From recorded assessments to suggestion findings (prescriptions/assessments/findings.py) and the
-prescriber warnings (prescriptions/programmes/conflicts.py)."""
+"""From recorded assessments to suggestion findings (prescriptions/rules/findings.py, read by
+prescriptions/assessments/findings.py) and the prescriber warnings
+(prescriptions/rules/conflicts.py)."""
 
 from __future__ import annotations
 
@@ -7,15 +8,15 @@ from decimal import Decimal
 
 import pytest
 
-from prescriptions.assessments.findings import (
+from prescriptions.assessments.findings import assessment_findings
+from prescriptions.library.shipped import default_library
+from prescriptions.rules.conflicts import Severity, item_conflicts, programme_conflicts
+from prescriptions.rules.findings import (
     LIBRARY_CONDITIONS,
-    assessment_findings,
     findings_from_values,
     library_conditions,
 )
-from prescriptions.library.shipped import default_library
-from prescriptions.programmes.conflicts import Severity, item_conflicts, programme_conflicts
-from prescriptions.programmes.suggestions import Finding, SuggestionKind, suggestions_from_findings
+from prescriptions.rules.suggestions import Finding, SuggestionKind, suggestions_from_findings
 from prescriptions.vocabulary import Condition
 from tests import factories as f
 
@@ -69,20 +70,24 @@ def test_battery_values_and_observations_become_findings_with_sides():
 
 
 @pytest.mark.django_db
-def test_a_signed_gt_assessment_suggests_the_early_isometrics_and_avoids(world):
+def test_a_signed_gt_assessment_suggests_leap_week_1_and_avoids(world):
+    # LEAP week 1, not only the isometrics (issue 12 point 9, CLINICAL.md §15.1).
     assessment = f.make_signed_assessment(world.patient, world.ep)
     suggestions = suggestions_from_findings(assessment_findings(assessment))
     add = [s for s in suggestions if s.kind == SuggestionKind.ADD_EXERCISES]
     assert add[0].exercises == (
         "supine-isometric-hip-abduction",
         "standing-isometric-hip-abduction",
+        "glute-bridge",
+        "squat",
+        "lateral-band-walk",
     )
     assert "gluteal tendinopathy" in add[0].reason
     assert "Trendelenburg test positive (right)" in add[0].reason
     assert "hip abduction LSI 72 %" in add[0].reason
     avoid = next(s for s in suggestions if s.kind == SuggestionKind.AVOID)
-    assert {"side-lying-hip-abduction", "side-plank"} <= set(avoid.exercises)
-    assert any("Crossing the legs" in p for p in avoid.positions)
+    assert {"side-lying-hip-abduction", "side-plank", "clam"} <= set(avoid.exercises)
+    assert any("cross-legged" in p for p in avoid.positions)
 
 
 def test_side_lying_abduction_and_side_planks_are_flagged_in_early_gt():

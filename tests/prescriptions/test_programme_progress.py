@@ -15,10 +15,10 @@ import pytest
 
 from clinic.errors import DomainError
 from prescriptions.models import Exercise, SessionLog
-from prescriptions.programmes import dosing
 from prescriptions.programmes.progress import programme_progress
 from prescriptions.programmes.progression import ProgressionStale, progression_apply
 from prescriptions.programmes.services import programme_draft_get_or_create
+from prescriptions.rules import dosing
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -45,12 +45,19 @@ def _programme(world, exercises=None, goal="strength"):
     )
 
 
-def _sessions(programme, *entries_per_session):
-    """One session a day, ending yesterday, oldest first."""
+def _sessions(programme, *entries_per_session, morning_pain=2):
+    """One session a day, ending yesterday, oldest first, each with its next-morning pain
+    (the pain-monitoring model never progresses without it, CLINICAL.md §8.3 row 5)."""
     version = programme.current_version
     n = len(entries_per_session)
     return [
-        f.make_session(version, performed_on=_today() - timedelta(days=n - i), entries=entries)
+        f.make_session(
+            version,
+            performed_on=_today() - timedelta(days=n - i),
+            entries=entries,
+            morning_pain=morning_pain,
+            morning_pain_logged_at=timezone.now(),
+        )
         for i, entries in enumerate(entries_per_session)
     ]
 
@@ -94,9 +101,9 @@ def test_one_good_session_is_not_enough_for_2_for_2(world):
     assert _suggestion(programme).suggestion.action == dosing.Action.HOLD
 
 
-def test_target_reps_at_rpe_7_or_less_adds_load_and_rpe_9_holds(world):
+def test_target_reps_twice_the_latest_at_rpe_7_or_less_adds_load_and_rpe_9_holds(world):
     programme = _programme(world)
-    _sessions(programme, {1: {"reps": 10, "rpe": 7}})
+    _sessions(programme, {1: {"reps": 10, "rpe": 8}}, {1: {"reps": 10, "rpe": 7}})
     assert _suggestion(programme).suggestion.rule == "rpe"
     _sessions(programme, {1: {"reps": 12, "rpe": 9}})  # a later session, harder
     assert _suggestion(programme).suggestion.rule == "rpe_hold"

@@ -1,3 +1,4 @@
+# ruff: noqa: RUF003 - clinical notation (×) is intended
 """Programme services: create, goal defaults, reasons from findings, items and phases of the
 draft, reordering, versioning on publish and the "your programme is ready" email."""
 
@@ -132,10 +133,11 @@ def test_endurance_fills_15_to_30_reps_for_1_to_3_sets(world):
     assert (item.sets, item.reps, item.rest_seconds) == (2, 20, 45)
     assert item.dose_type == "reps" and item.hold_seconds is None
     assert item.load_kind == ProgrammeItem.LoadKind.BODY_WEIGHT
-    assert item.notes.startswith("Light")
+    # Body weight: reps and reps in reserve (CLINICAL.md §11.2), never %1RM.
+    assert item.notes.startswith("Stop each set when you could do 2 to 4 more")
 
 
-def test_strength_means_fewer_reps_more_sets_and_longer_rests(world):
+def test_strength_means_fewer_reps_a_harder_effort_and_longer_rests(world):
     endurance = programme_item_add(
         version=_draft(_programme(world)), exercise=ex("split-squat"), by=world.ep.user
     )
@@ -145,9 +147,12 @@ def test_strength_means_fewer_reps_more_sets_and_longer_rests(world):
         by=world.ep.user,
         load_kg=Decimal("20"),
     )
-    assert strength.reps < endurance.reps and strength.sets > endurance.sets
+    assert strength.reps < endurance.reps
     assert strength.rest_seconds > endurance.rest_seconds
-    assert (strength.sets, strength.reps, strength.rest_seconds) == (4, 5, 180)
+    # A novice's strength row (CLINICAL.md §11), not the old 4 × 5 with 3 minutes' rest for
+    # everyone (issue 12 point 5); the split squat is dosed by reps in reserve.
+    assert (strength.sets, strength.reps, strength.rest_seconds) == (2, 10, 120)
+    assert "1 to 3 more" in strength.notes
     assert (strength.load_kind, strength.load_kg) == ("external", Decimal("20"))
     assert strength.per_side is True
 
@@ -214,7 +219,13 @@ def test_a_suggested_exercise_says_why_in_plain_words(world):
     # The patient reads it: no test names, abbreviations or units they would not know.
     for jargon in ("Trendelenburg", "LSI", "%BW", "positive"):
         assert jargon not in item.reason
-    other = programme_item_add(version=_draft(programme), exercise=ex("squat"), by=world.ep.user)
+    # The squat is LEAP week 1 content now (CLINICAL.md §15.1), so it says why too; the
+    # single-leg hip thrust is proposed by no finding.
+    squat = programme_item_add(version=_draft(programme), exercise=ex("squat"), by=world.ep.user)
+    assert "Your assessment found" in squat.reason
+    other = programme_item_add(
+        version=_draft(programme), exercise=ex("single-leg-hip-thrust"), by=world.ep.user
+    )
     assert "assessment found" not in other.reason  # not proposed by a finding
 
 
@@ -253,7 +264,7 @@ def test_changing_the_exercise_to_another_dose_type_takes_its_defaults(world):
         version=_draft(_programme(world)), exercise=ex("glute-bridge"), by=world.ep.user
     )
     item = programme_item_update(item=item, by=world.ep.user, exercise=ex("side-plank"))
-    assert (item.dose_type, item.reps, item.hold_seconds) == ("hold_seconds", 3, 30)
+    assert (item.dose_type, item.reps, item.hold_seconds) == ("hold_seconds", 3, 20)
     item.refresh_from_db()
     assert item.exercise.slug == "side-plank"
 

@@ -183,10 +183,10 @@ def test_the_start_form_explains_its_errors_and_saves_nothing(client_as_practiti
 def test_the_builder_shows_suggestions_each_with_its_finding(client_as_practitioner, programme):
     page = client_as_practitioner.get(url("programme-builder", programme)).content.decode()
     assert "Suggestions from the assessment" in page
-    assert "Abductor chain, step 1" in page
+    assert "LEAP programme, stage 1" in page
     assert "Trendelenburg test positive (right)" in page
     assert "Keep out for now" in page and ex("side-lying-hip-abduction").name in page
-    assert "Crossing the legs" in page
+    assert "Sitting cross-legged" in page
 
 
 def test_one_button_adds_a_suggested_exercise_with_goal_defaults(client_as_practitioner, programme):

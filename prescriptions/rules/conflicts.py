@@ -1,20 +1,23 @@
 """Prescriber warnings: where a programme or one of its items conflicts with the
-assessment's red flags or with an exercise's cautions for the patient's conditions.
+assessment's red flags, the stop signs, a surgery's current restrictions, or an
+exercise's cautions for the patient's conditions.
 
 Pure: plain codes and exercise-like objects in, `Conflict`s out (CLINICAL.md §3 library
-notes, §4.4, §4.6). Warnings inform the practitioner; they never block a save or a
+notes, §4.4, §4.6, §10). Warnings inform the practitioner; they never block a save or a
 publish, because clearance (a GP's letter, a surgeon's precautions) lives outside Stance.
+The texts are for staff and name no internal reference.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 from typing import Any, Protocol
 
 from prescriptions.library.shipped import GLUTEAL_TENDINOPATHY, Caution, CautionKind
-from prescriptions.programmes import dosing
+from prescriptions.rules import dosing, postop
 from prescriptions.vocabulary import RED_FLAG_GROUPS, RedFlag
 
 
@@ -47,6 +50,7 @@ HEAVY_GOALS = frozenset({dosing.Goal.STRENGTH, dosing.Goal.POWER})
 PRESSOR_FLAGS = frozenset({RedFlag.HIGH_BP, RedFlag.RESTING_HR})
 """Relative contraindications that bear on heavy efforts (CLINICAL.md §4.6)."""
 
+_SIGN_CODES = frozenset(s.value for s in postop.Sign)
 _GROUP_OF: Mapping[str, str] = {flag: key for key, _, flags in RED_FLAG_GROUPS for flag in flags}
 
 
@@ -55,15 +59,42 @@ def _labels(codes: Iterable[str]) -> str:
 
 
 def programme_conflicts(
-    *, red_flags: Sequence[str], stop_flags: Sequence[Mapping[str, Any]] = ()
+    *,
+    red_flags: Sequence[str],
+    stop_flags: Sequence[Mapping[str, Any]] = (),
+    signs: Sequence[str] = (),
+    surgery: postop.Surgery | None = None,
+    on_date: date | None = None,
 ) -> list[Conflict]:
-    """Warnings for the whole programme, from the assessment's red flags and its
-    do-not-exercise values (stored flags of severity "stop")."""
+    """Warnings for the whole programme: the assessment's red flags and do-not-exercise
+    values (stored flags of severity "stop"), the stop signs reported (§10.5), and a
+    surgery's precautions in force on `on_date`."""
     known = [f for f in red_flags if f in _GROUP_OF]
     absolute = [f for f in known if _GROUP_OF[f] == "absolute"]
     refer = [f for f in known if _GROUP_OF[f] == "hip_back"]
     relative = [f for f in known if _GROUP_OF[f] == "relative"]
+    checklist = [f for f in known if _GROUP_OF[f] == "stop_sign_checklist"]
     out = []
+    reported = [postop.Sign(s) for s in signs if s in _SIGN_CODES]
+    emergency = [s for s in reported if s in postop.EMERGENCY_SIGNS]
+    stop = [s for s in reported if s not in postop.EMERGENCY_SIGNS]
+    if emergency:
+        out.append(
+            Conflict(
+                Severity.STOP,
+                "Emergency: call 000 (possible pulmonary embolism): "
+                + "; ".join(s.label for s in emergency)
+                + ".",
+            )
+        )
+    if stop:
+        out.append(
+            Conflict(
+                Severity.STOP,
+                "Stop signs: " + "; ".join(s.label for s in stop) + ". Stop exercise; the "
+                "patient contacts the surgeon or GP the same day.",
+            )
+        )
     if absolute:
         out.append(Conflict(Severity.STOP, f"Do not exercise: refer. {_labels(absolute)}."))
     if refer:
@@ -78,7 +109,50 @@ def programme_conflicts(
         )
     if relative:
         out.append(Conflict(Severity.WARNING, f"Precautions: {_labels(relative)}."))
+    if checklist:
+        out.append(
+            Conflict(
+                Severity.WARNING,
+                f"Precaution, not a stop: {_labels(checklist).lower()}. Ask about the stop "
+                "signs at each session (fever or chills; a red, hot or discharging wound; calf "
+                "or thigh pain or swelling; chest pain or breathlessness): any one stops "
+                "exercise.",
+            )
+        )
+    if (
+        surgery is not None
+        and on_date is not None
+        and postop.tha_precautions_active(surgery, on_date)
+    ):
+        out.append(Conflict(Severity.WARNING, tha_precautions_text(surgery, on_date)))
     return out
+
+
+def tha_precautions_text(surgery: postop.Surgery, on_date: date) -> str:
+    """The THA precautions in force, with the approach and the weeks left (staff words)."""
+    approach = surgery.approach.value if surgery.approach else "unknown"
+    days = surgery.days_since(on_date)
+    left = postop.weeks_left(surgery, on_date)
+    if days is None or left is None:
+        when = "surgery date not recorded"
+    else:
+        when = f"week {days // 7 + 1} after surgery"
+    if left is None:
+        until = "until the surgeon clears them"
+    elif left > 0:
+        until = (
+            f"until the surgeon clears them; {left} week{'s' if left != 1 else ''} left of "
+            f"the default {postop.THA_PRECAUTION_WEEKS.value}"
+        )
+    else:
+        until = (
+            f"the default {postop.THA_PRECAUTION_WEEKS.value} weeks are over: they still "
+            "apply until the clearance date is entered"
+        )
+    side = f"{surgery.side} " if surgery.side else ""
+    moves = "; ".join(postop.precaution_moves(surgery))
+    until = until[0].upper() + until[1:]
+    return f"Hip precautions ({approach} approach, {side}THA, {when}): {moves}. {until}."
 
 
 def item_conflicts(
@@ -88,6 +162,9 @@ def item_conflicts(
     conditions: Iterable[str],
     red_flags: Iterable[str] = (),
     externally_loaded: bool = False,
+    surgery: postop.Surgery | None = None,
+    on_date: date | None = None,
+    phase: int | None = None,
 ) -> list[Conflict]:
     """Warnings for one item: its exercise against the patient's conditions (library
     codes), the assessment's red flags and the programme's goal.
@@ -100,6 +177,9 @@ def item_conflicts(
        or an external load.
     3. The goal: the GT load-management goal and an exercise to avoid early in GT (even
        when the condition was not recorded); a timed hold under the power goal.
+    4. A surgery's restrictions on `on_date` (rules/postop.py): an exercise the THA
+       precautions or the ACLR rules block is a warning with the reason; one to modify, or
+       one the THA matrix does not list while precautions apply, is a caution.
     """
     wanted = set(conditions)
     flags = set(red_flags)
@@ -143,9 +223,11 @@ def item_conflicts(
         out.append(
             Conflict(
                 Severity.WARNING,
-                "Compressive for gluteal tendinopathy: avoid in the early stage (CLINICAL.md §3).",
+                "Compressive for gluteal tendinopathy: avoid in the early stage.",
             )
         )
+    if surgery is not None and on_date is not None:
+        out += _surgery_conflicts(exercise.slug, surgery, on_date, phase)
     if goal == dosing.Goal.POWER and getattr(exercise, "dose_type", "") == "hold_seconds":
         out.append(
             Conflict(
@@ -154,3 +236,21 @@ def item_conflicts(
             )
         )
     return out
+
+
+def _surgery_conflicts(
+    slug: str, surgery: postop.Surgery, on_date: date, phase: int | None
+) -> list[Conflict]:
+    found = postop.restriction(slug, surgery, on_date, phase=phase)
+    if found is not None and found.verdict == postop.Verdict.BLOCK:
+        return [Conflict(Severity.WARNING, found.reason)]
+    if found is not None and found.verdict == postop.Verdict.MODIFY:
+        return [Conflict(Severity.CAUTION, found.reason)]
+    if found is None and postop.tha_precautions_active(surgery, on_date):
+        return [
+            Conflict(
+                Severity.CAUTION,
+                "Not in the THA precaution matrix: check it against the surgeon's precautions.",
+            )
+        ]
+    return []

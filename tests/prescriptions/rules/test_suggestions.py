@@ -1,11 +1,12 @@
-"""Suggestions from assessment findings (CLINICAL.md §1, §3, §4.4). No DB."""
+"""Suggestions from assessment findings (CLINICAL.md §1, §3, §4.4, §12.7, §14.2, §15).
+No DB."""
 
 import pytest
 
 from prescriptions.library.shipped import GLUTEAL_TENDINOPATHY, default_library
-from prescriptions.programmes.dosing import Goal
-from prescriptions.programmes.suggestions import (
-    GT_EARLY_ISOMETRICS,
+from prescriptions.rules.dosing import Goal
+from prescriptions.rules.suggestions import (
+    COVERAGE,
     Finding,
     FindingCode,
     SuggestionKind,
@@ -15,6 +16,13 @@ from prescriptions.programmes.suggestions import (
 )
 
 lib = default_library()
+LEAP_WEEK_1 = (
+    "supine-isometric-hip-abduction",
+    "standing-isometric-hip-abduction",
+    "glute-bridge",
+    "squat",
+    "lateral-band-walk",
+)
 
 
 def only(suggestions, kind=SuggestionKind.ADD_EXERCISES):
@@ -81,42 +89,119 @@ def test_weak_extensors_suggest_the_extensor_chain():
     assert (s.chain, s.exercises) == ("extensor", ("offset-bridge",))
 
 
-def test_gluteal_tendinopathy_suggests_early_isometrics_and_flags_compression():
+def test_gluteal_tendinopathy_suggests_leap_week_1_not_only_isometrics_and_flags_compression():
+    # Issue 12 point 9: the isometrics alone used to be suggested; LEAP's first week also
+    # has the double-leg bridge, the squat and side-stepping (CLINICAL.md §9.1, §15.1).
     gt = Finding(FindingCode.CONDITION, GLUTEAL_TENDINOPATHY)
     suggestions = suggestions_from_findings([gt])
     add = only(suggestions)
-    assert add.exercises == GT_EARLY_ISOMETRICS
+    assert add.exercises == LEAP_WEEK_1
     assert add.goal == Goal.GT_LOAD_MANAGEMENT
     assert add.because == (gt,)
-    assert "gluteal tendinopathy" in add.reason
+    assert "gluteal tendinopathy" in add.reason and add.title == "LEAP programme, stage 1"
     avoid = only(suggestions, SuggestionKind.AVOID)
-    assert set(avoid.exercises) == {e.slug for e in lib.avoid_early(GLUTEAL_TENDINOPATHY)}
-    assert {"side-lying-hip-abduction", "side-plank", "side-plank-hip-abduction"} <= set(
-        avoid.exercises
-    )
-    assert any("Crossing the legs" in p for p in avoid.positions)
+    early = {e.slug for e in lib.avoid_early(GLUTEAL_TENDINOPATHY)}
+    # §15.2 wins over the library's "modify" for the clams.
+    assert set(avoid.exercises) == early | {"clam", "banded-clam", "hip-hitch"}
+    assert any("cross-legged" in p for p in avoid.positions)
     assert any("hanging" in p for p in avoid.positions)
+    assert any("pillow between the knees" in p for p in avoid.positions)
     assert avoid.because == (gt,)
 
 
-def test_a_positive_30_s_single_leg_stance_test_counts_as_gluteal_tendinopathy():
-    test = Finding("single_leg_stance_pain", 3, side="left")
-    add = only(suggestions_from_findings([test]))
-    assert add.exercises == GT_EARLY_ISOMETRICS
-    assert "30-s single-leg stance test positive (3/10 pain) (left)" in add.reason
+def test_later_leap_stages_add_the_offset_and_single_leg_biased_work():
+    gt = Finding(FindingCode.CONDITION, GLUTEAL_TENDINOPATHY)
+    week_2 = only(suggestions_from_findings([gt], gt_stage=2))
+    assert {"offset-bridge", "offset-squat"} <= set(week_2.exercises)
 
 
-def test_with_gluteal_tendinopathy_other_findings_join_the_isometric_start():
+@pytest.mark.parametrize(
+    "finding",
+    [
+        Finding("single_leg_stance_pain", 3, side="left"),
+        Finding("lateral_hip_cluster", "met", side="right"),
+    ],
+)
+def test_a_positive_gt_test_counts_as_gluteal_tendinopathy(finding):
+    add = only(suggestions_from_findings([finding]))
+    assert add.exercises == LEAP_WEEK_1
+    assert finding_label(finding) in add.reason
+
+
+def test_with_gluteal_tendinopathy_other_findings_join_the_leap_start():
     gt = Finding("condition", GLUTEAL_TENDINOPATHY)
     lsi = Finding("hip_abduction_lsi", 85)
     squat = Finding("single_leg_squat", "poor")
     suggestions = suggestions_from_findings([lsi, squat, gt])
-    abductor, functional, avoid = suggestions
-    assert abductor.step == 1 and abductor.because == (gt, lsi)
+    leap, functional, avoid = suggestions
+    assert leap.because == (gt, lsi)
     assert functional.goal == Goal.GT_LOAD_MANAGEMENT
     assert avoid.kind == SuggestionKind.AVOID
     compressive = set(avoid.exercises)
-    assert not (set(abductor.exercises) | set(functional.exercises)) & compressive
+    assert not (set(leap.exercises) | set(functional.exercises)) & compressive
+
+
+# --- Low back pain (§14.2), falls (§12.7) and findings no exercise follows from ----------
+
+
+@pytest.mark.parametrize(
+    ("finding", "first", "dose"),
+    [
+        (Finding("side_bridge_ratio", 0.8), "side-plank", "reverse pyramid"),
+        (Finding("side_bridge_ratio", 1.06), "side-plank", "reverse pyramid"),
+        (Finding("side_bridge_extension", 0.76), "side-plank", "reverse pyramid"),
+        (Finding("flexion_extension", 1.01), "quadruped-hip-extension", "6-4-2"),
+        (Finding("single_leg_bridge_reps", 19, side="left"), "single-leg-bridge", "more than 25"),
+    ],
+)
+def test_low_back_findings_suggest_trunk_exercises_with_their_dose(finding, first, dose):
+    # Issue 12 point 8: these produced no suggestion at all.
+    s = only(suggestions_from_findings([finding]))
+    assert s.exercises[0] == first
+    assert dose in s.dose and s.section == "§14.2"
+
+
+@pytest.mark.parametrize(
+    "finding",
+    [
+        Finding("side_bridge_ratio", 0.95),
+        Finding("side_bridge_ratio", 1.05),
+        Finding("side_bridge_extension", 0.75),
+        Finding("flexion_extension", 1.0),
+        Finding("single_leg_bridge_reps", 20),
+    ],
+)
+def test_trunk_values_at_the_edge_suggest_nothing(finding):
+    assert suggestions_from_findings([finding]) == []
+
+
+def test_the_flexor_and_rotation_rows_wait_for_exercises_the_library_does_not_ship_yet():
+    for finding in (
+        Finding("low_flexor_endurance", True),
+        Finding("trunk_rotation_control", "poor"),
+    ):
+        s = only(suggestions_from_findings([finding]))
+        assert s.exercises == ()  # McGill curl-up, dead bug, Pallof press: issue 13
+        assert s.dose
+
+
+def test_falls_risk_suggests_balance_and_lower_limb_strength():
+    s = only(suggestions_from_findings([Finding("falls_risk", True)]))
+    assert "sit-to-stand" in s.exercises and "forward-step-up" in s.exercises
+
+
+@pytest.mark.parametrize(
+    "finding", [Finding("sij_cluster", "positive"), Finding("resting_vitals", True)]
+)
+def test_some_findings_say_no_exercise_follows(finding):
+    s = only(suggestions_from_findings([finding]), SuggestionKind.NO_EXERCISE)
+    assert "no exercise follows" in s.reason.lower() or "not an exercise choice" in s.reason
+
+
+def test_every_battery_threshold_maps_to_a_finding_the_rules_read():
+    from prescriptions.rules.thresholds import THRESHOLDS
+
+    assert {t.code for t in THRESHOLDS} == set(COVERAGE)
 
 
 def test_hanging_into_one_hip_alone_asks_for_education_on_positions():

@@ -17,8 +17,9 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
 from prescriptions.library.shipped import (
     EXTERNAL_LOADS,
@@ -27,6 +28,10 @@ from prescriptions.library.shipped import (
     Library,
     default_library,
 )
+from prescriptions.rules import pain as pain_model
+from prescriptions.rules import training
+from prescriptions.rules.records import Rule
+from prescriptions.rules.sources import Source
 
 
 class Goal(StrEnum):
@@ -118,6 +123,10 @@ _LEAP = "LEAP trial dosage table (Mellor 2018)"
 _HOUSE = "[derived] house default; CLINICAL.md gives no figure for this; practitioner adjusts"
 
 GOAL_DOSES: Mapping[Goal, GoalDose] = {
+    # The four training goals take the novice row of CLINICAL.md §11 (an unknown training
+    # status is dosed as novice, the safer default); `goal_defaults` then fits the row of
+    # the patient's profile and the exercise's load (rules/training.py). The pre-§11 strength
+    # preset was 4 × 5 at 80–100 % 1RM with 3 minutes' rest for everyone (issue 12 point 5).
     Goal.MUSCULAR_ENDURANCE: GoalDose(
         goal=Goal.MUSCULAR_ENDURANCE,
         label="Muscular endurance",
@@ -127,10 +136,10 @@ GOAL_DOSES: Mapping[Goal, GoalDose] = {
         reps_range=Span(15, 30),
         holds=3,
         holds_range=Span(2, 5),
-        hold_seconds=30,
-        hold_seconds_range=Span(20, 60),
+        hold_seconds=20,
+        hold_seconds_range=Span(10, 30),
         percent_1rm=Span(0, 67),
-        effort="Light: finish each set feeling you could do a few more.",
+        effort="Light to moderate: finish each set feeling you could do 2 to 4 more.",
         rest_seconds=45,
         rest_range=Span(30, 90),
         tempo="Controlled, about 2 seconds up and 2 seconds down",
@@ -139,44 +148,44 @@ GOAL_DOSES: Mapping[Goal, GoalDose] = {
         sessions_per_day=1,
         hold_sessions_per_day=1,
         sources={
-            "sets": "Seed brief 15–30 reps × 1–3 sets (CLINICAL.md §4.1) [V]; ACSM multiple sets",
-            "reps": f"{_NSCA} ≥12 reps (12–25+); {_ACSM} 10–25+ for advanced [V]",
-            "percent_1rm": f"{_NSCA} ≤67 % 1RM [V]",
-            "rest_seconds": f"{_NSCA} ≤30 s; {_ACSM} <1 min (10–15 reps), 1–2 min for "
-            "high-rep sets [V]; 30–90 s spans both",
-            "days_per_week": f"{_ACSM} novice 2–3 d/wk [V]",
+            "sets": f"{_ACSM} 1–3 sets, novice (§11.1) [V] [M sets]",
+            "reps": "Body weight and band 15–30 reps at RIR 2–4 (§11.2) [derived]; external "
+            f"loads 10–15 reps ({_ACSM}, §11.1) [V]",
+            "percent_1rm": f"{_NSCA} ≤67 % 1RM (§11.1) [V]",
+            "rest_seconds": f"{_ACSM} <1 min for 10–15 reps; 1–2 min for high-rep sets [V]",
+            "days_per_week": f"{_ACSM} novice 2–3 d/wk (§11.1) [V]",
             "holds": _HOUSE,
-            "hold_seconds": _HOUSE,
+            "hold_seconds": "10–30 s holds, RIR 2–4 (§11.2) [derived]",
             "tempo": _HOUSE,
         },
     ),
     Goal.HYPERTROPHY: GoalDose(
         goal=Goal.HYPERTROPHY,
         label="Hypertrophy",
-        sets=3,
-        sets_range=Span(3, 6),
+        sets=2,
+        sets_range=Span(1, 3),
         reps=10,
-        reps_range=Span(6, 12),
+        reps_range=Span(8, 12),
         holds=3,
         holds_range=Span(3, 5),
         hold_seconds=20,
         hold_seconds_range=Span(10, 30),
-        percent_1rm=Span(67, 85),
-        effort="Hard: RPE 7–9, stopping 1 to 3 reps short of failure.",
+        percent_1rm=Span(70, 85),
+        effort="Hard: stop when you could do only 1 to 3 more.",
         rest_seconds=90,
         rest_range=Span(60, 120),
         tempo="1–2 seconds up, 1–2 seconds down",
         days_per_week=3,
-        days_range=Span(2, 3),
+        days_range=Span(2, 4),
         sessions_per_day=1,
         hold_sessions_per_day=1,
         sources={
-            "sets": f"{_NSCA} 3–6 sets [V]; {_ACSM} 1–3 sets novice, 3–6 advanced",
-            "reps": f"{_NSCA} 6–12 reps; {_ACSM} 8–12 [V]",
-            "percent_1rm": f"{_NSCA} 67–85 % 1RM; {_ACSM} 70–85 % [V]",
+            "sets": f"{_ACSM} 1–3 sets, novice and intermediate (§11.1) [V]",
+            "reps": f"{_ACSM} 8–12 reps (§11.1) [V]",
+            "percent_1rm": f"{_ACSM} 70–85 % 1RM (§11.1) [V]",
             "effort": "Working sets usually RPE 7–9 (Zourdos 2016; Helms 2016) [V]",
-            "rest_seconds": f"{_ACSM} 1–2 min; {_NSCA} 30–90 s [V]",
-            "days_per_week": f"{_ACSM} novice 2–3 d/wk [V]",
+            "rest_seconds": f"{_ACSM} 1–2 min (§11.1) [V]",
+            "days_per_week": f"{_ACSM} 2–4 d/wk (§11.1) [V]; the frequency [M]",
             "tempo": f"{_ACSM} moderate velocity [V]",
             "holds": _HOUSE,
             "hold_seconds": _HOUSE,
@@ -185,31 +194,31 @@ GOAL_DOSES: Mapping[Goal, GoalDose] = {
     Goal.STRENGTH: GoalDose(
         goal=Goal.STRENGTH,
         label="Strength",
-        sets=4,
-        sets_range=Span(2, 6),
-        reps=5,
-        reps_range=Span(3, 6),
+        sets=2,
+        sets_range=Span(1, 3),
+        reps=10,
+        reps_range=Span(8, 12),
         holds=5,
         holds_range=Span(3, 6),
-        hold_seconds=5,
-        hold_seconds_range=Span(3, 10),
-        percent_1rm=Span(80, 100),
-        effort="Heavy: RPE 7–9, 1 to 3 reps in reserve.",
-        rest_seconds=180,
-        rest_range=Span(120, 300),
+        hold_seconds=10,
+        hold_seconds_range=Span(5, 15),
+        percent_1rm=Span(60, 70),
+        effort="Hard but controlled: stop when you could do only 1 to 3 more.",
+        rest_seconds=120,
+        rest_range=Span(60, 180),
         tempo="1–2 seconds up, 1–2 seconds down",
         days_per_week=3,
         days_range=Span(2, 3),
         sessions_per_day=1,
         hold_sessions_per_day=1,
         sources={
-            "sets": f"{_NSCA} 2–6 sets [V]",
-            "reps": f"{_NSCA} ≤6 reps; {_ACSM} emphasis 1–6 RM [V]; floor of 3 [derived]",
-            "percent_1rm": f"{_NSCA} ≥85 % 1RM; {_ACSM} 80–100 % [V]",
+            "sets": f"{_ACSM} novice 1–3 sets (§11.1) [V]",
+            "reps": f"{_ACSM} novice 8–12 RM (§11.1) [V]",
+            "percent_1rm": f"{_ACSM} novice ≈60–70 % 1RM (§11.1) [V]",
             "effort": "Working sets usually RPE 7–9 (Zourdos 2016; Helms 2016) [V]",
-            "rest_seconds": f"{_NSCA} 2–5 min; {_ACSM} 2–3 min novice, 3–5 min heavy [V]",
+            "rest_seconds": f"{_ACSM} 2–3 min on core lifts, 1–2 min on others (§11.1) [V]",
             "tempo": f"{_ACSM} 1–2 s concentric, 1–2 s eccentric [V]",
-            "days_per_week": f"{_ACSM} novice 2–3 d/wk [V]",
+            "days_per_week": f"{_ACSM} novice 2–3 d/wk (§11.1) [V]",
             "holds": _HOUSE,
             "hold_seconds": _HOUSE,
         },
@@ -217,31 +226,31 @@ GOAL_DOSES: Mapping[Goal, GoalDose] = {
     Goal.POWER: GoalDose(
         goal=Goal.POWER,
         label="Power",
-        sets=4,
-        sets_range=Span(3, 5),
+        sets=2,
+        sets_range=Span(1, 3),
         reps=4,
         reps_range=Span(3, 6),
         holds=5,
         holds_range=Span(3, 6),
         hold_seconds=5,
         hold_seconds_range=Span(3, 10),
-        percent_1rm=Span(75, 85),
+        percent_1rm=Span(0, 60),
         effort="Every rep fast and crisp; stop the set when speed drops.",
-        rest_seconds=180,
-        rest_range=Span(120, 300),
+        rest_seconds=150,
+        rest_range=Span(120, 180),
         tempo="As fast as possible on the way up; land or lower under control",
         days_per_week=2,
         days_range=Span(2, 3),
         sessions_per_day=1,
         hold_sessions_per_day=1,
         sources={
-            "sets": f"{_NSCA} 3–5 sets [V]",
-            "reps": f"{_ACSM} 3–6 reps; {_NSCA} multiple-effort 3–5 [V]",
-            "percent_1rm": f"{_NSCA} multiple-effort 75–85 % 1RM for loaded lifts [V]; "
-            f"{_ACSM} 0–60 % lower body, jumps at body weight; older adults 40–60 % [V]",
-            "rest_seconds": f"{_ACSM} 2–3 min; {_NSCA} 2–5 min [V]",
+            "sets": f"{_ACSM} novice and intermediate 1–3 sets (§11.1) [V]",
+            "reps": f"{_ACSM} 3–6 reps (§11.1) [V]",
+            "percent_1rm": f"{_ACSM} lower body 0–60 % 1RM, jumps at body weight; older "
+            "adults 40–60 % (§11.1) [V]",
+            "rest_seconds": f"{_ACSM} 2–3 min (§11.1) [V]",
             "tempo": f"{_ACSM} fast velocity [V]",
-            "days_per_week": f"{_ACSM} 2–3 d/wk novice [V]; 2 as a start [derived]",
+            "days_per_week": f"{_ACSM} 2–3 d/wk novice (§11.1) [V]",
             "holds": _HOUSE,
             "hold_seconds": _HOUSE,
         },
@@ -349,28 +358,87 @@ class ItemDose:
     distance_m: int | None
     per_side: bool
     load_guidance: str
-    percent_1rm: Span | None
-    effort: str
+    percent_1rm: Span | None  # only for an exercise dosed by external load
+    effort: str  # in plain words, for the patient
     rest_seconds: int
     tempo: str
     days_per_week: int
     sessions_per_day: int
     notes: tuple[str, ...] = ()
+    rir: Span | None = None  # reps in reserve (body weight, band, isometric)
+    rpe: Span | None = None
+    rest_range: Span | None = None
+    days_range: Span | None = None
+    profile: training.Profile = training.Profile.NOVICE
 
 
-def goal_defaults(goal: Goal | str, exercise: ExerciseLike) -> ItemDose:
-    """The default dose of `goal` (GOAL_DOSES) fitted to `exercise`'s dose type and load.
+AIMS: Mapping[Goal, training.Aim] = {
+    Goal.MUSCULAR_ENDURANCE: training.Aim.ENDURANCE,
+    Goal.HYPERTROPHY: training.Aim.HYPERTROPHY,
+    Goal.STRENGTH: training.Aim.STRENGTH,
+    Goal.POWER: training.Aim.POWER,
+}
+"""The programme goals dosed from the §11 table (early rehabilitation and gluteal
+tendinopathy keep their own, §4.3 and §9.1)."""
 
-    1. Timed holds take the goal's holds × seconds (standing holds may run longer in GT).
-    2. Steps take the goal's steps each way where it has them, else its reps.
-    3. Distance takes the exercise's usual distance and the goal's sets.
-    4. %1RM is given only when the exercise can carry an external load.
+
+LOW_LOAD_EFFORT: Mapping[Goal, Span] = {
+    Goal.EARLY_REHAB: Span(2, 4),
+    Goal.GT_LOAD_MANAGEMENT: Span(2, 6),
+}
+"""Effort on Borg CR10 for the low-load goals: light (2–3) to somewhat hard (4) early,
+up to hard (5–6) in LEAP weeks 3–8 (CLINICAL.md §9.1 mapping [M]; §4.3)."""
+
+
+def dosed_by_external_load(exercise: ExerciseLike) -> bool:
+    """Whether an exercise starts with a load in kilograms: only when it has no body-weight
+    or band version (the builder gives such an exercise its body-weight or band load)."""
+    types = set(exercise.load_types)
+    return not types & {"body_weight", "band"} and bool(types & EXTERNAL_LOADS)
+
+
+def _point(default: int, r: training.Range) -> int:
+    """The goal's usual figure when the row allows it, else the row's middle."""
+    return default if r.low <= default <= r.high else r.middle
+
+
+def _span(r: training.Range | None) -> Span | None:
+    return None if r is None else Span(r.low, r.high)
+
+
+def _effort_words(row: training.LoadDose) -> str:
+    if row.rir is not None:
+        return (
+            f"Stop each set when you could do {row.rir.low} to {row.rir.high} more "
+            f"(effort {row.rpe} out of 10)."
+        )
+    return "Every rep fast and crisp; stop the set when speed drops."
+
+
+def goal_defaults(
+    goal: Goal | str,
+    exercise: ExerciseLike,
+    profile: training.Profile | str = training.Profile.NOVICE,
+    *,
+    external: bool | None = None,
+) -> ItemDose:
+    """The default dose of `goal` (GOAL_DOSES) fitted to `exercise`'s dose type and load,
+    and to the patient's training `profile` (CLINICAL.md §11, rules/training.py).
+
+    1. Repetitions under a training goal take the §11 row: by external load (%1RM, RM) when
+       `external` (by default: the exercise has no body-weight or band version), else by
+       reps and reps in reserve, never %1RM.
+    2. Timed holds take the goal's holds × seconds (standing holds may run longer in GT).
+    3. Steps take the goal's steps each way where it has them, else its reps.
+    4. Distance takes the exercise's usual distance and the goal's sets.
     5. Notes warn when the pair does not fit (a hold cannot train power; an exercise to
        avoid early in gluteal tendinopathy under the GT goal).
     """
     goal = Goal(goal)
+    profile = training.Profile(profile)
     g = GOAL_DOSES[goal]
     dose_type = DoseType(exercise.dose_type)
+    external = dosed_by_external_load(exercise) if external is None else external
     notes: list[str] = []
     sets, sets_range = g.sets, g.sets_range
     reps: int | None = g.reps
@@ -378,9 +446,28 @@ def goal_defaults(goal: Goal | str, exercise: ExerciseLike) -> ItemDose:
     hold = hold_range = distance = None
     sessions = g.sessions_per_day
     tempo = g.tempo
-    loadable = any(t in EXTERNAL_LOADS for t in exercise.load_types)
-    load_guidance = _load_guidance(g, exercise.load_types, loadable)
-    percent_1rm = g.percent_1rm if loadable else None
+    effort = g.effort
+    rest, rest_range = g.rest_seconds, g.rest_range
+    days, days_range = g.days_per_week, g.days_range
+    rir = rpe = None
+    load_guidance = _load_guidance(g, exercise.load_types, external)
+    percent_1rm = g.percent_1rm if external else None
+    aim = AIMS.get(goal)
+    if aim is not None and dose_type in (DoseType.REPS, DoseType.STEPS):
+        row = training.load_dose(aim, profile, external=external)
+        sets, sets_range = _point(g.sets, row.sets), Span(row.sets.low, row.sets.high)
+        if dose_type == DoseType.REPS:
+            reps, reps_range = _point(g.reps, row.reps), Span(row.reps.low, row.reps.high)
+        rest = _point(g.rest_seconds, row.rest_seconds)
+        rest_range = Span(row.rest_seconds.low, row.rest_seconds.high)
+        days = _point(g.days_per_week, row.per_week)
+        days_range = Span(row.per_week.low, row.per_week.high)
+        rir, rpe = _span(row.rir), _span(row.rpe)
+        percent_1rm = _span(row.percent_1rm) if external else None
+        load_guidance = _load_guidance_row(row, exercise.load_types, external)
+        effort = g.effort if external else _effort_words(row)
+    if goal in LOW_LOAD_EFFORT:
+        rpe = LOW_LOAD_EFFORT[goal]
     if dose_type == DoseType.HOLD_SECONDS:
         sets, sets_range = 1, Span(1, 1)
         reps, reps_range = g.holds, g.holds_range
@@ -390,6 +477,7 @@ def goal_defaults(goal: Goal | str, exercise: ExerciseLike) -> ItemDose:
         hold = g.hold_seconds
         sessions = g.hold_sessions_per_day
         tempo = HOLD_TEMPO
+        percent_1rm = None  # an isometric hold is never dosed by %1RM (§11.2)
         if goal == Goal.POWER:
             notes.append("A timed hold does not train power; pick a fast, dynamic exercise.")
     elif dose_type == DoseType.STEPS and g.steps is not None:
@@ -401,9 +489,7 @@ def goal_defaults(goal: Goal | str, exercise: ExerciseLike) -> ItemDose:
         percent_1rm = None
         load_guidance = getattr(exercise, "load_note", "") or "A load you can carry standing tall"
     if goal == Goal.GT_LOAD_MANAGEMENT and exercise.avoid_early_for(GLUTEAL_TENDINOPATHY):
-        notes.append(
-            "Compressive for gluteal tendinopathy: avoid in the early stage (CLINICAL.md §3)."
-        )
+        notes.append("Compressive for gluteal tendinopathy: avoid in the early stage.")
     return ItemDose(
         goal=goal,
         dose_type=dose_type,
@@ -417,13 +503,27 @@ def goal_defaults(goal: Goal | str, exercise: ExerciseLike) -> ItemDose:
         per_side=exercise.per_side,
         load_guidance=load_guidance,
         percent_1rm=percent_1rm,
-        effort=g.effort,
-        rest_seconds=g.rest_seconds,
+        effort=effort,
+        rest_seconds=rest,
         tempo=tempo,
-        days_per_week=g.days_per_week,
+        days_per_week=days,
         sessions_per_day=sessions,
         notes=tuple(notes),
+        rir=rir,
+        rpe=rpe,
+        rest_range=rest_range,
+        days_range=days_range,
+        profile=profile,
     )
+
+
+def _load_guidance_row(row: training.LoadDose, load_types: Sequence[str], external: bool) -> str:
+    if external and row.percent_1rm is not None:
+        p = row.percent_1rm
+        return f"Light: up to {p.high} % of 1RM" if p.low == 0 else f"{p} % of 1RM"
+    if "band" in load_types and "body_weight" not in load_types:
+        return "A band tension that matches the effort below"
+    return "Body weight"
 
 
 def _load_guidance(g: GoalDose, load_types: Sequence[str], loadable: bool) -> str:
@@ -438,18 +538,14 @@ def _load_guidance(g: GoalDose, load_types: Sequence[str], loadable: bool) -> st
     return "Body weight"
 
 
-# --- Pain monitoring (CLINICAL.md §4.3, Silbernagel 2007) ----------------------------------
+# --- Pain monitoring of one logged session (CLINICAL.md §8, rules/pain.py) -------------
 
-PAIN_DURING_MAX = 5
-"""Pain during exercise up to 5/10 is acceptable; above 5 is high risk [V] (Silbernagel 2007)."""
-PAIN_SAFE_MAX = 2
-"""Upper end of the 'safe' band. Summaries differ (2 or 3) [V]; 2 is the cautious reading."""
-
-
-class PainZone(StrEnum):
-    SAFE = "safe"
-    ACCEPTABLE = "acceptable"
-    HIGH_RISK = "high_risk"
+PAIN_DURING_MAX = pain_model.PAIN_DURING_MAX
+"""Pain during exercise up to 5/10 is acceptable; 6 or more is too much (§8.1)."""
+PAIN_SAFE_MAX = pain_model.PAIN_SAFE_MAX
+"""Upper end of the 'safe' band: 2, CLINICAL.md's safer default (§8.1)."""
+PainZone = pain_model.PainZone
+pain_zone = pain_model.pain_zone
 
 
 @dataclass(frozen=True)
@@ -457,77 +553,115 @@ class PainCheck:
     zone: PainZone | None  # of the pain during exercise; None when not logged
     ease_load: bool  # tell the patient to ease off
     flag: bool  # show the practitioner
-    reasons: tuple[str, ...]  # plain words, one per rule broken
+    reasons: tuple[str, ...]  # plain words, one per rule broken (the patient reads them)
     patient_message: str
-
-
-def pain_zone(score: int) -> PainZone:
-    _check_pain(score)
-    if score <= PAIN_SAFE_MAX:
-        return PainZone.SAFE
-    return PainZone.ACCEPTABLE if score <= PAIN_DURING_MAX else PainZone.HIGH_RISK
+    contact: bool = False  # too much pain in two sessions running: see the practitioner
 
 
 def pain_check(
     *,
     pain_during: int | None,
+    pain_after: int | None = None,
     morning_pain: int | None = None,
-    previous_morning_pain: int | None = None,
+    baseline_morning: float | None = None,
+    high_before: bool = False,
 ) -> PainCheck:
-    """Apply the pain-monitoring rule to one logged session.
+    """The §8.3 rows one logged session can break on its own (rules/pain.py):
 
-    Ease off (and flag) when pain during exercise is above 5/10, or when the next
-    morning's pain is worse than the morning before (`previous_morning_pain`, from the last
-    log or the baseline). Scores are 0–10; anything else raises ValueError.
+    1. pain during an exercise, or after the session, of 6 or more (row 2): ease the load
+       and flag; `high_before` (the session before was as high) asks the patient to contact
+       the practitioner too;
+    2. next-morning pain 2 or more above `baseline_morning` (row 3): the pain did not
+       settle; ease the load and flag. A rise of 0 or 1 is measurement noise (§8.1).
+    Scores are 0-10; anything else raises ValueError.
     """
-    for score in (pain_during, morning_pain, previous_morning_pain):
+    for score in (pain_during, pain_after, morning_pain):
         if score is not None:
-            _check_pain(score)
+            pain_model.check_score(score)
     reasons = []
-    if pain_during is not None and pain_during > PAIN_DURING_MAX:
-        reasons.append(f"Pain during exercise was {pain_during}/10, above {PAIN_DURING_MAX}/10.")
-    if (
-        morning_pain is not None
-        and previous_morning_pain is not None
-        and morning_pain > previous_morning_pain
-    ):
-        reasons.append(
-            f"Next-morning pain was {morning_pain}/10, worse than {previous_morning_pain}/10 "
-            "before."
-        )
+    for label, score in (("during exercise", pain_during), ("after exercise", pain_after)):
+        if score is not None and score >= pain_model.PAIN_HIGH_MIN:
+            reasons.append(f"Pain {label} was {score}/10, above {PAIN_DURING_MAX}/10.")
+    contact = bool(reasons) and high_before
+    if contact:
+        reasons.append("This is the second session running with pain that high.")
+    if morning_pain is not None and baseline_morning is not None:
+        rise = morning_pain - baseline_morning
+        if rise >= pain_model.MORNING_RISE.value:
+            reasons.append(
+                f"Next-morning pain was {morning_pain}/10, {rise:g} above your usual morning "
+                f"pain ({baseline_morning:g}/10): it had not settled."
+            )
     ease = bool(reasons)
-    message = (
-        "Ease the load: do fewer reps, use less weight or the easier version, and let your "
-        "practitioner know. Pain should settle by the next morning."
-        if ease
-        else "Your pain is within the safe limits. Carry on as planned."
-    )
+    if contact:
+        message = (
+            "Ease the load, and contact your practitioner before your next session: pain has "
+            "been too high two sessions running."
+        )
+    elif ease:
+        message = (
+            "Ease the load: do fewer reps, use less weight or the easier version, and let your "
+            "practitioner know. Pain should settle by the next morning."
+        )
+    elif pain_during is not None and pain_during > PAIN_SAFE_MAX:
+        message = (
+            "Your pain is in the acceptable range (3 to 5 out of 10): keep the same load next "
+            "time rather than adding more."
+        )
+    else:
+        message = "Your pain is within the safe limits. Carry on as planned."
     return PainCheck(
         zone=None if pain_during is None else pain_zone(pain_during),
         ease_load=ease,
         flag=ease,
         reasons=tuple(reasons),
         patient_message=message,
+        contact=contact,
     )
-
-
-def _check_pain(score: int) -> None:
-    if not isinstance(score, int) or isinstance(score, bool) or not 0 <= score <= 10:
-        raise ValueError("Pain scores are whole numbers from 0 to 10.")
 
 
 # --- Progression (CLINICAL.md §4.2) --------------------------------------------------------
 
-LOAD_INCREASE_PERCENT = Span(2, 10)
-"""Increase load 2–10 % (ACSM 2009 [V]; NSCA typical 2.5–10 % [V])."""
-TWO_FOR_TWO_REPS_ABOVE = 2
-"""NSCA 2-for-2: at least 2 reps above the goal in the last set … [V]"""
+LOAD_INCREASE = Rule(
+    "dosing.load_increase",
+    "Load increase",
+    (2, 10),
+    "Increase the load by 2–10 %, rounded to the available step (2.5 kg by default); a step "
+    "up is one load increment or the next chain exercise, never both.",
+    Source("ACSM 2009; NSCA (typical 2.5–10 %)", "V", "§4.2"),
+)
+TWO_FOR_TWO = Rule(
+    "dosing.two_for_two",
+    "NSCA 2-for-2",
+    2,
+    "At least 2 reps above the target in the last set of 2 consecutive sessions at the "
+    "target load: increase the load.",
+    Source("NSCA (Baechle & Earle)", "V", "§4.2"),
+)
+RPE_ADD_LOAD = Rule(
+    "dosing.rpe_add_load",
+    "Target reps at RPE 7 or less",
+    7,
+    "Target reps in 2 sessions running, the latest at RPE 7 or less: add load.",
+    Source("RIR-based RPE (Zourdos 2016; Helms 2016)", "V", "§4.2"),
+    note="CLINICAL.md §4.2 allows one session; §8.3 row 7 asks for the target twice, and "
+    "the stricter row is used.",
+)
+RPE_HOLD = Rule(
+    "dosing.rpe_hold",
+    "RPE 9–10 holds",
+    9,
+    "A last session at RPE 9–10: hold the load.",
+    Source("RIR-based RPE (Zourdos 2016; Helms 2016)", "V", "§4.2"),
+)
+RULES: tuple[Rule[Any], ...] = (LOAD_INCREASE, TWO_FOR_TWO, RPE_ADD_LOAD, RPE_HOLD)
+
+LOAD_INCREASE_PERCENT = Span(*LOAD_INCREASE.value)
+TWO_FOR_TWO_REPS_ABOVE = TWO_FOR_TWO.value
 TWO_FOR_TWO_SESSIONS = 2
-"""… in two consecutive sessions → increase the load next session [V]."""
-RPE_ADD_LOAD_MAX = 7
-"""Target reps done at RPE ≤7 → add load (RIR-based RPE, Zourdos 2016; Helms 2016) [V]."""
-RPE_HOLD_MIN = 9
-"""At RPE 9–10 → hold the load [V]."""
+"""… in two consecutive sessions (§4.2) [V]."""
+RPE_ADD_LOAD_MAX = RPE_ADD_LOAD.value
+RPE_HOLD_MIN = RPE_HOLD.value
 BODY_WEIGHT_PROGRESSIONS = (
     "A longer lever",
     "Less support: two legs, then offset, then one leg",
@@ -552,6 +686,7 @@ class Action(StrEnum):
     HARDER_VARIATION = "harder_variation"  # end of the chain: lever, tempo, range…
     HOLD = "hold"  # keep the dose
     EASE = "ease"  # pain rule broken: reduce load or regress
+    SEE_CLINICIAN = "see_clinician"  # stop sign, or too much pain twice running: pause
 
 
 @dataclass(frozen=True)
@@ -577,12 +712,14 @@ class SessionLog:
     morning_pain: int | None = None  # next morning, 0–10
     quality: Quality | str | None = None  # movement quality seen by the practitioner
     done: bool = True
+    performed_on: date | None = None  # the session's day, for the 7-day and weekly rules
+    pain_after: int | None = None  # after the session, 0–10
 
 
 @dataclass(frozen=True)
 class ProgressionSuggestion:
     action: Action
-    rule: str  # what decided: "pain", "rpe_hold", "2_for_2", "rpe", "target_met", "chain", "none"
+    rule: str  # "pain", "stage", "rpe_hold", "2_for_2", "rpe", "target_met", "chain", "none"
     reason: str
     new_load_kg: float | None = None
     load_range_kg: tuple[float, float] | None = None
@@ -618,58 +755,90 @@ def progression_suggestion(
     exercise: ExerciseLike,
     target: ItemTarget,
     sessions: Sequence[SessionLog],
-    baseline_morning_pain: int | None = None,
+    baseline_morning_pain: float | None = None,
     increment_kg: float = 2.5,
     avoid_for: Iterable[str] = (),
     library: Library | None = None,
+    on_date: date | None = None,
+    stage_started_on: date | None = None,
+    minimum_stage_days: int = 0,
 ) -> ProgressionSuggestion:
     """What to do next with one programme item, from its logged sessions (oldest first).
 
-    1. Pain rule (§4.3) on the latest session: broken → EASE, flagged, with regressions.
+    1. The pain-monitoring model (§8.3, rules/pain.py) on the sessions: too much pain twice
+       running → SEE_CLINICIAN; pain during or after of 6 or more, a morning that did not
+       settle, or a worsening week → EASE, flagged, with regressions; missing next-morning
+       pain, acceptable pain (3–5) or a recent morning flare → HOLD.
     2. Latest RPE 9–10 → HOLD.
     3. Loaded (target.load_kg > 0) → INCREASE_LOAD by 2–10 %, rounded to `increment_kg`
        (the smallest option is the suggestion), when
        - reps: 2-for-2 (≥2 reps over target in the last set of two consecutive sessions at
-         the target load), or target reps at RPE ≤7 in the latest session;
+         the target load), or target reps in two sessions running, the latest at RPE ≤7;
        - hold or distance: the target met in two consecutive sessions.
     4. Unloaded: target met in two consecutive sessions, quality not poor → NEXT_EXERCISE
        along the chain (dropping exercises to avoid early in the `avoid_for` conditions);
        with nothing further along → HARDER_VARIATION.
-    5. Otherwise HOLD.
+    5. A step up waits for the stage's minimum time (§9): `minimum_stage_days` since
+       `stage_started_on`, counted to `on_date`.
+    6. Otherwise HOLD.
     Sessions not done are ignored.
     """
     done = [s for s in sessions if s.done]
     if not done:
         return ProgressionSuggestion(Action.HOLD, "none", "Nothing logged yet.")
     latest = done[-1]
-    pain = pain_check(
-        pain_during=latest.pain_during,
-        morning_pain=latest.morning_pain,
-        previous_morning_pain=_previous_morning_pain(done[:-1], baseline_morning_pain),
+    check = pain_check(pain_during=latest.pain_during, pain_after=latest.pain_after)
+    decision = pain_model.pain_decision(
+        [_pain_session(s) for s in done],
+        on_date=on_date,
+        baseline=baseline_morning_pain,
+        stage_started_on=stage_started_on,
+        targets_met=True,  # the performance rules below decide that
     )
-    if pain.ease_load:
+    if decision.decision in (pain_model.Decision.SEE_CLINICIAN, pain_model.Decision.REGRESS):
+        see = decision.decision == pain_model.Decision.SEE_CLINICIAN
         return ProgressionSuggestion(
-            Action.EASE,
+            Action.SEE_CLINICIAN if see else Action.EASE,
             "pain",
-            " ".join(pain.reasons) + " Reduce the load or go back a step.",
+            decision.reason,
             next_exercises=tuple(exercise.regressions),
             flag_practitioner=True,
-            pain=pain,
+            pain=check,
+        )
+    if decision.decision == pain_model.Decision.HOLD:
+        return ProgressionSuggestion(
+            Action.HOLD, "pain", decision.reason, pain=check, notes=decision.notes
         )
     if latest.rpe is not None and latest.rpe >= RPE_HOLD_MIN:
         return ProgressionSuggestion(
-            Action.HOLD, "rpe_hold", f"Last session felt very hard (RPE {latest.rpe:g}).", pain=pain
+            Action.HOLD,
+            "rpe_hold",
+            f"Last session felt very hard (RPE {latest.rpe:g}).",
+            pain=check,
         )
     if target.load_kg:
-        return _loaded_suggestion(target, target.load_kg, done, increment_kg, pain)
-    return _unloaded_suggestion(exercise, target, done, avoid_for, library, pain)
+        result = _loaded_suggestion(target, target.load_kg, done, increment_kg, check)
+    else:
+        result = _unloaded_suggestion(exercise, target, done, avoid_for, library, check)
+    if result.action == Action.HOLD or not minimum_stage_days:
+        return result
+    days = (on_date - stage_started_on).days if on_date and stage_started_on else None
+    if days is None or days < minimum_stage_days:
+        so_far = "an unknown time" if days is None else f"{days} days"
+        return ProgressionSuggestion(
+            Action.HOLD,
+            "stage",
+            f"Ready on pain and performance, but this stage lasts at least "
+            f"{minimum_stage_days} days and it has run {so_far}: hold until then.",
+            pain=check,
+        )
+    return result
 
 
-def _previous_morning_pain(earlier: Sequence[SessionLog], baseline: int | None) -> int | None:
-    for s in reversed(earlier):
-        if s.morning_pain is not None:
-            return s.morning_pain
-    return baseline
+def _pain_session(s: SessionLog) -> pain_model.PainSession:
+    return pain_model.PainSession(
+        on=s.performed_on, during=s.pain_during, after=s.pain_after, next_morning=s.morning_pain
+    )
 
 
 def _loaded_suggestion(
@@ -695,13 +864,17 @@ def _loaded_suggestion(
             )
         elif (
             latest_at_load
-            and latest.reps is not None
-            and latest.reps >= target.reps
+            and len(last) == TWO_FOR_TWO_SESSIONS
+            and all(s.reps is not None and s.reps >= target.reps for s in last)
             and latest.rpe is not None
             and latest.rpe <= RPE_ADD_LOAD_MAX
         ):
+            # §8.3 row 7: the target met in 2 sessions running, the latest at RPE 7 or less.
             rule = "rpe"
-            reason = f"Target reps done at RPE {latest.rpe:g} ({RPE_ADD_LOAD_MAX} or less)."
+            reason = (
+                f"Target reps done in {TWO_FOR_TWO_SESSIONS} sessions running, the latest at "
+                f"RPE {latest.rpe:g} ({RPE_ADD_LOAD_MAX} or less)."
+            )
         else:
             return ProgressionSuggestion(
                 Action.HOLD,
