@@ -21,7 +21,12 @@ from clinic.models import Practitioner
 from prescriptions.assessments import battery
 from prescriptions.assessments.derived import STEP_DOWN_ITEMS, STEP_DOWN_KNEE_POINTS, round_to
 from prescriptions.assessments.selectors import TestSection
-from prescriptions.assessments.services import AMENDMENT_REASON_MAX, check_value, field_key
+from prescriptions.assessments.services import (
+    AMENDMENT_REASON_MAX,
+    EDITABLE_FIELDS,
+    check_value,
+    field_key,
+)
 from prescriptions.models import BODY_MASS_RANGE, DBP_RANGE, HR_RANGE, SBP_RANGE, Assessment
 from prescriptions.outcomes import instruments
 from prescriptions.outcomes import scoring as outcomes
@@ -602,28 +607,7 @@ class AssessmentForm(_PractitionerMixin, StaffForm):
 
     def plain_fields(self) -> dict[str, Any]:
         data = self.cleaned_data
-        names = (
-            "assessed_on",
-            "practitioner",
-            "conditions",
-            "condition_other",
-            "involved_side",
-            "reference_sex",
-            "history",
-            "goals",
-            "goals_note",
-            "red_flags",
-            "red_flags_note",
-            "pain_nprs",
-            "pain_context",
-            "pain_task",
-            "body_mass_kg",
-            "resting_sbp",
-            "resting_dbp",
-            "resting_hr",
-            "findings_note",
-        )
-        fields = {name: data.get(name) for name in names}
+        fields = {name: data.get(name) for name in EDITABLE_FIELDS}
         for name in ("resting_sbp", "resting_dbp", "resting_hr"):
             value = fields[name]
             fields[name] = None if value is None else int(value)
@@ -748,26 +732,8 @@ def _initial(assessment: Assessment) -> dict[str, Any]:
         "practitioner": str(assessment.practitioner.code),
         "battery": list(assessment.battery),
     }
-    for name in (
-        "conditions",
-        "condition_other",
-        "involved_side",
-        "reference_sex",
-        "history",
-        "goals",
-        "goals_note",
-        "red_flags",
-        "red_flags_note",
-        "pain_nprs",
-        "pain_context",
-        "pain_task",
-        "body_mass_kg",
-        "resting_sbp",
-        "resting_dbp",
-        "resting_hr",
-        "findings_note",
-    ):
-        initial[name] = getattr(assessment, name)
+    for name in EDITABLE_FIELDS:
+        initial.setdefault(name, getattr(assessment, name))
     for name in ("pain_nprs", "resting_sbp", "resting_dbp", "resting_hr"):
         if initial[name] is not None:
             initial[name] = str(initial[name])
