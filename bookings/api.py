@@ -24,7 +24,6 @@ from http import HTTPStatus
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, path
@@ -66,6 +65,8 @@ from bookings.serializers import (
     validation_errors_for,
 )
 from bookings.services import (
+    TAKEN_MESSAGE,
+    BookingKeyReused,
     PatientDetails,
     SlotUnavailable,
     appointment_book,
@@ -79,8 +80,6 @@ from clinic.ratelimit import parse_rate, rate_limit_exceeded
 from clinic.selectors import patient_get_for_user
 
 logger = logging.getLogger(__name__)
-
-TAKEN_MESSAGE = "That time was just taken."
 
 
 def _bookable_service(code: uuid.UUID) -> Service:
@@ -291,8 +290,9 @@ class AppointmentCreateApi(APIView):
         "or created. Open to anonymous callers (no CSRF token needed without a session) "
         "and rate-limited per client. The answer carries a `manage_token` for reading and "
         "cancelling the appointment later. Repeating a request with the same "
-        "`booking_request_id` returns the appointment already made with 200; reusing it "
-        "for a different booking is a 400.",
+        "`booking_request_id` and the same booking returns the appointment already made "
+        "(200, or 201 to a copy sent at the same moment); reusing it for a different "
+        "booking is a 409 and books nothing.",
         tags=["Booking"],
         request=BookingInputSerializer,
         responses={
@@ -309,7 +309,9 @@ class AppointmentCreateApi(APIView):
             403: CSRF_FAILED,
             409: OpenApiResponse(
                 BookingConflictSerializer,
-                description="The time is not free (any more); the nearest free times follow.",
+                description="The time is not free (any more), or was being booked at the "
+                "same moment; the nearest free times follow. A `booking_request_id` "
+                "already used for a different booking answers 409 with no alternatives.",
             ),
             415: NOT_JSON,
             429: OpenApiResponse(
@@ -324,11 +326,12 @@ class AppointmentCreateApi(APIView):
         body.is_valid(raise_exception=True)
         data = body.validated_data
         request_id = data.get("booking_request_id")
-        if request_id is not None:
-            existing = _appointment_by_request_id(request_id)
-            if existing is not None:
-                return _replay(existing, data)
-        _signup_limit_check(request)
+        repeated = (
+            request_id is not None
+            and Appointment.objects.filter(booking_request_id=request_id).exists()
+        )
+        if not repeated:
+            _signup_limit_check(request)
         service = _bookable_service(data["service"])
         practitioners = bookable_practitioners(service=service)
         practitioner = _practitioner_offering(practitioners, data["practitioner"])
@@ -347,38 +350,13 @@ class AppointmentCreateApi(APIView):
             )
         except SlotUnavailable as exc:
             return _conflict(service, exc.alternatives)
+        except BookingKeyReused as exc:
+            body = {"detail": exc.message, "alternatives": []}
+            return Response(body, status=status.HTTP_409_CONFLICT)
         except DomainError as exc:
             raise ValidationError({exc.field or "non_field_errors": [exc.message]}) from exc
-        except IntegrityError:
-            # The same booking_request_id, sent twice at once for different practitioners.
-            existing = _appointment_by_request_id(request_id) if request_id else None
-            if existing is None:
-                raise
-            return _replay(existing, data)
-        return Response(_appointment_data(appointment), status=status.HTTP_201_CREATED)
-
-
-def _appointment_by_request_id(request_id: uuid.UUID) -> Appointment | None:
-    return (
-        Appointment.objects.select_related("service", "practitioner__clinic", "patient")
-        .filter(booking_request_id=request_id)
-        .first()
-    )
-
-
-def _replay(existing: Appointment, data: dict[str, Any]) -> Response:
-    same = (
-        existing.service.code == data["service"]
-        and existing.practitioner.code == data["practitioner"]
-        and existing.modality == data["modality"]
-        and existing.start == data["start"]
-        and existing.patient.email.lower() == data["patient"]["email"].strip().lower()
-    )
-    if not same:
-        raise ValidationError(
-            {"booking_request_id": ["This id was already used for a different booking."]}
-        )
-    return Response(_appointment_data(existing), status=status.HTTP_200_OK)
+        answer = status.HTTP_200_OK if repeated else status.HTTP_201_CREATED
+        return Response(_appointment_data(appointment), status=answer)
 
 
 def _location_for(service: Service, modality: str, location_id: int | None) -> int | None:

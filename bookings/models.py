@@ -224,6 +224,12 @@ class Appointment(models.Model):
     booking_request_id = models.UUIDField(
         null=True, blank=True, unique=True, help_text="Client idempotency key."
     )
+    booking_request_hash = models.CharField(
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text="SHA-256 of the booking the idempotency key was first used for.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

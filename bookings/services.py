@@ -1,22 +1,31 @@
 """Writes for bookings: book, cancel, reschedule, mark attendance.
 
-Every write that moves a practitioner's time goes through `_hold_time`: it locks the
-practitioner row (PostgreSQL) or holds SQLite's single write lock (IMMEDIATE
-transactions), re-checks availability, and writes inside a savepoint. On PostgreSQL the
-exclusion constraint `appt_no_overlap_per_practitioner` is the backstop for any path that
-forgets, so a race can never leave two active appointments overlapping.
+Every write that moves a practitioner's time locks the practitioner row (PostgreSQL) or
+holds SQLite's single write lock (IMMEDIATE transactions), re-checks availability, and
+writes inside a savepoint. On PostgreSQL the exclusion constraint
+`appt_no_overlap_per_practitioner` is the backstop for any path that forgets, so a race
+can never leave two active appointments overlapping.
+
+Lock order, the same in every path (so two writers never wait on each other in a
+circle): practitioner rows in ascending id, then the appointment row alone
+(`select_for_update(of=("self",))`), then its notification rows. A wait longer than the
+connection's `lock_timeout` (clinic/settings.py), a deadlock the database broke, or
+SQLite's "database is locked" is not a server error: booking and moving answer
+`SlotUnavailable` with the nearest free times, cancelling answers `VisitBusy`; both are a
+409 to the person.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import secrets
 import uuid
 from dataclasses import asdict, dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
 from bookings.models import Appointment, Modality, Service
@@ -32,6 +41,12 @@ from clinic.models import Clinic, Patient, Practitioner, User
 logger = logging.getLogger(__name__)
 
 EXCLUSION_VIOLATION = "23P01"
+TAKEN_MESSAGE = "That time was just taken."
+LOCK_WAIT_FAILED = {
+    "55P03",  # lock_not_available: waited longer than lock_timeout
+    "40P01",  # deadlock_detected
+    "40001",  # serialization_failure
+}
 
 
 class SlotUnavailable(DomainError):
@@ -57,6 +72,77 @@ class CancellationWindowPassed(DomainError):
     """Too close to the visit for a patient to change it online."""
 
 
+class VisitBusy(DomainError):
+    """Someone else was changing the same visit or diary and we stopped waiting."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Someone else is changing this visit at the moment. Please try again in a few seconds."
+        )
+
+
+class BookingKeyReused(DomainError):
+    """A `booking_request_id` that was already used for a different booking."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This booking_request_id was already used for a different booking.",
+            field="booking_request_id",
+        )
+
+
+def lock_wait_failed(exc: OperationalError) -> bool:
+    """Whether the database gave up waiting for a lock (not a broken server)."""
+    if getattr(exc.__cause__, "sqlstate", None) in LOCK_WAIT_FAILED:
+        return True
+    return "database is locked" in str(exc)  # SQLite's busy timeout
+
+
+def booking_fingerprint(
+    *,
+    service: Service,
+    practitioner: Practitioner,
+    modality: str,
+    start: datetime,
+    patient: Patient | PatientDetails,
+    location_id: int | None,
+) -> str:
+    """What a repeated `booking_request_id` must match to get the first answer back: the
+    same slot for the same person (SHA-256, so no personal detail is stored twice)."""
+    if isinstance(patient, Patient):
+        who = [f"patient:{patient.pk}"]
+    else:
+        who = [
+            patient.email.strip().lower(),
+            patient.first_name.strip(),
+            patient.last_name.strip(),
+            patient.phone.strip(),
+            patient.date_of_birth.isoformat(),
+        ]
+    parts = [
+        str(service.pk),
+        str(practitioner.pk),
+        modality,
+        start.astimezone(UTC).isoformat(),
+        "" if location_id is None else str(location_id),
+        *who,
+    ]
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+class _Repeated(Exception):
+    """Inside the booking transaction: the key was used meanwhile (rolls back)."""
+
+    def __init__(self, appointment: Appointment) -> None:
+        self.appointment = appointment
+
+
+def _repeat_answer(appointment: Appointment, fingerprint: str) -> Appointment:
+    if appointment.booking_request_hash != fingerprint:
+        raise BookingKeyReused()
+    return appointment
+
+
 def telehealth_room_url() -> str:
     """An unguessable video room under TELEHEALTH_BASE_URL (144 bits of randomness)."""
     return f"{settings.TELEHEALTH_BASE_URL}/stance-{secrets.token_urlsafe(18)}"
@@ -78,6 +164,25 @@ def _lock_practitioners(*practitioner_ids: int) -> None:
     )
 
 
+def _lock_visit(appointment: Appointment, *, also: int | None = None) -> Appointment:
+    """Lock the visit in the documented order: its practitioner (and `also`, the one it
+    moves to) first, then the appointment row alone. Should the visit have moved to
+    another practitioner meanwhile, that practitioner is locked too before going on."""
+    practitioner_ids = {appointment.practitioner_id}
+    if also is not None:
+        practitioner_ids.add(also)
+    while True:
+        _lock_practitioners(*practitioner_ids)
+        appt = (
+            Appointment.objects.select_for_update(of=("self",))
+            .select_related("practitioner__clinic", "service__clinic")
+            .get(pk=appointment.pk)
+        )
+        if appt.practitioner_id in practitioner_ids:
+            return appt
+        practitioner_ids.add(appt.practitioner_id)
+
+
 def _save_holding_time(appointment: Appointment, **save_kwargs: object) -> None:
     """Save inside a savepoint; an overlap caught by the database becomes SlotUnavailable."""
     try:
@@ -96,7 +201,7 @@ def _taken_error(
     modality: str,
     start: datetime,
     now: datetime,
-    message: str = "That time was just taken.",
+    message: str = TAKEN_MESSAGE,
 ) -> SlotUnavailable:
     alternatives = nearest_free_slots(
         service=service, practitioner=practitioner, modality=modality, around=start, now=now
@@ -143,6 +248,19 @@ def appointment_book(
     now = now or timezone.now()
     if timezone.is_naive(start):
         raise DomainError("The start time needs a time zone.", field="start")
+    fingerprint = ""
+    if booking_request_id is not None:
+        fingerprint = booking_fingerprint(
+            service=service,
+            practitioner=practitioner,
+            modality=modality,
+            start=start,
+            patient=patient,
+            location_id=location_id,
+        )
+        existing = Appointment.objects.filter(booking_request_id=booking_request_id).first()
+        if existing is not None:
+            return _repeat_answer(existing, fingerprint)
     _check_booking_shape(service=service, practitioner=practitioner, modality=modality)
     if isinstance(patient, Patient) and patient.clinic_id != service.clinic_id:
         raise DomainError("That patient belongs to another clinic.", field="patient")
@@ -164,17 +282,32 @@ def appointment_book(
                 booked_by=booked_by,
                 location_id=location_id,
                 booking_request_id=booking_request_id,
+                booking_request_hash=fingerprint,
                 now=now,
                 enforce=enforce,
             )
-    except SlotUnavailable as exc:
+    except _Repeated as repeated:
+        # The same key, sent twice at once: whatever this request made is rolled back.
+        return _repeat_answer(repeated.appointment, fingerprint)
+    except IntegrityError:
+        # The same key, sent at once for two practitioners: the unique key caught it.
+        if booking_request_id is None:
+            raise
+        existing = Appointment.objects.filter(booking_request_id=booking_request_id).first()
+        if existing is None:
+            raise
+        return _repeat_answer(existing, fingerprint)
+    except (SlotUnavailable, OperationalError) as exc:
+        if isinstance(exc, OperationalError) and not lock_wait_failed(exc):
+            raise
+        message = exc.message if isinstance(exc, SlotUnavailable) else TAKEN_MESSAGE
         raise _taken_error(
             service=service,
             practitioner=None,
             modality=modality,
             start=start,
             now=now,
-            message=exc.message,
+            message=message,
         ) from exc
     logger.info(
         "appointment booked id=%s practitioner=%s source=%s",
@@ -196,6 +329,7 @@ def _book_locked(
     booked_by: User | None,
     location_id: int | None,
     booking_request_id: uuid.UUID | None,
+    booking_request_hash: str,
     now: datetime,
     enforce: bool,
 ) -> Appointment:
@@ -203,7 +337,7 @@ def _book_locked(
     if booking_request_id is not None:
         existing = Appointment.objects.filter(booking_request_id=booking_request_id).first()
         if existing is not None:
-            return existing
+            raise _Repeated(existing)
     slot = slot_is_available(
         service=service,
         practitioner=practitioner,
@@ -227,6 +361,7 @@ def _book_locked(
         source=source,
         booked_by=booked_by,
         booking_request_id=booking_request_id,
+        booking_request_hash=booking_request_hash,
         telehealth_url=telehealth_room_url() if modality == Modality.TELEHEALTH else "",
     )
     _save_holding_time(appointment)
@@ -259,30 +394,31 @@ def appointment_cancel(
 ) -> Appointment:
     """Cancel a booked visit. Patients are held to the clinic's cancellation window."""
     now = now or timezone.now()
-    with transaction.atomic():
-        appt = (
-            Appointment.objects.select_for_update()
-            .select_related("practitioner__clinic")
-            .get(pk=appointment.pk)
-        )
-        if appt.status != Appointment.Status.BOOKED:
-            raise DomainError("Only a booked visit can be cancelled.")
-        if not as_staff and not patient_can_change(appt, now=now):
-            raise _window_error(appt.practitioner.clinic)
-        appt.status = Appointment.Status.CANCELLED
-        appt.cancelled_at = now
-        appt.cancelled_by = by_user if by_user and by_user.is_authenticated else None
-        appt.cancellation_reason = reason[:500]
-        appt.save(
-            update_fields=[
-                "status",
-                "cancelled_at",
-                "cancelled_by",
-                "cancellation_reason",
-                "updated_at",
-            ]
-        )
-        notifications_plan_for_cancel(appointment=appt, now=now)
+    try:
+        with transaction.atomic():
+            appt = _lock_visit(appointment)
+            if appt.status != Appointment.Status.BOOKED:
+                raise DomainError("Only a booked visit can be cancelled.")
+            if not as_staff and not patient_can_change(appt, now=now):
+                raise _window_error(appt.practitioner.clinic)
+            appt.status = Appointment.Status.CANCELLED
+            appt.cancelled_at = now
+            appt.cancelled_by = by_user if by_user and by_user.is_authenticated else None
+            appt.cancellation_reason = reason[:500]
+            appt.save(
+                update_fields=[
+                    "status",
+                    "cancelled_at",
+                    "cancelled_by",
+                    "cancellation_reason",
+                    "updated_at",
+                ]
+            )
+            notifications_plan_for_cancel(appointment=appt, now=now)
+    except OperationalError as exc:
+        if not lock_wait_failed(exc):
+            raise
+        raise VisitBusy() from exc
     logger.info("appointment cancelled id=%s staff=%s", appt.pk, as_staff)
     return appt
 
@@ -310,38 +446,38 @@ def appointment_reschedule(
     if start <= now:
         raise DomainError("That time has already passed.", field="start")
     target = practitioner or appointment.practitioner
-    with transaction.atomic():
-        _lock_practitioners(appointment.practitioner_id, target.pk)
-        appt = (
-            Appointment.objects.select_for_update()
-            .select_related("practitioner__clinic", "service__clinic")
-            .get(pk=appointment.pk)
-        )
-        if appt.status != Appointment.Status.BOOKED:
-            raise DomainError("Only a booked visit can be moved.")
-        if not as_staff and not patient_can_change(appt, now=now):
-            raise _window_error(appt.practitioner.clinic)
-        _check_booking_shape(service=appt.service, practitioner=target, modality=appt.modality)
-        slot = slot_is_available(
-            service=appt.service,
-            practitioner=target,
-            start=start,
-            modality=appt.modality,
-            now=now,
-            location_id=location_id if appt.modality == Modality.CLINIC else None,
-            enforce_notice=not as_staff,
-            ignore_appointment_id=appt.pk,
-        )
-        if slot is None:
-            raise SlotUnavailable("That time is no longer available.")
-        appt.practitioner = target
-        appt.start = slot.start
-        appt.end = slot.end
-        appt.blocked_until = slot.end + appt.service.buffer
-        appt.location_id = slot.location_id
-        appt.sequence += 1
-        _save_holding_time(appt)
-        notifications_plan_for_reschedule(appointment=appt, now=now)
+    try:
+        with transaction.atomic():
+            appt = _lock_visit(appointment, also=target.pk)
+            if appt.status != Appointment.Status.BOOKED:
+                raise DomainError("Only a booked visit can be moved.")
+            if not as_staff and not patient_can_change(appt, now=now):
+                raise _window_error(appt.practitioner.clinic)
+            _check_booking_shape(service=appt.service, practitioner=target, modality=appt.modality)
+            slot = slot_is_available(
+                service=appt.service,
+                practitioner=target,
+                start=start,
+                modality=appt.modality,
+                now=now,
+                location_id=location_id if appt.modality == Modality.CLINIC else None,
+                enforce_notice=not as_staff,
+                ignore_appointment_id=appt.pk,
+            )
+            if slot is None:
+                raise SlotUnavailable("That time is no longer available.")
+            appt.practitioner = target
+            appt.start = slot.start
+            appt.end = slot.end
+            appt.blocked_until = slot.end + appt.service.buffer
+            appt.location_id = slot.location_id
+            appt.sequence += 1
+            _save_holding_time(appt)
+            notifications_plan_for_reschedule(appointment=appt, now=now)
+    except OperationalError as exc:
+        if not lock_wait_failed(exc):
+            raise
+        raise SlotUnavailable(TAKEN_MESSAGE) from exc
     logger.info("appointment rescheduled id=%s staff=%s", appt.pk, as_staff)
     return appt
 
@@ -354,7 +490,7 @@ def appointment_mark(
     if status not in {Appointment.Status.ATTENDED, Appointment.Status.NO_SHOW}:
         raise DomainError("Choose attended or did not attend.", field="status")
     with transaction.atomic():
-        appt = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        appt = Appointment.objects.select_for_update(of=("self",)).get(pk=appointment.pk)
         if appt.status == Appointment.Status.CANCELLED:
             raise DomainError("A cancelled visit cannot be marked.")
         if appt.start > now:

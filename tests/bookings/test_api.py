@@ -441,8 +441,9 @@ def test_a_booking_request_id_cannot_be_reused_for_another_booking(client, world
     later = start + timedelta(hours=2)
     r = post_json(client, BOOK, booking(world, later, booking_request_id=request_id))
 
-    assert r.status_code == 400
-    assert "booking_request_id" in r.json()
+    assert r.status_code == 409
+    assert "booking_request_id" in r.json()["detail"]
+    assert "manage_token" not in r.json()
     assert Appointment.objects.count() == 1
 
 
