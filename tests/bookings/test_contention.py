@@ -88,10 +88,9 @@ def _practitioner_locked(practitioner):
     try:
         other.set_autocommit(False)
         with other.cursor() as cursor:
-            cursor.execute(
-                f"SELECT 1 FROM {Practitioner._meta.db_table} WHERE id = %s FOR UPDATE",
-                [practitioner.pk],
-            )
+            sql = "SELECT 1 FROM clinic_practitioner WHERE id = %s FOR UPDATE"
+            assert Practitioner._meta.db_table == "clinic_practitioner"
+            cursor.execute(sql, [practitioner.pk])
         yield
     finally:
         other.rollback()
@@ -215,7 +214,7 @@ def test_cancel_and_move_of_one_visit_at_once_never_fail_with_a_server_error(wor
         barrier = threading.Barrier(2)
         lock = threading.Lock()
 
-        def run(action, appt=appt, start=start):
+        def run(action, appt=appt, start=start, barrier=barrier, lock=lock):
             try:
                 barrier.wait()
                 if action == "cancel":
