@@ -72,7 +72,7 @@ from bookings.services import (
     appointment_book,
     appointment_cancel,
 )
-from bookings.tokens import appointment_code_from_manage_token
+from bookings.tokens import appointment_code_from_manage_token, manage_link_usable
 from clinic.access import own_record_or_404
 from clinic.errors import DomainError
 from clinic.models import Location, Practitioner, User
@@ -111,9 +111,15 @@ def _slot_rows(slots: list[Slot], practitioners: list[Practitioner]) -> list[dic
     ]
 
 
-def _appointment_data(appointment: Appointment) -> dict[str, Any]:
-    tz = appointment.practitioner.clinic.tz
-    return AppointmentOutputSerializer(appointment, context={"tz": tz}).data
+def _appointment_data(appointment: Appointment, *, token: str = "") -> dict[str, Any]:
+    """The appointment as the API shows it. A caller who came with a manage link gets that
+    same link back (`token`), so showing it never extends its expiry."""
+    context = {"tz": appointment.practitioner.clinic.tz, "manage_token": token}
+    return AppointmentOutputSerializer(appointment, context=context).data
+
+
+def _presented_token(request: Request) -> str:
+    return str(request.query_params.get("token") or request.headers.get("X-Manage-Token") or "")
 
 
 # --- Access -----------------------------------------------------------------------------
@@ -122,14 +128,15 @@ def _appointment_data(appointment: Appointment) -> dict[str, Any]:
 def _appointment_for_caller(request: Request, code: uuid.UUID) -> Appointment:
     """The appointment, for its own logged-in patient or the holder of its manage token.
 
-    A token works until the visit is over. Everybody else (other patients, staff, a bad
-    or expired token) gets 404, so the answer never tells whether the code exists.
+    A token works until it expires, the visit is over or the patient deletes their
+    account. Everybody else (other patients, staff, a bad or expired token) gets 404, so
+    the answer never tells whether the code exists.
     """
     appointments = Appointment.objects.select_related("service", "practitioner__clinic", "patient")
-    token = request.query_params.get("token") or request.headers.get("X-Manage-Token")
+    token = _presented_token(request)
     if token and appointment_code_from_manage_token(token) == str(code):
         appointment = appointments.filter(code=code).first()
-        if appointment is not None and timezone.now() < appointment.end:
+        if appointment is not None and manage_link_usable(appointment, now=timezone.now()):
             return appointment
     return own_record_or_404(request, appointments, code)
 
@@ -391,7 +398,7 @@ class AppointmentDetailApi(APIView):
     )
     def get(self, request: Request, code: uuid.UUID) -> Response:
         appointment = _appointment_for_caller(request, code)
-        return Response(_appointment_data(appointment))
+        return Response(_appointment_data(appointment, token=_presented_token(request)))
 
 
 class AppointmentCancelApi(APIView):
@@ -440,7 +447,7 @@ class AppointmentCancelApi(APIView):
             )
         except DomainError as exc:
             return Response({"detail": exc.message}, status=status.HTTP_409_CONFLICT)
-        return Response(_appointment_data(cancelled))
+        return Response(_appointment_data(cancelled, token=_presented_token(request)))
 
 
 class MyAppointmentListApi(APIView):

@@ -348,7 +348,7 @@ class AppointmentOutputSerializer(serializers.Serializer[Any]):
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_manage_token(self, appointment: Appointment) -> str:
-        return manage_token_for(appointment)
+        return str(self.context.get("manage_token") or manage_token_for(appointment))
 
 
 class BookingConflictSerializer(serializers.Serializer[Any]):

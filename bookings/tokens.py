@@ -1,27 +1,42 @@
 """Signed, expiring, single-purpose links for patients who are not logged in.
 
 A token names one appointment and one purpose (the salt); it cannot be used for another
-purpose or another appointment, and it stops working after
-STANCE_MANAGE_LINK_MAX_AGE_DAYS days or once the visit is over.
+purpose or another appointment. Its expiry is written into it when it is issued
+(STANCE_MANAGE_LINK_MAX_AGE_DAYS days on), so issuing
+another link, or the API showing one again, never extends a link already sent. A link
+also stops working once the visit is over or the patient has deleted their account
+(`manage_link_usable`).
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.utils import timezone
 
 from bookings.models import Appointment
 from clinic.links import code_from_token, code_token
+from clinic.models import DeletionRequest
 
 MANAGE_SALT = "stance.bookings.manage-appointment"
 
 
-def manage_token_for(appointment: Appointment) -> str:
-    return code_token(appointment.code, salt=MANAGE_SALT)
+def manage_token_for(appointment: Appointment, *, now: datetime | None = None) -> str:
+    now = now or timezone.now()
+    expires = now + timedelta(days=settings.STANCE_MANAGE_LINK_MAX_AGE_DAYS)
+    return code_token(appointment.code, salt=MANAGE_SALT, expires=expires)
 
 
-def appointment_code_from_manage_token(token: str) -> str | None:
+def appointment_code_from_manage_token(token: str, *, now: datetime | None = None) -> str | None:
     """The appointment code inside a valid token, or None for a bad or expired one."""
     max_age = timedelta(days=settings.STANCE_MANAGE_LINK_MAX_AGE_DAYS)
-    return code_from_token(token, salt=MANAGE_SALT, max_age=max_age)
+    return code_from_token(token, salt=MANAGE_SALT, max_age=max_age, now=now)
+
+
+def manage_link_usable(appointment: Appointment, *, now: datetime) -> bool:
+    """A manage link opens its visit until the visit is over and while the patient's
+    account exists (deleting the account revokes every link to their visits)."""
+    if appointment.end <= now:
+        return False
+    return not DeletionRequest.objects.filter(patient_id=appointment.patient_id).exists()

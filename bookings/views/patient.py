@@ -46,11 +46,11 @@ from bookings.services import (
     appointment_reschedule,
     patient_can_change,
 )
-from bookings.tokens import appointment_code_from_manage_token
+from bookings.tokens import appointment_code_from_manage_token, manage_link_usable
 from clinic.access import own_record_or_404
 from clinic.errors import DomainError
 from clinic.lib.time import clock_label, day_label, week_start, when_label, zone_label
-from clinic.models import Clinic, DeletionRequest, Practitioner, User
+from clinic.models import Clinic, Practitioner, User
 from clinic.selectors import clinic_get_default, patient_get_for_user
 
 logger = logging.getLogger(__name__)
@@ -81,21 +81,17 @@ def _get_linked_appointment(token: str, *, action: bool, now: datetime) -> Appoi
     A link stops working once the visit is over, or once the patient has deleted their
     account; its cancel and reschedule pages also stop once the visit is no longer booked.
     """
-    code = appointment_code_from_manage_token(token)
+    code = appointment_code_from_manage_token(token, now=now)
     try:
         appointment = _appointments().filter(code=uuid.UUID(code or "")).first()
     except ValueError:
         appointment = None
     if appointment is None:
         raise LinkInvalid(status=404)
-    over = appointment.end <= now or _account_deleted(appointment)
+    over = not manage_link_usable(appointment, now=now)
     if over or (action and appointment.status != Appointment.Status.BOOKED):
         raise LinkInvalid(status=410, clinic=appointment.practitioner.clinic)
     return appointment
-
-
-def _account_deleted(appointment: Appointment) -> bool:
-    return DeletionRequest.objects.filter(patient_id=appointment.patient_id).exists()
 
 
 LinkView = Callable[[HttpRequest, str], HttpResponse]

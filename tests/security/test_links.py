@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import time
-from unittest import mock
+from datetime import timedelta
 
 from django.core import signing
 from django.urls import reverse
@@ -16,6 +15,7 @@ from bookings.tokens import (
     appointment_code_from_manage_token,
     manage_token_for,
 )
+from clinic.deletion import patient_deletion_request
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -56,13 +56,52 @@ def test_a_manage_token_is_not_a_reminder_opt_out_token(appointment, client):
 
 
 def test_a_manage_token_expires_after_the_configured_days(appointment, settings):
-    token = manage_token_for(appointment)
     days = settings.STANCE_MANAGE_LINK_MAX_AGE_DAYS
-    just_inside = time.time() + (days * 86400) - 60
-    with mock.patch("django.core.signing.time.time", return_value=just_inside):
-        assert appointment_code_from_manage_token(token) == str(appointment.code)
-    with mock.patch("django.core.signing.time.time", return_value=time.time() + days * 86400 + 60):
-        assert appointment_code_from_manage_token(token) is None
+    issued = appointment.start - timedelta(days=days + 30)  # booked long before the visit
+    token = manage_token_for(appointment, now=issued)
+    inside = issued + timedelta(days=days, seconds=-60)
+    assert appointment_code_from_manage_token(token, now=inside) == str(appointment.code)
+    outside = issued + timedelta(days=days, seconds=60)
+    assert appointment_code_from_manage_token(token, now=outside) is None
+
+
+def test_a_manage_token_never_outlives_its_visit(appointment, client):
+    token = manage_token_for(appointment, now=appointment.start - timedelta(days=2))
+    url = reverse("bookings:api-appointment-detail", args=[appointment.code])
+    assert client.get(url, {"token": token}).status_code == 200
+    appointment.start -= timedelta(days=30)
+    appointment.end -= timedelta(days=30)
+    appointment.blocked_until -= timedelta(days=30)
+    appointment.save()
+    assert client.get(url, {"token": token}).status_code == 404
+
+
+def test_showing_a_manage_token_again_never_extends_it(appointment, client, settings):
+    """The API answers a caller who came with a link with that same link, not a new one
+    whose expiry would start again (issue 16)."""
+    token = manage_token_for(appointment)
+    url = reverse("bookings:api-appointment-detail", args=[appointment.code])
+
+    shown = client.get(url, {"token": token}).json()["manage_token"]
+
+    assert shown == token
+
+
+def test_a_time_stamped_manage_link_sent_before_the_change_still_works(appointment):
+    legacy = signing.dumps(str(appointment.code), salt=MANAGE_SALT, compress=False)
+    assert appointment_code_from_manage_token(legacy) == str(appointment.code)
+
+
+def test_deleting_the_account_revokes_its_manage_links_in_the_api_too(appointment, client):
+    token = manage_token_for(appointment)
+    url = reverse("bookings:api-appointment-detail", args=[appointment.code])
+    assert client.get(url, {"token": token}).status_code == 200
+
+    patient_deletion_request(patient=appointment.patient, requested_by=None)
+
+    assert client.get(url, {"token": token}).status_code == 404
+    assert client.get(url, HTTP_X_MANAGE_TOKEN=token).status_code == 404
+    assert client.get(reverse("bookings:manage", args=[token])).status_code == 410
 
 
 def test_each_purpose_has_its_own_salt():
