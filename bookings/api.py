@@ -34,7 +34,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import Throttled, ValidationError
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -76,6 +75,7 @@ from bookings.tokens import appointment_code_from_manage_token, manage_link_usab
 from clinic.access import own_record_or_404
 from clinic.errors import DomainError
 from clinic.models import Location, Practitioner, User
+from clinic.parsers import SafeJSONParser
 from clinic.ratelimit import parse_rate, rate_limit_exceeded
 from clinic.selectors import patient_get_for_user
 
@@ -286,7 +286,7 @@ class AvailabilityApi(APIView):
 
 
 class AppointmentCreateApi(APIView):
-    parser_classes = [JSONParser]
+    parser_classes = [SafeJSONParser]
     throttle_classes = [BookingRateThrottle]
     throttle_scope = "booking"
 
@@ -358,8 +358,8 @@ class AppointmentCreateApi(APIView):
         except SlotUnavailable as exc:
             return _conflict(service, exc.alternatives)
         except BookingKeyReused as exc:
-            body = {"detail": exc.message, "alternatives": []}
-            return Response(body, status=status.HTTP_409_CONFLICT)
+            reused = {"detail": exc.message, "alternatives": []}
+            return Response(reused, status=status.HTTP_409_CONFLICT)
         except DomainError as exc:
             raise ValidationError({exc.field or "non_field_errors": [exc.message]}) from exc
         answer = status.HTTP_200_OK if repeated else status.HTTP_201_CREATED
@@ -402,7 +402,7 @@ class AppointmentDetailApi(APIView):
 
 
 class AppointmentCancelApi(APIView):
-    parser_classes = [JSONParser]
+    parser_classes = [SafeJSONParser]
 
     @extend_schema(
         operation_id="appointment_cancel",

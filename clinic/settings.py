@@ -379,6 +379,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["clinic.parsers.SafeJSONParser"],
     "DEFAULT_THROTTLE_RATES": {
         "booking": None
         if STANCE_BOOKING_RATE_LIMIT.lower() == "off"

@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 from bookings.forms.public import PatientDetailsForm
 from bookings.forms.staff import CancelForm, ScheduleFilterForm
 from bookings.models import Appointment
+from bookings.tokens import manage_token_for
 from clinic.accounts.forms import CodeForm, PasswordResetRequestForm
 from clinic.audit_views import ActivityForm, PeriodForm
 from clinic.forms import NewPatientForm, PatientSearchForm
@@ -457,3 +458,26 @@ def test_markup_from_patients_and_staff_is_escaped_where_shown(world, name, reas
             assert name not in body
             assert reason not in body
         assert "&lt;" in pages[0].content.decode()
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["[" * 100_000, '{"a":' * 50_000 + "1" + "}" * 50_000],
+    ids=["deep-array", "deep-object"],
+)
+def test_a_deeply_nested_json_body_is_a_400_not_a_500(world, body):
+    cache.clear()  # the booking rate limit
+    appointment = f.make_appointment(
+        patient=world.patient,
+        practitioner=world.ep,
+        service=world.service,
+        start=f.next_weekday_at(world.clinic, 0, 10),
+    )
+    token = manage_token_for(appointment)
+    for url in (
+        "/api/v1/appointments/",
+        f"/api/v1/appointments/{appointment.code}/cancel/?token={token}",
+    ):
+        response = Client().post(url, body, content_type="application/json")
+        assert response.status_code == 400, url
+        assert "nested too deeply" in response.json()["detail"]
