@@ -16,6 +16,7 @@ from django.contrib import messages
 from django.contrib.auth import SESSION_KEY, logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -40,7 +41,12 @@ def idle_timeout_seconds(*, staff: bool) -> int:
 
 class IdleTimeoutMiddleware:
     """Log out a session that has been idle too long: 30 minutes for staff by default,
-    a day for patients (STANCE_STAFF_/STANCE_PATIENT_IDLE_TIMEOUT_MINUTES)."""
+    a day for patients (STANCE_STAFF_/STANCE_PATIENT_IDLE_TIMEOUT_MINUTES).
+
+    Every answer to a signed-in person is personal (clinical pages, the API's
+    /api/v1/me/ endpoints): unless a view set its own Cache-Control, it is marked
+    `no-store` so no browser, proxy or shared computer keeps a copy.
+    """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -60,7 +66,10 @@ class IdleTimeoutMiddleware:
                 )
             elif not isinstance(last_seen, int) or now - last_seen >= TOUCH_EVERY_SECONDS:
                 session[LAST_SEEN_KEY] = now
-        return self.get_response(request)
+        response = self.get_response(request)
+        if SESSION_KEY in session and not response.has_header("Cache-Control"):
+            add_never_cache_headers(response)
+        return response
 
 
 class StaffMFAMiddleware:

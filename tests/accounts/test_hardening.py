@@ -152,3 +152,22 @@ def test_a_page_with_a_script_sends_the_nonce_it_tagged_the_script_with(world):
     tag = re.search(r'<script src="[^"]*booking\.js" nonce="([^"]+)"', response.content.decode())
     assert tag, "the telehealth times page loads booking.js"
     assert f"'nonce-{tag.group(1)}'" in response["Content-Security-Policy"]
+
+
+@pytest.mark.django_db
+def test_personal_pages_and_the_api_are_never_stored_by_a_cache(world):
+    staff = Client()
+    staff.force_login(world.reception)
+    patient = Client()
+    patient.force_login(world.patient.user)
+    answers = [
+        staff.get(reverse("bookings:staff-schedule")),
+        staff.get(reverse("bookings:staff-patient-detail", args=[world.patient.code])),
+        patient.get(reverse("bookings:api-my-appointments")),
+    ]
+    for response in answers:
+        assert response.status_code == 200, response
+        assert "no-store" in response["Cache-Control"], response
+
+    # The public pages stay cacheable as they were.
+    assert "no-store" not in Client().get(reverse("home")).get("Cache-Control", "")
