@@ -41,13 +41,27 @@ def format_backup_code(code: str) -> str:
     return f"{code[:4]} {code[4:]}"
 
 
+def mfa_totp_draft(*, user: Any, key: str) -> TOTPDevice:
+    """An authenticator app not saved yet, to show its QR code and secret: looking at the
+    set-up page writes nothing (the page keeps `key` in the session until a code is
+    sent)."""
+    return TOTPDevice(user=user, name=TOTP_DEVICE_NAME, key=key, confirmed=False)
+
+
 @transaction.atomic
-def mfa_totp_start(*, user: Any) -> TOTPDevice:
-    """The user's authenticator app being set up: an unconfirmed device with a fresh
-    secret, reused on every visit until confirmed so a reload keeps the same QR code."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-pk").first()
+def mfa_totp_start(*, user: Any, key: str | None = None) -> TOTPDevice:
+    """The user's authenticator app being set up: an unconfirmed device, saved when the
+    first code is sent. With `key`, the one with that secret (the QR code the person
+    scanned); without, their latest unconfirmed one or one with a fresh secret."""
+    devices = TOTPDevice.objects.filter(user=user, confirmed=False)
+    if key is not None:
+        devices = devices.filter(key=key)
+    device = devices.order_by("-pk").first()
     if device is None:
-        device = TOTPDevice.objects.create(user=user, name=TOTP_DEVICE_NAME, confirmed=False)
+        extra = {} if key is None else {"key": key}
+        device = TOTPDevice.objects.create(
+            user=user, name=TOTP_DEVICE_NAME, confirmed=False, **extra
+        )
     return device
 
 

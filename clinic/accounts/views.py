@@ -17,6 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import default_key
 
 from clinic.accounts.forms import CodeForm, PasswordResetRequestForm, SetupCodeForm
 from clinic.accounts.qr import qr_svg, totp_secret_text
@@ -31,6 +32,7 @@ from clinic.accounts.services import (
     format_backup_code,
     mfa_backup_codes_regenerate,
     mfa_totp_confirm,
+    mfa_totp_draft,
     mfa_totp_start,
     mfa_verify,
 )
@@ -40,6 +42,8 @@ from clinic.ratelimit import rate_limit_exceeded
 from clinic.selectors import clinic_get_default
 
 NEW_CODES_KEY = "stance_mfa_new_codes"
+SETUP_KEY = "stance_mfa_setup_key"
+"""The secret of the authenticator app being set up, until its first code confirms it."""
 """Session key holding freshly made backup codes until the page that shows them once."""
 
 
@@ -101,15 +105,20 @@ def mfa_setup(request: HttpRequest) -> HttpResponse:
     if mfa_is_enrolled(user) and not user.is_verified():  # type: ignore[union-attr]
         return redirect(_with_next(reverse("accounts:mfa-verify"), next_url))
     replacing = mfa_totp_device_confirmed(user) is not None
-    device = mfa_totp_start(user=user)
+    key = request.session.get(SETUP_KEY)
+    if not isinstance(key, str):
+        key = request.session[SETUP_KEY] = default_key()
+    device = mfa_totp_draft(user=user, key=key)  # a GET writes no device
     form = SetupCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        device = mfa_totp_start(user=user, key=key)
         try:
             codes = mfa_totp_confirm(user=user, device=device, code=form.cleaned_data["code"])
         except DomainError as exc:
             form.add_error("code", exc.message)
         else:
             _verified_in(request, device)
+            del request.session[SETUP_KEY]
             request.session[NEW_CODES_KEY] = codes
             return redirect(_with_next(reverse("accounts:mfa-backup-codes"), next_url))
     return render(

@@ -12,6 +12,7 @@ import pytest
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from clinic.accounts.qr import totp_secret_text
 from clinic.accounts.services import (
     BACKUP_CODE_COUNT,
     THROTTLED,
@@ -196,7 +197,8 @@ def test_setting_up_from_scan_to_backup_codes(world, enforced):
     html = page.content.decode()
     assert '<svg class="qr-code" role="img" aria-label=' in html
     secret = re.search(r'<p class="secret"[^>]*>.*?</span>([A-Z2-7 ]+)</p>', html).group(1)
-    device = TOTPDevice.objects.get(user=world.reception)
+    assert not TOTPDevice.objects.filter(user=world.reception).exists()  # a GET writes none
+    device = TOTPDevice(user=world.reception, key=client.session["stance_mfa_setup_key"])
     assert secret.replace(" ", "") in device.config_url
     assert "<script" not in html
 
@@ -305,3 +307,30 @@ def test_the_pages_need_a_login(db):
         response = Client().get(url)
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("login"))
+
+
+def test_looking_at_the_set_up_page_writes_no_device_and_keeps_its_qr_code(world):
+    client = _client(world.ep.user)
+    url = reverse("accounts:mfa-setup")
+
+    first = client.get(url)
+    again = client.get(url)
+
+    assert first.status_code == again.status_code == 200
+    assert not TOTPDevice.objects.filter(user=world.ep.user).exists()
+    assert first.context["secret"] == again.context["secret"]
+
+
+def test_the_app_set_up_is_the_one_whose_qr_code_was_shown(world):
+    client = _client(world.ep.user)
+    url = reverse("accounts:mfa-setup")
+    shown = client.get(url).context["secret"]
+    key = client.session["stance_mfa_setup_key"]
+    draft = TOTPDevice(user=world.ep.user, key=key)
+
+    response = client.post(url, {"code": totp_code(draft)})
+
+    assert response.status_code == 302
+    device = TOTPDevice.objects.get(user=world.ep.user)
+    assert device.confirmed and device.key == key
+    assert totp_secret_text(device.bin_key) == shown
