@@ -22,6 +22,7 @@ from rest_framework import serializers
 
 from bookings.models import Appointment, Modality, Service
 from bookings.tokens import manage_token_for
+from clinic.lib.text import without_bidi_controls
 from clinic.models import Practitioner
 
 DATE_FORMAT = "%Y-%m-%d"
@@ -262,11 +263,24 @@ class AvailabilityOutputSerializer(serializers.Serializer[Any]):
 # --- Appointments ---------------------------------------------------------------------
 
 
+class NameField(serializers.CharField):
+    """A person's name: trimmed, without the invisible characters that reorder text."""
+
+    def to_internal_value(self, data: Any) -> str:
+        value = super().to_internal_value(data)
+        value = without_bidi_controls(value).strip()
+        if not value:
+            self.fail("blank")
+        return value
+
+
 class PatientInputSerializer(serializers.Serializer[Any]):
-    first_name = serializers.CharField(max_length=80)
-    last_name = serializers.CharField(max_length=80)
-    email = serializers.EmailField(max_length=254)
-    phone = serializers.CharField(max_length=30, help_text="Digits, spaces, +, ( ) and -.")
+    first_name = NameField(min_length=1, max_length=80)
+    last_name = NameField(min_length=1, max_length=80)
+    email = serializers.EmailField(min_length=3, max_length=254)
+    phone = serializers.CharField(
+        min_length=6, max_length=30, help_text="Digits, spaces, +, ( ) and -."
+    )
     date_of_birth = StrictDateField(help_text="YYYY-MM-DD.")
 
     def validate_phone(self, value: str) -> str:

@@ -22,6 +22,8 @@ from django.utils import timezone
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Field, Layout
 
+from clinic.lib.text import without_bidi_controls
+
 EARLIEST_DATE = date(2000, 1, 1)
 """Dates before this are refused: nobody needs them and they keep date arithmetic safe."""
 
@@ -179,9 +181,16 @@ class PatientSearchForm(StaffForm):
     )
 
 
+class NameField(forms.CharField):
+    """A person's name: trimmed, without the invisible characters that reorder text."""
+
+    def to_python(self, value: Any) -> str:
+        return str(super().to_python(without_bidi_controls(str(value or "")))).strip()
+
+
 class NewPatientForm(StaffForm):
-    first_name = forms.CharField(label="First name", max_length=80)
-    last_name = forms.CharField(label="Last name", max_length=80)
+    first_name = NameField(label="First name", max_length=80)
+    last_name = NameField(label="Last name", max_length=80)
     email = forms.EmailField(
         label="Email address",
         max_length=254,

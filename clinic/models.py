@@ -17,6 +17,8 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
+from clinic.lib.text import BIDI_CONTROLS
+
 
 def validate_timezone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
@@ -240,6 +242,13 @@ class Practitioner(models.Model):
         return self.display_name
 
 
+def _no_bidi_controls(field: str) -> Q:
+    found = Q()
+    for ch in sorted(BIDI_CONTROLS):
+        found |= Q(**{f"{field}__contains": ch})
+    return ~found
+
+
 class Patient(models.Model):
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="patients")
@@ -269,6 +278,12 @@ class Patient(models.Model):
                 Lower("email"),
                 name="patient_email_per_clinic_unique",
                 condition=~Q(email=""),
+            ),
+            # Names never hold characters that reorder the text around them (the forms
+            # and the API remove them: clinic.lib.text).
+            models.CheckConstraint(
+                condition=_no_bidi_controls("first_name") & _no_bidi_controls("last_name"),
+                name="patient_name_no_bidi_controls",
             ),
         ]
 

@@ -19,6 +19,7 @@ from clinic.forms import (
     ErrorSummaryMixin,
     HintedRadioSelect,
     InlineRadioSelect,
+    NameField,
     PageHeading,
     form_helper,
 )
@@ -208,7 +209,7 @@ class PatientDetailsForm(ErrorSummaryMixin, forms.Form):
     """A new patient's details. Date of birth is three inputs (day, month, year), grouped
     under one legend by the template."""
 
-    first_name = forms.CharField(
+    first_name = NameField(
         label="First name",
         max_length=NAME_MAX,
         widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
@@ -217,7 +218,7 @@ class PatientDetailsForm(ErrorSummaryMixin, forms.Form):
             "max_length": f"First name must be {NAME_MAX} characters or fewer",
         },
     )
-    last_name = forms.CharField(
+    last_name = NameField(
         label="Last name",
         max_length=NAME_MAX,
         widget=forms.TextInput(attrs={"autocomplete": "family-name"}),

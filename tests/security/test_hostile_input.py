@@ -481,3 +481,55 @@ def test_a_deeply_nested_json_body_is_a_400_not_a_500(world, body):
         response = Client().post(url, body, content_type="application/json")
         assert response.status_code == 400, url
         assert "nested too deeply" in response.json()["detail"]
+
+
+BIDI_NAME = "Ro\u202ebin\u2066"
+
+
+def test_names_lose_the_characters_that_reorder_text_in_forms_and_the_api(world):
+    cache.clear()  # the booking rate limit
+    form = NewPatientForm(
+        data={
+            "first_name": BIDI_NAME,
+            "last_name": "\u202dExample",
+            "email": "robin.bidi@example.org",
+            "phone": "0400 111 222",
+            "date_of_birth": "1990-05-17",
+        }
+    )
+    assert form.is_valid(), form.errors
+    assert (form.cleaned_data["first_name"], form.cleaned_data["last_name"]) == ("Robin", "Example")
+
+    body = {
+        "service": str(world.service.code),
+        "practitioner": str(world.ep.code),
+        "modality": "clinic",
+        "start": f.next_weekday_at(world.clinic, 0, 10).isoformat(),
+        "patient": {
+            "first_name": BIDI_NAME,
+            "last_name": "\u2067\u2069",  # nothing but controls: blank
+            "email": "robin.api@example.org",
+            "phone": "0400 111 222",
+            "date_of_birth": "1990-05-17",
+        },
+    }
+    response = Client().post(
+        "/api/v1/appointments/", json.dumps(body), content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert "last_name" in response.json()["patient"]
+    body["patient"]["last_name"] = "Exam\u202aple"
+    response = Client().post(
+        "/api/v1/appointments/", json.dumps(body), content_type="application/json"
+    )
+    assert response.status_code == 201
+    patient = Patient.objects.get(email="robin.api@example.org")
+    assert (patient.first_name, patient.last_name) == ("Robin", "Example")
+
+
+def test_the_database_refuses_a_name_with_a_reordering_character(world):
+    from django.db import IntegrityError
+
+    world.patient.first_name = BIDI_NAME
+    with pytest.raises(IntegrityError), transaction.atomic():
+        world.patient.save()
