@@ -184,10 +184,10 @@ def _lock_visit(appointment: Appointment, *, also: int | None = None) -> Appoint
 
 
 def _save_holding_time(appointment: Appointment, **save_kwargs: object) -> None:
-    """Save inside a savepoint; an overlap caught by the database becomes SlotUnavailable."""
+    """Save; an overlap caught by the database becomes SlotUnavailable. No savepoint: the
+    caller's transaction is given up either way, so the error only needs a new name."""
     try:
-        with transaction.atomic():
-            appointment.save(**save_kwargs)  # type: ignore[arg-type]
+        appointment.save(**save_kwargs)  # type: ignore[arg-type]
     except IntegrityError as exc:
         if getattr(exc.__cause__, "sqlstate", None) == EXCLUSION_VIOLATION:
             raise SlotUnavailable("That time was just taken.") from exc
