@@ -49,8 +49,8 @@ def send_notification(self: Task, notification_id: int) -> str:
     ignore_result=True,
 )
 def send_notifications(notification_ids: list[int]) -> dict[str, int]:
-    """Send a batch of outbox rows from the sweep, one after another over the worker's kept
-    SMTP connection; each row is claimed, sent and marked sent on its own, so receiving
+    """Send a batch of outbox rows from the sweep, one after another over one mail
+    connection; each row is claimed, sent and marked sent on its own, so receiving
     the batch twice (or a row in two batches) sends nothing twice. A row that fails for
     now gets a `send_notification` retry of its own; the others are not sent again."""
     return notifications_send_batch(ids=notification_ids)
