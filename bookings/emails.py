@@ -35,7 +35,7 @@ from clinic.models import Clinic
 
 Kind = Notification.Kind
 
-ICS_METHOD = {
+ICS_METHOD: dict[str, str] = {
     Kind.CONFIRMATION: "REQUEST",
     Kind.RESCHEDULE: "REQUEST",
     Kind.CANCELLATION: "CANCEL",
@@ -211,7 +211,7 @@ def _planned_reminders(notification: Notification) -> str:
         return ""
     leads = (
         Notification.objects.filter(
-            appointment_id=notification.appointment_id,
+            appointment_id=notification.appointment.pk,
             kind=Kind.REMINDER,
             status__in=[Notification.Status.PENDING, Notification.Status.QUEUED],
             appointment_start_snapshot=notification.appointment.start,

@@ -75,7 +75,8 @@ def appointment_ics(
         first_date=(start - timedelta(days=366)).date(),
         last_date=(end + timedelta(days=366)).date(),
     )
-    return calendar.to_ical()
+    data: bytes = calendar.to_ical()
+    return data
 
 
 def _calendar(

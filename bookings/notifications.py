@@ -641,7 +641,7 @@ def retry_delay(attempts: int) -> float:
     """Seconds before try `attempts + 1`: exponential from STANCE_EMAIL_RETRY_BASE_SECONDS,
     capped at STANCE_EMAIL_RETRY_MAX_SECONDS (far below the broker's visibility timeout),
     with jitter so a recovering mail server is not hit by every retry at once."""
-    cap = min(
+    cap: float = min(
         settings.STANCE_EMAIL_RETRY_MAX_SECONDS,
         settings.STANCE_EMAIL_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0),
     )

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from celery import Task, shared_task
 
 from bookings.notifications import (
@@ -33,7 +35,7 @@ def notifications_sweep() -> int:
     ignore_result=True,
     max_retries=None,  # the row's `attempts` caps tries (STANCE_EMAIL_MAX_ATTEMPTS)
 )
-def send_notification(self: Task, notification_id: int) -> str:
+def send_notification(self: Task[Any, Any], notification_id: int) -> str:
     """Send one outbox row, at most once; safe to receive twice. A transient failure is
     retried with exponential backoff and jitter (countdowns of minutes at most, far below
     the broker's visibility timeout)."""

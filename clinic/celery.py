@@ -51,7 +51,7 @@ class SweepOnConnect(bootsteps.StartStopStep):
     seconds, not at the next beat tick up to a minute later. An extra sweep is harmless:
     sweeps claim rows with SKIP LOCKED."""
 
-    requires = {"celery.worker.consumer.tasks:Tasks"}
+    requires = ("celery.worker.consumer.tasks:Tasks",)
 
     def start(self, parent: Any) -> None:
         try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
@@ -218,7 +219,7 @@ CELERY_DB_REUSE_MAX = 1000
 # message is written as a file of its own under var/mail/ where a person can read it.
 _EMAIL_HOST = env_str("EMAIL_HOST", "")
 if _EMAIL_HOST:
-    MAILERS = {
+    MAILERS: dict[str, dict[str, Any]] = {
         "default": {
             "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
             "OPTIONS": {
