@@ -50,7 +50,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage, mailers
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import connection, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from celery.exceptions import SoftTimeLimitExceeded
@@ -507,26 +507,35 @@ def _claim(pk: int, *, now: datetime) -> Notification | str:
        cannot lock rows (SQLite) two workers still cannot both claim it.
     """
     with transaction.atomic():
-        appointment_id = (
-            Notification.objects.filter(pk=pk).values_list("appointment_id", flat=True).first()
+        appointment = (  # None for a message about no visit (a programme is ready)
+            Appointment.objects.select_for_update(of=("self",))
+            .select_related("practitioner__clinic", "location", "service")
+            .filter(notifications=pk)
+            .first()
         )
-        appointment = None
-        if appointment_id is not None:
-            appointment = (
-                Appointment.objects.select_for_update(of=("self",))
-                .select_related("practitioner__clinic", "patient", "location", "service")
-                .filter(pk=appointment_id)
-                .first()
-            )
-        rows = Notification.objects.select_related("patient__clinic").filter(pk=pk)
+        # A later reminder of the same visit that has come due replaces a late one.
+        later = Notification.objects.filter(
+            appointment=OuterRef("appointment"),
+            kind=Kind.REMINDER,
+            due_at__gt=OuterRef("due_at"),
+            due_at__lte=now,
+            status__in=[*OPEN_STATUSES, Status.SENT],
+        )
+        rows = (
+            Notification.objects.select_related("patient__clinic")
+            .filter(pk=pk)
+            .annotate(replaced=Exists(later))
+        )
         if connection.features.has_select_for_update_skip_locked:
             rows = rows.select_for_update(skip_locked=True, of=("self",))
         row = rows.first()
         if row is None or row.status not in (Status.PENDING, Status.QUEUED):
             return "skipped"
+        if appointment is not None:
+            appointment.patient = row.patient  # the visit's patient, read with the row
         if row.due_at > now:
             return "skipped"  # a stray early message: the sweep sends it when due
-        reason = _void_reason(row, appointment, now=now)
+        reason = _void_reason(row, appointment, now=now, replaced=row.replaced)
         if reason:
             if not _update_if_unchanged(row, status=Status.VOID, last_error=reason):
                 return "skipped"
@@ -553,8 +562,11 @@ def _update_if_unchanged(row: Notification, **changes: Any) -> bool:
     return unchanged.update(updated_at=timezone.now(), **changes) == 1
 
 
-def _void_reason(row: Notification, appointment: Appointment | None, *, now: datetime) -> str:
-    """Why this message must not go out now, or "" if it may."""
+def _void_reason(
+    row: Notification, appointment: Appointment | None, *, now: datetime, replaced: bool
+) -> str:
+    """Why this message must not go out now, or "" if it may. `replaced`: a later
+    reminder of the visit has come due (or gone out)."""
     if appointment is None:
         return ""
     if appointment.start <= now:
@@ -570,14 +582,7 @@ def _void_reason(row: Notification, appointment: Appointment | None, *, now: dat
         return "The visit was moved."
     if row.patient.reminders_opt_out:
         return "The patient turned reminders off."
-    later_due = Notification.objects.filter(
-        appointment=appointment,
-        kind=Kind.REMINDER,
-        due_at__gt=row.due_at,
-        due_at__lte=now,
-        status__in=[*OPEN_STATUSES, Status.SENT],
-    ).exists()
-    if later_due:
+    if replaced:
         return "A later reminder replaces it (this one was late)."
     return ""
 
