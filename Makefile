@@ -49,9 +49,10 @@ test: need-chromium install ## The whole suite, browser tests included (PostgreS
 test-fast: install ## Everything but the browser tests
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not browser"
 
-lint: install
+lint: install ## ruff (check and format) and mypy (strict, over clinic, bookings, prescriptions)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 fmt: install
 	$(BIN)/ruff check --fix .

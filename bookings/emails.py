@@ -6,36 +6,36 @@ What goes in: the clinic's name and contacts, the patient's first name, when (in
 clinic's time zone; telehealth also in the patient's own zone when known), with whom,
 where or the video link, and the signed manage link. Never clinical detail: no
 screening answers, assessments, notes or exercises.
+
+Apps above bookings add to a confirmation through `confirmation_extra_register`
+(prescriptions adds its pre-visit questionnaire link from its AppConfig.ready()), so
+bookings never imports them.
 """
 
 from __future__ import annotations
 
 import email.message
 import email.policy
-import functools
 import re
-from datetime import datetime
-from email.contentmanager import _encode_text  # what set_content encodes a text with
+from collections.abc import Callable
 from email.utils import formataddr, parseaddr
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.template.loader import get_template, render_to_string
+from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
 
 from bookings.ics import appointment_ics
 from bookings.models import Appointment, Modality, Notification
-from bookings.notifications import SendBatch, opt_out_token_for
-from bookings.tokens import manage_token_for
-from clinic.lib.time import when_label
+from bookings.tokens import manage_token_for, opt_out_token_for
+from clinic.lib.time import when_label, zone_label
 from clinic.models import Clinic
 
 Kind = Notification.Kind
 
-ICS_METHOD = {
+ICS_METHOD: dict[str, str] = {
     Kind.CONFIRMATION: "REQUEST",
     Kind.RESCHEDULE: "REQUEST",
     Kind.CANCELLATION: "CANCEL",
@@ -43,15 +43,20 @@ ICS_METHOD = {
 """Messages that carry the visit as a calendar file (same UID for the visit's life; the
 SEQUENCE goes up with each move, so calendars update the entry in place)."""
 
+EMAIL_PARTS = ("subject.txt", "body.txt", "body.html")
 
-def format_when(instant: datetime, tz: ZoneInfo) -> str:
-    """ "Tuesday 3 March 2026, 10:15 am" in `tz`."""
-    return when_label(instant, tz)
+ConfirmationExtra = Callable[[Appointment], dict[str, str]]
+"""Takes the visit, returns more template context for its confirmation email."""
+
+confirmation_extras: list[ConfirmationExtra] = []
+"""What other apps add to a confirmation email (`confirmation_extra_register`)."""
 
 
-def zone_label(tz: ZoneInfo) -> str:
-    """ "Sydney time" for Australia/Sydney."""
-    return f"{tz.key.rsplit('/', 1)[-1].replace('_', ' ')} time"
+def confirmation_extra_register(extra: ConfirmationExtra) -> None:
+    """Add `extra`'s context to every confirmation email (once, however often it is
+    registered). Call it from an AppConfig.ready()."""
+    if extra not in confirmation_extras:
+        confirmation_extras.append(extra)
 
 
 def lead_label(minutes: int) -> str:
@@ -73,39 +78,17 @@ def absolute_url(path: str) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
-EMAIL_PARTS = ("subject.txt", "body.txt", "body.html")
-
-
-def _template(kind: str, part: str) -> str:
-    return f"bookings/emails/{kind}_{part}"
-
-
-def emails_warm_up() -> None:
-    """Load what sending an email needs and nothing else does: the modules imported on
-    first use and every kind's templates, compiled. The worker calls it before it forks
-    its pool (clinic/celery.py), so each pool process inherits them instead of loading
-    them itself at its first email, all at once after a start. No database."""
-    import prescriptions.previsit.questionnaires  # noqa: F401 - what a confirmation's link needs
-
-    for kind in Kind.values:
-        for part in EMAIL_PARTS:
-            get_template(_template(kind, part))
-
-
-def notification_email(
-    notification: Notification, *, batch: SendBatch | None = None
-) -> EmailMultiAlternatives:
-    """The email for one outbox row, ready to send (by the default mailer). `batch`: what
-    `notifications_send_batch` loaded for the row's batch (the same email, fewer
-    queries)."""
-    context = email_context(notification, batch=batch)
+def notification_email(notification: Notification) -> EmailMultiAlternatives:
+    """The email for one outbox row, ready to send: text, HTML alternative, and for
+    confirmations and notices the visit as a `text/calendar` attachment."""
+    context = email_context(notification)
     kind = notification.kind
-    subject_part, text_part, html_part = (_template(kind, part) for part in EMAIL_PARTS)
+    subject_part, text_part, html_part = (f"bookings/emails/{kind}_{p}" for p in EMAIL_PARTS)
     subject = " ".join(render_to_string(subject_part, context).split())
     text = _tidy(render_to_string(text_part, context))
     html = render_to_string(html_part, context)
     clinic: Clinic = context["clinic"]
-    headers = {"Message-ID": _message_id(notification)}
+    headers: dict[str, str] = {"Message-ID": message_id(notification)}
     if kind == Kind.REMINDER:
         # RFC 8058 one-click unsubscribe: mail apps offer "Unsubscribe" and POST to it.
         headers["List-Unsubscribe"] = OneLineHeader(
@@ -123,7 +106,7 @@ def notification_email(
     message.attach_alternative(html, "text/html")
     method = ICS_METHOD.get(kind)
     if method and notification.appointment is not None:
-        message.attach(_calendar_part(notification.appointment, method))
+        message.attach(calendar_part(appointment_ics(notification.appointment, method), method))
     return message
 
 
@@ -133,7 +116,9 @@ class OneLineHeader(str):
     Left to itself it splits a value longer than a line (78 characters) into RFC 2047
     encoded words, and a `List-Unsubscribe: <URL>` written that way is no URL to mail apps
     (RFC 2369 and 8058 want the URL in angle brackets): the one-click unsubscribe would
-    be lost. RFC 5322 allows a line of up to 998 characters. (Also cheaper to write.)
+    be lost. RFC 5322 allows a line of up to 998 characters. A value with a `name` and a
+    `fold` method is a header object to the email package's policies (documented in
+    `email.policy.EmailPolicy.header_store_parse` and `fold`), kept as it is.
     """
 
     name: str
@@ -142,11 +127,11 @@ class OneLineHeader(str):
         if "\r" in value or "\n" in value or len(name) + len(value) > 990:
             raise ValueError("A one-line header must fit on one line.")
         header = super().__new__(cls, value)
-        header.name = name  # the email package keeps a value with its name as it is
+        header.name = name
         return header
 
-    def __getnewargs__(self) -> tuple[str, str]:  # type: ignore[override]
-        """What copy and pickle pass to __new__ (the test mailer keeps copies)."""
+    def __getnewargs__(self) -> tuple[str, str]:  # type: ignore[override]  # str's takes none
+        """What copy and pickle pass to __new__ (the in-memory mailer keeps copies)."""
         return self.name, str(self)
 
     def fold(self, *, policy: email.policy.Policy) -> str:
@@ -158,7 +143,7 @@ def _tidy(text: str) -> str:
     return re.sub(r"\n\s*\n(\s*\n)+", "\n\n", text).strip() + "\n"
 
 
-def email_context(notification: Notification, *, batch: SendBatch | None = None) -> dict[str, Any]:
+def email_context(notification: Notification) -> dict[str, Any]:
     patient = notification.patient
     appointment = notification.appointment
     clinic = appointment.practitioner.clinic if appointment else patient.clinic
@@ -175,10 +160,10 @@ def email_context(notification: Notification, *, batch: SendBatch | None = None)
     }
     if appointment is not None:
         context.update(_appointment_context(appointment, clinic))
-        context["planned_reminders"] = _planned_reminders(notification, batch)
+        context["planned_reminders"] = _planned_reminders(notification)
         if notification.kind == Kind.CONFIRMATION:
-            previsit = batch.previsit if batch is not None else None
-            context["previsit_url"] = _previsit_url(appointment, clinic, previsit)
+            for extra in confirmation_extras:
+                context.update(extra(appointment))
         if notification.kind == Kind.CANCELLATION:
             context["video_url"] = ""  # no call to join: the link goes with the visit
     else:
@@ -198,11 +183,11 @@ def _appointment_context(appointment: Appointment, clinic: Clinic) -> dict[str, 
             appointment.start.astimezone(own_tz).utcoffset()
             != appointment.start.astimezone(tz).utcoffset()
         ):
-            patient_zone = f"{format_when(appointment.start, own_tz)} ({zone_label(own_tz)})"
+            patient_zone = f"{when_label(appointment.start, own_tz)} ({zone_label(own_tz)} time)"
     return {
         "appointment": appointment,
-        "when": format_when(appointment.start, tz),
-        "zone": zone_label(tz),
+        "when": when_label(appointment.start, tz),
+        "zone": f"{zone_label(tz)} time",
         "when_patient_zone": patient_zone,
         "duration_minutes": int((appointment.end - appointment.start).total_seconds() // 60),
         "service_name": appointment.service.name,
@@ -217,37 +202,16 @@ def _appointment_context(appointment: Appointment, clinic: Clinic) -> dict[str, 
     }
 
 
-def _previsit_url(appointment: Appointment, clinic: Clinic, batch: Any = None) -> str:
-    """The signed link to questionnaires to answer before the visit, when there are any
-    (prescriptions/previsit/questionnaires.py). The email only says there are questions: no clinical
-    detail."""
-    # Imported here: the booking app does not depend on prescriptions when it loads.
-    from prescriptions.previsit.questionnaires import previsit_link_path
-
-    today = timezone.now().astimezone(clinic.tz).date()
-    path = previsit_link_path(appointment, today=today, batch=batch)
-    return absolute_url(path) if path else ""
-
-
-def _planned_reminders(notification: Notification, batch: SendBatch | None = None) -> str:
+def _planned_reminders(notification: Notification) -> str:
     """ "the day before and 2 hours before": the reminders still to come for this visit
-    (none when the patient turned reminders off), for confirmations and notices. From
-    what the batch loaded when it has them (`SendBatch.planned_leads`), else one query."""
+    (none when the patient turned reminders off), for confirmations and notices."""
     if notification.kind not in (Kind.CONFIRMATION, Kind.RESCHEDULE):
         return ""
-    if notification.patient.reminders_opt_out:
+    if notification.patient.reminders_opt_out or notification.appointment is None:
         return ""
-    leads = batch.planned_leads(notification.appointment) if batch is not None else None
-    if leads is None:
-        leads = _planned_leads(notification)
-    labels = [lead_label(m) for m in leads if m]
-    return _join(labels) if labels else ""
-
-
-def _planned_leads(notification: Notification) -> list[int | None]:
-    return list(
+    leads = (
         Notification.objects.filter(
-            appointment_id=notification.appointment_id,
+            appointment_id=notification.appointment.pk,
             kind=Kind.REMINDER,
             status__in=[Notification.Status.PENDING, Notification.Status.QUEUED],
             appointment_start_snapshot=notification.appointment.start,
@@ -255,63 +219,33 @@ def _planned_leads(notification: Notification) -> list[int | None]:
         .order_by("due_at")
         .values_list("lead_minutes", flat=True)
     )
+    labels = [lead_label(m) for m in leads if m]
+    return _join(labels) if labels else ""
 
 
-def _calendar_part(appointment: Appointment, method: str) -> email.message.MIMEPart:
-    return calendar_mime_part(appointment_ics(appointment, method).decode(), method)
-
-
-_CALENDAR_HEADERS: dict[tuple[str, str], list[tuple[str, Any]]] = {}
-"""A calendar part's headers by (method, transfer encoding), as `set_content` set them
-the first time (parsed header objects, which nothing changes afterwards)."""
-
-
-def calendar_mime_part(text: str, method: str) -> email.message.MIMEPart:
-    """The .ics attachment: what `part.set_content(text, subtype="calendar",
-    charset="utf-8", params={"method": method}, disposition="attachment",
-    filename="appointment.ics")` makes. Its headers depend only on the method and the
-    transfer encoding the email package picks for the text (`_encode_text`, as
-    `set_content` calls it), so after the first part of each they are reused, and only
-    the body is encoded."""
+def calendar_part(ics: bytes, method: str) -> email.message.MIMEPart:
+    """The .ics attachment: `text/calendar; method=...`, UTF-8, named appointment.ics."""
     part = email.message.MIMEPart()
-    cte, payload = _encode_text(text, "utf-8", None, part.policy)
-    headers = _CALENDAR_HEADERS.get((method, cte))
-    if headers is not None:
-        part._headers = list(headers)
-        part._payload = payload
-        return part
     part.set_content(
-        text,
+        ics.decode(),
         subtype="calendar",
         charset="utf-8",
         params={"method": method},
         disposition="attachment",
         filename="appointment.ics",
     )
-    if part._payload == payload and part.get("Content-Transfer-Encoding") == cte:
-        _CALENDAR_HEADERS[(method, cte)] = list(part._headers)
     return part
 
 
 def _from_address(clinic: Clinic) -> str:
     """The clinic's name on the site's sending address: "Harbour Clinic <bookings@...>"."""
-    return _named_address(clinic.name, settings.DEFAULT_FROM_EMAIL)
+    address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1] or settings.DEFAULT_FROM_EMAIL
+    return formataddr((clinic.name, address))
 
 
-@functools.lru_cache(maxsize=64)
-def _named_address(name: str, default_from: str) -> str:
-    return formataddr((name, _sending_address(default_from) or default_from))
-
-
-@functools.lru_cache(maxsize=4)
-def _sending_address(default_from: str) -> str:
-    """The address in DEFAULT_FROM_EMAIL (parsed once, not for every email)."""
-    return parseaddr(default_from)[1]
-
-
-def _message_id(notification: Notification) -> str:
+def message_id(notification: Notification) -> str:
     """The same Message-ID on every try of one row: if a worker dies after the server took
     the message and it goes out again, many mail apps show the two as one."""
-    domain = _sending_address(settings.DEFAULT_FROM_EMAIL).rpartition("@")[2] or "stance.invalid"
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "stance.invalid"
     stamp = int(notification.created_at.timestamp()) if notification.created_at else 0
     return f"<stance.{notification.pk}.{stamp}@{domain}>"

@@ -9,12 +9,11 @@ and where.
 
 from __future__ import annotations
 
-import functools
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.utils import timezone
 
-from icalendar import Calendar, Event, Timezone, vCalAddress, vText
+from icalendar import Calendar, Event, vCalAddress, vText
 
 from bookings.models import Appointment, Modality
 
@@ -67,34 +66,17 @@ def appointment_ics(
 
     `method` is PUBLISH for a download, REQUEST for an invitation or update, CANCEL for
     a cancellation (STATUS:CANCELLED). Pass an appointment with service, practitioner
-    (and its clinic) and location loaded to avoid extra queries.
-
-    The VTIMEZONE (one that covers the visit with a year's margin, not 1970 to 2038) is
-    what icalendar's `add_missing_timezones` adds, written once per process for each zone
-    and date range (`_vtimezone`) and put where it would put it: before the VEVENT.
+    (and its clinic) and location loaded to avoid extra queries. The VTIMEZONE is
+    icalendar's own (`add_missing_timezones`), covering the visit with a year's margin
+    rather than 1970 to 2038.
     """
     calendar, start, end = _calendar(appointment, method, now=now)
-    first_date = (start - timedelta(days=366)).date()
-    last_date = (end + timedelta(days=366)).date()
-    missing = calendar.get_missing_tzids()
-    if len(missing) != 1:  # none (both times in UTC), or more than the clinic's zone
-        calendar.add_missing_timezones(first_date=first_date, last_date=last_date)
-        return calendar.to_ical()
-    written = calendar.to_ical()
-    at = written.index(b"\r\nBEGIN:VEVENT\r\n") + 2  # the calendar's own lines first
-    return written[:at] + _vtimezone(missing.pop(), first_date, last_date) + written[at:]
-
-
-@functools.lru_cache(maxsize=512)
-def _vtimezone(tzid: str, first_date: date, last_date: date) -> bytes:
-    """The VTIMEZONE `Calendar.add_missing_timezones(first_date=..., last_date=...)` adds
-    for `tzid`, as written in the calendar (nothing for a zone icalendar does not know).
-    Visits a batch sends fall on a few dates, so a few entries serve a backlog."""
-    try:
-        zone = Timezone.from_tzid(tzid, first_date=first_date, last_date=last_date)
-    except ValueError:
-        return b""
-    return zone.to_ical()
+    calendar.add_missing_timezones(
+        first_date=(start - timedelta(days=366)).date(),
+        last_date=(end + timedelta(days=366)).date(),
+    )
+    data: bytes = calendar.to_ical()
+    return data
 
 
 def _calendar(

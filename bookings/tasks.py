@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from celery import Task, shared_task
 
 from bookings.notifications import (
@@ -33,7 +35,7 @@ def notifications_sweep() -> int:
     ignore_result=True,
     max_retries=None,  # the row's `attempts` caps tries (STANCE_EMAIL_MAX_ATTEMPTS)
 )
-def send_notification(self: Task, notification_id: int) -> str:
+def send_notification(self: Task[Any, Any], notification_id: int) -> str:
     """Send one outbox row, at most once; safe to receive twice. A transient failure is
     retried with exponential backoff and jitter (countdowns of minutes at most, far below
     the broker's visibility timeout)."""
@@ -49,8 +51,8 @@ def send_notification(self: Task, notification_id: int) -> str:
     ignore_result=True,
 )
 def send_notifications(notification_ids: list[int]) -> dict[str, int]:
-    """Send a batch of outbox rows from the sweep, one after another over the worker's kept
-    SMTP connection; each row is claimed, sent and marked sent on its own, so receiving
+    """Send a batch of outbox rows from the sweep, one after another over one mail
+    connection; each row is claimed, sent and marked sent on its own, so receiving
     the batch twice (or a row in two batches) sends nothing twice. A row that fails for
     now gets a `send_notification` retry of its own; the others are not sent again."""
     return notifications_send_batch(ids=notification_ids)

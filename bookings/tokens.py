@@ -1,11 +1,12 @@
-"""Signed, expiring, single-purpose links for patients who are not logged in.
+"""Signed, single-purpose links for patients who are not logged in (clinic/links.py).
 
-A token names one appointment and one purpose (the salt); it cannot be used for another
-purpose or another appointment. Its expiry is written into it when it is issued
-(STANCE_MANAGE_LINK_MAX_AGE_DAYS days on), so issuing
-another link, or the API showing one again, never extends a link already sent. A link
-also stops working once the visit is over or the patient has deleted their account
-(`manage_link_usable`).
+A manage token names one appointment and one purpose (the salt); it cannot be used for
+another purpose or another appointment. Its expiry is written into it when it is issued
+(STANCE_MANAGE_LINK_MAX_AGE_DAYS days on), so issuing another link, or the API showing
+one again, never extends a link already sent. A link also stops working once the visit is
+over or the patient has deleted their account (`manage_link_usable`). A reminder opt-out
+token names a patient and never expires (the same salt and format as before, so the
+links in emails already sent still work).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from django.utils import timezone
 
 from bookings.models import Appointment
 from clinic.links import code_from_token, code_token
-from clinic.models import DeletionRequest
+from clinic.models import DeletionRequest, Patient
 
 MANAGE_SALT = "stance.bookings.manage-appointment"
 
@@ -40,3 +41,27 @@ def manage_link_usable(appointment: Appointment, *, now: datetime) -> bool:
     if appointment.end <= now:
         return False
     return not DeletionRequest.objects.filter(patient_id=appointment.patient_id).exists()
+
+
+# --- Reminder opt-out -----------------------------------------------------------------
+
+OPT_OUT_SALT = "stance.bookings.reminders-opt-out"
+
+
+def opt_out_token_for(patient: Patient) -> str:
+    """A signed link token that only turns this patient's reminders off or on."""
+    return code_token(patient.code, salt=OPT_OUT_SALT)
+
+
+def patient_from_opt_out_token(token: str) -> Patient | None:
+    """The patient named by a valid token, or None. These links do not expire: a
+    reminder email must always be able to stop the next one. A patient who deleted their
+    account has no reminders and no preferences left: their links are void."""
+    code = code_from_token(token, salt=OPT_OUT_SALT)
+    if code is None:
+        return None
+    return (
+        Patient.objects.filter(code=code, deletion_request__isnull=True)
+        .select_related("clinic")
+        .first()
+    )

@@ -8,16 +8,18 @@ picks `celery.contrib.django.task.DjangoTask` as the task class (it has
 Exactly one beat runs (docker-compose's `beat` service, or the worker that `make run`
 starts with `--beat`). A second one would only cost a query a minute: the sweep claims
 rows with `SELECT ... FOR UPDATE SKIP LOCKED`, so no message goes out twice.
+
+Only Celery's public API: settings, the beat schedule, signals and bootsteps. While the
+broker is away a worker tries it again with Celery's own waits
+(CELERY_BROKER_CONNECTION_MAX_RETRIES None: for as long as it takes).
 """
 
 import logging
 import os
-from functools import partial
 from typing import Any
 
 from celery import Celery, bootsteps
 from celery.signals import task_postrun, task_prerun
-from celery.worker.consumer import Consumer
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic.settings")
 
@@ -49,7 +51,7 @@ class SweepOnConnect(bootsteps.StartStopStep):
     seconds, not at the next beat tick up to a minute later. An extra sweep is harmless:
     sweeps claim rows with SKIP LOCKED."""
 
-    requires = {"celery.worker.consumer.tasks:Tasks"}
+    requires = ("celery.worker.consumer.tasks:Tasks",)
 
     def start(self, parent: Any) -> None:
         try:
@@ -74,46 +76,6 @@ class RefuseDevelopmentKey(bootsteps.Step):
 
 
 app.steps["worker"].add(RefuseDevelopmentKey)
-
-
-class WarmUpEmails(bootsteps.Step):
-    """Before the pool forks, load what an email needs (`bookings.emails.emails_warm_up`:
-    the modules, the compiled templates), once for all pool processes. Otherwise every
-    process loads them at its first email, together, just after a start: the first sweep
-    after a deploy was the slowest."""
-
-    def __init__(self, parent: Any, **kwargs: Any) -> None:
-        super().__init__(parent, **kwargs)
-        from bookings.emails import emails_warm_up
-
-        emails_warm_up()
-
-
-app.steps["worker"].add(WarmUpEmails)
-
-RECONNECT_EVERY_SECONDS = (0.5, 0.5)
-"""While the broker is away, a worker tries again after half a second, then every half
-second (the first wait, then the most between tries)."""
-
-
-class QuickReconnectConsumer(Consumer):
-    """The worker's consumer (CELERY_WORKER_CONSUMER), trying the broker again every
-    half second while it is away, instead of Celery's 2, 4, 6 ... up to 30 seconds.
-    After a 60-second Redis outage Celery's own steps would leave the worker away for up
-    to 12 seconds more, while the bookings' confirmations wait (they stay pending): with
-    these, the backlog starts going out within about a second of Redis answering. A try
-    is one TCP connection attempt. CELERY_BROKER_CONNECTION_MAX_RETRIES is None, so a
-    worker outlasts any outage rather than giving up after 100 tries."""
-
-    def ensure_connected(self, conn: Any) -> Any:
-        first, most = RECONNECT_EVERY_SECONDS
-        conn.ensure_connection = partial(
-            conn.ensure_connection, interval_start=first, interval_step=most, interval_max=most
-        )
-        try:
-            return super().ensure_connected(conn)
-        finally:
-            del conn.ensure_connection  # the connection's own method again
 
 
 @task_prerun.connect

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
@@ -202,9 +203,8 @@ CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_TASK_SOFT_TIME_LIMIT = 45
 CELERY_TASK_TIME_LIMIT = 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# While the broker is away, a worker tries again every half second, for as long as it
-# takes (clinic/celery.py QuickReconnectConsumer): a backlog goes out soon after it is back.
-CELERY_WORKER_CONSUMER = "clinic.celery:QuickReconnectConsumer"
+# While the broker is away, a worker tries again (Celery's waits) for as long as it takes;
+# on connecting it asks for a sweep (clinic/celery.py), so a backlog goes out then.
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
@@ -214,11 +214,12 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
 CELERY_DB_REUSE_MAX = 1000
 
 # --- Email ---------------------------------------------------------------------------
+# Django's mailers (MAILERS: Django 6.1's email setting; EMAIL_BACKEND is deprecated).
 # With EMAIL_HOST set, mail goes over SMTP (Mailpit in docker-compose); otherwise each
-# message is written as a file under var/mail/ where a person can read it.
+# message is written as a file of its own under var/mail/ where a person can read it.
 _EMAIL_HOST = env_str("EMAIL_HOST", "")
 if _EMAIL_HOST:
-    MAILERS = {
+    MAILERS: dict[str, dict[str, Any]] = {
         "default": {
             "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
             "OPTIONS": {
@@ -234,7 +235,7 @@ if _EMAIL_HOST:
 else:
     MAILERS = {
         "default": {
-            "BACKEND": "bookings.mailer.OneFilePerEmailBackend",
+            "BACKEND": "clinic.mail.OneFilePerEmailBackend",
             "OPTIONS": {"file_path": str(BASE_DIR / "var" / "mail")},
         }
     }

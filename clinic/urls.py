@@ -4,8 +4,6 @@ from django.urls import include, path
 
 from drf_spectacular.views import SpectacularAPIView
 
-from bookings.api import api_docs
-from bookings.views import public as public_views
 from clinic import views
 from clinic.accounts.forms import NewPasswordForm
 from clinic.accounts.views import StancePasswordResetView
@@ -13,7 +11,7 @@ from clinic.accounts.views import StancePasswordResetView
 handler404 = "clinic.views.page_not_found"
 
 urlpatterns = [
-    path("", public_views.home, name="home"),
+    path("", include("bookings.site_urls")),  # the home page; the API docs
     path("healthz", views.healthz, name="healthz"),
     path("accounts/login/", views.StanceLoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
@@ -40,7 +38,6 @@ urlpatterns = [
     path("accounts/", include("clinic.accounts.urls")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", api_docs, name="api-docs"),
     path("", include("clinic.audit_views")),
     path("", include("clinic.record_views")),
     path("", include("bookings.urls")),

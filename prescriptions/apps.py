@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class PrescriptionsConfig(AppConfig):
     name = "prescriptions"
     verbose_name = "Assessments and prescriptions"
+
+    def ready(self) -> None:
+        # Prescriptions sits above bookings: it adds its pre-visit questionnaire link to
+        # booking confirmations here, so bookings never imports prescriptions.
+        from bookings.emails import confirmation_extra_register
+        from prescriptions.previsit.questionnaires import previsit_email_context
+
+        confirmation_extra_register(previsit_email_context)

@@ -15,7 +15,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from bookings.notifications import patient_from_opt_out_token, patient_set_reminders
+from bookings.notifications import patient_set_reminders
+from bookings.tokens import patient_from_opt_out_token
 from clinic.selectors import clinic_get_default
 
 TEMPLATE = "bookings/reminders_opt_out.html"

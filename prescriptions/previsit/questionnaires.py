@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 
 from bookings.models import Appointment
 from clinic.links import code_from_token, code_token
@@ -166,75 +166,25 @@ def _anything_offered(
     return _apss_offered(appointment, texts, today)
 
 
-def previsit_link_path(
-    appointment: Appointment, *, today: date, batch: PrevisitBatch | None = None
-) -> str:
-    """The pre-visit page of this appointment, or "" when there is nothing to answer.
-
-    `batch`: the clinics' texts and the patients' latest assessments loaded once for a
-    batch of confirmations (`PrevisitBatch.load`); without it (or for a patient it does
-    not hold), two queries."""
-    if batch is not None and batch.holds(appointment):
-        texts = batch.usable_texts(appointment.patient.clinic_id, today)
-        latest_measures = batch.latest_measures.get(appointment.patient_id)
-    else:
-        texts = _usable_texts(appointment, today)
-        latest = (
-            Assessment.objects.filter(patient=appointment.patient)
-            .current()
-            .order_by("-assessed_on", "-created_at")
-            .values_list("measures", flat=True)
-            .first()
-        )
-        latest_measures = latest
+def previsit_link_path(appointment: Appointment, *, today: date) -> str:
+    """The pre-visit page of this appointment, or "" when there is nothing to answer."""
+    texts = _usable_texts(appointment, today)
+    latest_measures = (
+        Assessment.objects.filter(patient=appointment.patient)
+        .current()
+        .order_by("-assessed_on", "-created_at")
+        .values_list("measures", flat=True)
+        .first()
+    )
     if not _anything_offered(appointment, texts, latest_measures, today):
         return ""
     return reverse("prescriptions:previsit", args=[previsit_token_for(appointment)])
 
 
-@dataclass(frozen=True)
-class PrevisitBatch:
-    """What `previsit_link_path` reads, loaded in two queries for a batch of confirmation
-    emails (bookings' `SendBatch`): the clinics' active texts and each patient's latest
-    assessment's measures. As old as the batch (seconds): a text loaded or an assessment
-    signed meanwhile shows in the next batch's emails. Whether a licence has run out is
-    decided when the link is made (`usable_texts`), as `InstrumentText.objects.usable`
-    would. The screening's checks (only when the clinic loaded its wording and no measure
-    is offered) still query."""
-
-    clinic_ids: frozenset[int]
-    patient_ids: frozenset[int]
-    texts: dict[int, list[InstrumentText]]
-    """Active texts by clinic, in `_usable_texts`'s order."""
-    latest_measures: dict[int, list[str]]
-    """By patient: the measures of the latest current assessment (none: not a key)."""
-
-    @classmethod
-    def load(cls, *, clinic_ids: set[int], patient_ids: set[int]) -> PrevisitBatch:
-        texts: dict[int, list[InstrumentText]] = {pk: [] for pk in clinic_ids}
-        for row in InstrumentText.objects.filter(is_active=True, clinic_id__in=clinic_ids):
-            texts[row.clinic_id].append(row)
-        latest = (
-            Assessment.objects.filter(patient_id__in=patient_ids)
-            .current()
-            .order_by("patient_id", "-assessed_on", "-created_at")
-            .values_list("patient_id", "measures")
-        )
-        if connection.vendor == "postgresql":
-            latest = latest.distinct("patient_id")
-        latest_measures: dict[int, list[str]] = {}
-        for patient_id, measures in latest:
-            latest_measures.setdefault(patient_id, measures)  # the first is the latest
-        return cls(frozenset(clinic_ids), frozenset(patient_ids), texts, latest_measures)
-
-    def holds(self, appointment: Appointment) -> bool:
-        patient = appointment.patient
-        return patient.pk in self.patient_ids and patient.clinic_id in self.clinic_ids
-
-    def usable_texts(self, clinic_id: int, today: date) -> dict[str, InstrumentText]:
-        """`_usable_texts` for a clinic of the batch."""
-        texts: dict[str, InstrumentText] = {}
-        for row in self.texts[clinic_id]:
-            if row.licence_expires_on is None or row.licence_expires_on >= today:
-                texts.setdefault(row.code, row)
-        return texts
+def previsit_email_context(appointment: Appointment) -> dict[str, str]:
+    """What a booking confirmation adds (registered with bookings' emails in
+    PrescriptionsConfig.ready()): the signed link to the questionnaires, when there are
+    any. The email only says there are questions: no clinical detail."""
+    today = timezone.now().astimezone(appointment.practitioner.clinic.tz).date()
+    path = previsit_link_path(appointment, today=today)
+    return {"previsit_url": f"{settings.SITE_URL}{path}" if path else ""}

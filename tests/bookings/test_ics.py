@@ -163,10 +163,10 @@ def _as_icalendar_writes_it(appointment, method):
     ["Australia/Sydney", "Australia/Lord_Howe", "America/New_York", "Asia/Kolkata", "UTC"],
 )
 @pytest.mark.parametrize("method", ["PUBLISH", "REQUEST", "CANCEL"])
-def test_the_time_zone_written_once_per_process_gives_the_same_bytes(world, zone, method):
-    """The VTIMEZONE is kept per zone and date range (`_vtimezone`): the files are
+def test_the_file_is_icalendars_with_its_time_zone_and_the_same_each_time(world, zone, method):
+    """The VTIMEZONE is icalendar's own (`add_missing_timezones`): the files are
     icalendar's, byte for byte, for visits on ordinary days and around the clock changes
-    (one time or both in UTC), asked for twice."""
+    (one time or both in UTC), and the same when asked for twice (stable UID)."""
     clinic = world.ep.clinic
     clinic.timezone = zone
     tz = clinic.tz

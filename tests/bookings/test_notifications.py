@@ -33,14 +33,17 @@ from bookings.notifications import (
     notifications_claim_due,
     notifications_dispatch_due,
     notifications_plan_for_booking,
-    opt_out_token_for,
-    patient_from_opt_out_token,
     reminder_due_at,
     retry_delay,
 )
 from bookings.services import appointment_book, appointment_cancel, appointment_reschedule
 from bookings.tasks import notifications_sweep
-from bookings.tokens import appointment_code_from_manage_token, manage_token_for
+from bookings.tokens import (
+    appointment_code_from_manage_token,
+    manage_token_for,
+    opt_out_token_for,
+    patient_from_opt_out_token,
+)
 from clinic.errors import DomainError
 from tests import factories as f
 from tests.outbox import email_parts, memory_broker_messages
@@ -944,19 +947,3 @@ def test_every_email_has_the_same_message_id_on_every_try(appointment):
     first, second = notification_email(row), notification_email(row)
     assert first.extra_headers["Message-ID"] == second.extra_headers["Message-ID"]
     assert first.extra_headers["Message-ID"].startswith(f"<stance.{row.pk}.")
-
-
-def test_the_workers_warm_up_compiles_every_kinds_templates_without_the_database():
-    """clinic/celery.py runs it before the pool forks: each process inherits the compiled
-    templates. No database (a connection opened there would be shared by the pool)."""
-    from django.template import engines
-
-    from bookings.emails import EMAIL_PARTS, emails_warm_up
-
-    (loader,) = engines["django"].engine.template_loaders  # the cached loader
-    loader.reset()
-    emails_warm_up()  # not marked django_db: a query would fail the test
-    wanted = {
-        f"bookings/emails/{k}_{part}" for k in Notification.Kind.values for part in EMAIL_PARTS
-    }
-    assert wanted <= set(loader.get_template_cache)

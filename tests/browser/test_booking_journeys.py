@@ -25,8 +25,8 @@ from django.utils import timezone
 import pytest
 from icalendar import Calendar
 
-from bookings import tasks
 from bookings.models import Appointment, Modality, ScreeningQuestion
+from clinic.celery import app as celery_app
 from clinic.lib.time import day_label, week_start
 from clinic.models import Patient, User
 from tests import factories as f
@@ -49,9 +49,7 @@ def _isolated(monkeypatch):
     """Fresh rate-limit counters, and confirmation emails kept off the shared broker."""
     cache.clear()
     published: list[Any] = []
-    monkeypatch.setattr(
-        tasks.send_notification, "apply_async", lambda *a, **kw: published.append(a)
-    )
+    monkeypatch.setattr(celery_app, "send_task", lambda *a, **kw: published.append(a))
     yield published
     cache.clear()
 

@@ -88,8 +88,7 @@ def _build() -> dict[str, Any]:
     """The demo clinic, and what a tour of every page needs on top of it. Returns the
     addresses (and a few objects) the tests visit."""
     from bookings.models import Appointment, Service
-    from bookings.notifications import opt_out_token_for
-    from bookings.tokens import manage_token_for
+    from bookings.tokens import manage_token_for, opt_out_token_for
     from clinic.models import Clinic, Patient, Practitioner, User
     from prescriptions.assessments.services import assessment_create
     from prescriptions.library.services import exercise_create

@@ -1,5 +1,5 @@
-"""The Celery app's own parts (clinic/celery.py): the worker's consumer tries a broker that
-is away again every half second, for as long as it takes."""
+"""The Celery app's own parts (clinic/celery.py): plain settings, the beat schedule, a
+sweep asked for on connecting, and nothing of Celery's private parts."""
 
 from __future__ import annotations
 
@@ -7,46 +7,29 @@ from unittest import mock
 
 from django.conf import settings
 
-from celery.worker.consumer import Consumer
-from kombu import Connection
-from kombu.utils.functional import fxrange
-
-from clinic.celery import RECONNECT_EVERY_SECONDS, QuickReconnectConsumer, app
+from clinic.celery import SWEEP_OPTIONS, SWEEP_TASK, SweepOnConnect, app
 
 
-def test_the_worker_uses_the_quick_reconnect_consumer_and_never_gives_up():
-    assert settings.CELERY_WORKER_CONSUMER == "clinic.celery:QuickReconnectConsumer"
-    assert app.conf.worker_consumer == "clinic.celery:QuickReconnectConsumer"
+def test_the_worker_uses_celerys_own_consumer_and_never_gives_up_on_the_broker():
+    assert not hasattr(settings, "CELERY_WORKER_CONSUMER")
+    assert app.conf.worker_consumer == "celery.worker.consumer:Consumer"
     assert app.conf.broker_connection_max_retries is None
+    assert app.conf.broker_connection_retry_on_startup is True
 
 
-def test_reconnecting_waits_half_a_second_between_tries():
-    conn = Connection("memory://localhost/")
-    calls = []
+def test_beat_queues_the_sweep_every_minute():
+    entry = app.conf.beat_schedule["notifications-sweep"]
+    assert (entry["task"], entry["schedule"]) == (SWEEP_TASK, 60.0)
+    assert entry["options"] == {"expires": 55}
 
-    def celerys_own(self, connection):  # what Consumer.ensure_connected does with it
-        connection.ensure_connection("errback", None, callback="maybe_shutdown")
-        return connection
 
-    with (
-        mock.patch.object(Consumer, "ensure_connected", celerys_own),
-        mock.patch.object(
-            Connection, "ensure_connection", lambda self, *a, **kw: calls.append((a, kw))
-        ),
-    ):
-        consumer = object.__new__(QuickReconnectConsumer)  # no __init__: no worker here
-        assert consumer.ensure_connected(conn) is conn
+def test_connecting_to_the_broker_asks_for_one_sweep():
+    parent = mock.Mock()
+    SweepOnConnect(parent).start(parent)
+    parent.app.send_task.assert_called_once_with(SWEEP_TASK, **SWEEP_OPTIONS)
 
-    ((args, kwargs),) = calls
-    assert args == ("errback", None)
-    assert kwargs["callback"] == "maybe_shutdown"
-    first, most = RECONNECT_EVERY_SECONDS
-    waits = fxrange(
-        kwargs["interval_start"],
-        kwargs["interval_max"] + kwargs["interval_start"],
-        kwargs["interval_step"],
-        repeatlast=True,
-    )
-    assert [min(next(waits), kwargs["interval_max"]) for _ in range(5)] == [first] + [most] * 4
-    assert (first, most) == (0.5, 0.5)  # a try is one TCP connection attempt
-    assert "ensure_connection" not in vars(conn)  # the connection's own method again
+
+def test_a_broker_gone_again_while_connecting_is_left_to_beat():
+    parent = mock.Mock()
+    parent.app.send_task.side_effect = ConnectionError
+    SweepOnConnect(parent).start(parent)  # logged, not raised

@@ -28,9 +28,8 @@ from django.utils.http import urlsafe_base64_encode
 import pytest
 
 from bookings.models import Appointment, Notification
-from bookings.notifications import opt_out_token_for
 from bookings.services import appointment_book
-from bookings.tokens import manage_token_for
+from bookings.tokens import manage_token_for, opt_out_token_for
 from clinic.models import User
 from prescriptions.assessments.services import assessment_create
 from prescriptions.models import (

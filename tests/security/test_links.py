@@ -9,11 +9,12 @@ from django.urls import reverse
 
 import pytest
 
-from bookings.notifications import OPT_OUT_SALT, patient_from_opt_out_token
 from bookings.tokens import (
     MANAGE_SALT,
+    OPT_OUT_SALT,
     appointment_code_from_manage_token,
     manage_token_for,
+    patient_from_opt_out_token,
 )
 from clinic.deletion import patient_deletion_request
 from tests import factories as f

@@ -114,7 +114,8 @@ class Command(BaseCommand):
         return "Redis"
 
     def _mail_label(self) -> str:
-        options: dict[str, object] = dict(settings.MAILERS["default"].get("OPTIONS", {}))
+        default: dict[str, Any] = dict(settings.MAILERS["default"])
+        options: dict[str, object] = dict(default.get("OPTIONS", {}))
         if "file_path" in options:
             return f"emails are written to {options['file_path']}"
         return f"emails go to SMTP {options.get('host')}:{options.get('port')}"
