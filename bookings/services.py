@@ -405,12 +405,14 @@ def appointment_cancel(
             appt.cancelled_at = now
             appt.cancelled_by = by_user if by_user and by_user.is_authenticated else None
             appt.cancellation_reason = reason[:500]
+            appt.sequence += 1  # RFC 5545: a CANCEL above every version already sent
             appt.save(
                 update_fields=[
                     "status",
                     "cancelled_at",
                     "cancelled_by",
                     "cancellation_reason",
+                    "sequence",
                     "updated_at",
                 ]
             )

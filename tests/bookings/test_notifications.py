@@ -937,6 +937,8 @@ def test_the_cancellation_notice_cancels_the_calendar_entry_and_keeps_the_reason
     assert calendar["METHOD"] == "CANCEL"
     assert str(event["STATUS"]) == "CANCELLED"
     assert str(event["UID"]) == str(original["UID"])
+    # RFC 5545: calendars ignore a CANCEL whose SEQUENCE is not above the last version.
+    assert event["SEQUENCE"] > original["SEQUENCE"]
 
 
 def test_every_email_has_the_same_message_id_on_every_try(appointment):
