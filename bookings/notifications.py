@@ -119,9 +119,25 @@ def reminder_due_at(*, start: datetime, lead_minutes: int, tz: ZoneInfo) -> date
 
 def notifications_plan_for_booking(*, appointment: Appointment, now: datetime) -> None:
     """A new booking: the confirmation (handed to the worker after commit) and the
-    reminders at the clinic's lead times that are still ahead."""
-    confirmation = _plan_once(appointment, Kind.CONFIRMATION, due_at=now)
-    _plan_reminders(appointment, now=now)
+    reminders at the clinic's lead times that are still ahead, in one insert."""
+    rows = [
+        Notification(kind=Kind.CONFIRMATION, due_at=now),
+        *(
+            Notification(kind=Kind.REMINDER, due_at=due, lead_minutes=lead)
+            for lead, due in _reminder_times(appointment, now=now)
+        ),
+    ]
+    for row in rows:
+        row.appointment = appointment
+        row.patient_id = appointment.patient_id
+        row.appointment_start_snapshot = appointment.start
+    # Planning twice stays harmless: a row already there for (visit, kind, time) is kept.
+    confirmation, *_ = Notification.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["appointment", "kind", "due_at"],
+        update_fields=["appointment_start_snapshot"],
+    )
     _dispatch_on_commit([confirmation.pk])
 
 
@@ -220,12 +236,19 @@ def _plan_once(
     return row
 
 
-def _plan_reminders(appointment: Appointment, *, now: datetime) -> None:
+def _reminder_times(appointment: Appointment, *, now: datetime) -> list[tuple[int, datetime]]:
+    """(lead, due) of the clinic's reminders for this visit that are still ahead."""
     clinic = appointment.practitioner.clinic
+    times = []
     for lead in clinic.reminder_leads_minutes:
         due = reminder_due_at(start=appointment.start, lead_minutes=lead, tz=clinic.tz)
-        if due <= now:
-            continue  # booked inside the lead time: that reminder would already be late
+        if due > now:  # booked inside the lead time: that reminder would already be late
+            times.append((lead, due))
+    return times
+
+
+def _plan_reminders(appointment: Appointment, *, now: datetime) -> None:
+    for lead, due in _reminder_times(appointment, now=now):
         _plan_once(appointment, Kind.REMINDER, due_at=due, lead_minutes=lead)
 
 

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 import pytest
 
-from bookings.models import Appointment, TimeOff
+from bookings.models import Appointment, Notification, TimeOff
 from bookings.selectors import available_slots
 from bookings.services import (
     CancellationWindowPassed,
@@ -291,3 +291,18 @@ def test_the_database_refuses_overlaps_written_around_the_service(world):
         start=start,
         status="cancelled",
     )
+
+
+def test_a_booking_costs_at_most_ten_statements(world, django_assert_max_num_queries):
+    """Issue 16: check the shape, lock the diary, re-check the one day, insert the visit,
+    insert its emails in one go (26 statements before)."""
+    start = f.next_weekday_at(world.clinic, 2, 10)
+    with django_assert_max_num_queries(10):
+        appointment_book(
+            service=world.service,
+            practitioner=world.ep,
+            modality="clinic",
+            start=start,
+            patient=world.patient,
+        )
+    assert Notification.objects.filter(appointment__start=start).count() == 3
