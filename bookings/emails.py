@@ -29,7 +29,7 @@ from django.urls import reverse
 
 from bookings.ics import appointment_ics
 from bookings.models import Appointment, Modality, Notification
-from bookings.tokens import manage_token_for, opt_out_token_for
+from bookings.tokens import manage_token_for, opt_out_token_for, same_person_token_for
 from clinic.lib.time import when_label, zone_label
 from clinic.models import Clinic
 
@@ -164,6 +164,11 @@ def email_context(notification: Notification) -> dict[str, Any]:
         if notification.kind == Kind.CONFIRMATION:
             for extra in confirmation_extras:
                 context.update(extra(appointment))
+            if patient.possible_duplicate_of_id is not None:
+                token = same_person_token_for(patient)
+                context["same_person_url"] = absolute_url(
+                    reverse("bookings:same-person", args=[token])
+                )
         if notification.kind == Kind.CANCELLATION:
             context["video_url"] = ""  # no call to join: the link goes with the visit
     else:

@@ -23,6 +23,7 @@ import secrets
 import uuid
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, transaction
@@ -271,7 +272,11 @@ def appointment_book(
     try:
         with transaction.atomic():
             if isinstance(patient, PatientDetails):
-                patient = patient_match_or_create(clinic=service.clinic, **asdict(patient))
+                patient = patient_match_or_create(
+                    clinic=service.clinic,
+                    proven=source == Appointment.Source.STAFF,
+                    **asdict(patient),
+                )
             appointment = _book_locked(
                 service=service,
                 practitioner=practitioner,
@@ -511,34 +516,60 @@ def patient_match_or_create(
     email: str,
     phone: str,
     date_of_birth: date,
+    proven: bool = True,
 ) -> Patient:
-    """The clinic's patient with this email, or a new patient with a login account.
+    """The clinic's patient with this email, or a new patient.
+
+    `proven` says the person has shown they own the address (staff booking for them, who
+    know them). Without it, an address the clinic already has does not reach its record:
+    a new record is made, marked as a possible duplicate of it (clinic/merging.py), and
+    the booker learns nothing about the existing one; the confirmation email asks the
+    address's owner to confirm, and staff see the pair to join.
 
     A match keeps the saved details unchanged: a booking form never overwrites a
-    patient's record. A new patient gets an account with no usable password; they set
-    one through the "set your password" link.
+    patient's record. A new patient gets an account with no usable password (they set
+    one through the "set your password" link), unless the address already has an account
+    and the person has not shown they own it.
     """
     email = email.strip().lower()
-    existing = Patient.objects.filter(clinic=clinic, email__iexact=email).first()
+    details: dict[str, Any] = {
+        "first_name": first_name.strip(),
+        "last_name": last_name.strip(),
+        "phone": phone.strip(),
+        "date_of_birth": date_of_birth,
+    }
+    existing = Patient.objects.filter(
+        clinic=clinic, email__iexact=email, possible_duplicate_of__isnull=True
+    ).first()
     if existing is not None:
-        return existing
+        if proven:
+            return existing
+        return Patient.objects.create(
+            clinic=clinic, email=email, possible_duplicate_of=existing, **details
+        )
     try:
         with transaction.atomic():
             user = User.objects.filter(email__iexact=email).first()
             if user is None:
                 user = User.objects.create_user(email=email, role=User.Role.PATIENT)
+            elif not proven:
+                user = None  # someone else's login is not joined on an unproven address
             linkable = (
-                user.role == User.Role.PATIENT and not Patient.objects.filter(user=user).exists()
+                user is not None
+                and user.role == User.Role.PATIENT
+                and not Patient.objects.filter(user=user).exists()
             )
             return Patient.objects.create(
-                clinic=clinic,
-                user=user if linkable else None,
-                first_name=first_name.strip(),
-                last_name=last_name.strip(),
-                email=email,
-                phone=phone.strip(),
-                date_of_birth=date_of_birth,
+                clinic=clinic, user=user if linkable else None, email=email, **details
             )
     except IntegrityError:
         # Another request created the same patient a moment ago.
-        return Patient.objects.get(clinic=clinic, email__iexact=email)
+        return patient_match_or_create(
+            clinic=clinic,
+            email=email,
+            proven=proven,
+            first_name=first_name,
+            last_name=last_name,
+            phone=phone,
+            date_of_birth=date_of_birth,
+        )

@@ -65,3 +65,30 @@ def patient_from_opt_out_token(token: str) -> Patient | None:
         .select_related("clinic")
         .first()
     )
+
+
+# --- Confirming that a booking's email address is yours ---------------------------------
+
+SAME_PERSON_SALT = "stance.bookings.same-person"
+SAME_PERSON_DAYS = 30
+
+
+def same_person_token_for(patient: Patient, *, now: datetime | None = None) -> str:
+    """For the confirmation email of a booking kept apart as a possible duplicate: its
+    holder (the address's owner) may join it to their record."""
+    expires = (now or timezone.now()) + timedelta(days=SAME_PERSON_DAYS)
+    return code_token(patient.code, salt=SAME_PERSON_SALT, expires=expires)
+
+
+def possible_duplicate_from_token(token: str) -> Patient | None:
+    """The record a valid token names, while it is still a possible duplicate."""
+    code = code_from_token(token, salt=SAME_PERSON_SALT)
+    if code is None:
+        return None
+    return (
+        Patient.objects.filter(
+            code=code, possible_duplicate_of__isnull=False, duplicate_joined_at__isnull=True
+        )
+        .select_related("clinic", "possible_duplicate_of")
+        .first()
+    )

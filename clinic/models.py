@@ -12,7 +12,7 @@ from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
@@ -267,17 +267,34 @@ class Patient(models.Model):
         help_text="The patient's own time zone, when known (telehealth times are shown in it).",
     )
     reminders_opt_out = models.BooleanField(default=False)
+    possible_duplicate_of = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="possible_duplicates",
+        help_text="Made by an online booking with this record's email address, by someone "
+        "who has not shown they own it: kept apart until they confirm from the email, or "
+        "staff join the two.",
+    )
+    duplicate_joined_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When this possible duplicate was joined into the record it duplicated: "
+        "its visits and records moved there; it stays, empty, for the access log.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["last_name", "first_name"]
         constraints = [
-            # An account deleted at the patient's request leaves the email empty.
+            # An account deleted at the patient's request leaves the email empty; a
+            # possible duplicate shares its original's address until it is joined to it.
             models.UniqueConstraint(
                 "clinic",
                 Lower("email"),
                 name="patient_email_per_clinic_unique",
-                condition=~Q(email=""),
+                condition=~Q(email="") & Q(possible_duplicate_of__isnull=True),
             ),
             # Names never hold characters that reorder the text around them (the forms
             # and the API remove them: clinic.lib.text).
@@ -292,6 +309,11 @@ class Patient(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("bookings:staff-patient-detail", args=[self.code])
+
+    @property
+    def unjoined_duplicates(self) -> QuerySet[Patient]:
+        """Possible duplicates of this record that nobody has joined into it yet."""
+        return self.possible_duplicates.filter(duplicate_joined_at__isnull=True)
 
     @property
     def full_name(self) -> str:

@@ -42,7 +42,9 @@ def patient_search(*, clinic: Clinic, text: str) -> QuerySet[Patient]:
     phone_digits: Any = F("phone")
     for char in " -()":
         phone_digits = Replace(phone_digits, Value(char), Value(""))
-    qs = Patient.objects.filter(clinic=clinic).annotate(phone_digits=phone_digits)
+    qs = Patient.objects.filter(clinic=clinic, duplicate_joined_at__isnull=True).annotate(
+        phone_digits=phone_digits
+    )
     for term in text.split()[:6]:
         condition = (
             Q(first_name__icontains=term) | Q(last_name__icontains=term) | Q(email__icontains=term)

@@ -22,7 +22,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, URLPattern, path, reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -46,10 +46,15 @@ from bookings.services import (
     appointment_reschedule,
     patient_can_change,
 )
-from bookings.tokens import appointment_code_from_manage_token, manage_link_usable
+from bookings.tokens import (
+    appointment_code_from_manage_token,
+    manage_link_usable,
+    possible_duplicate_from_token,
+)
 from clinic.access import own_record_or_404
 from clinic.errors import DomainError
 from clinic.lib.time import clock_label, day_label, week_start, when_label, zone_label
+from clinic.merging import patient_duplicate_join
 from clinic.models import Clinic, Practitioner, User
 from clinic.selectors import clinic_get_default, patient_get_for_user
 
@@ -329,6 +334,26 @@ def manage_ics(request: HttpRequest, token: str) -> HttpResponse:
     return response
 
 
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def same_person(request: HttpRequest, token: str) -> HttpResponse:
+    """From the confirmation email of a booking kept apart because its email address was
+    already on a record: the address's owner confirms, and the booking joins their
+    record (clinic/merging.py). A GET only asks; the POST joins."""
+    duplicate = possible_duplicate_from_token(token)
+    if duplicate is None:
+        return render(request, "bookings/manage_invalid.html", {}, status=404)
+    clinic = duplicate.clinic
+    if request.method == "POST":
+        try:
+            patient_duplicate_join(duplicate=duplicate, by=None)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return redirect("bookings:same-person", token=token)
+        return render(request, "bookings/same_person.html", {"joined": True, "clinic": clinic})
+    return render(request, "bookings/same_person.html", {"joined": False, "clinic": clinic})
+
+
 # --- The shared pages -----------------------------------------------------------------
 
 
@@ -558,4 +583,5 @@ urlpatterns: list[URLPattern] = [
     path("manage/<str:token>/cancel/", manage_cancel, name="manage-cancel"),
     path("manage/<str:token>/reschedule/", manage_reschedule, name="manage-reschedule"),
     path("manage/<str:token>/calendar.ics", manage_ics, name="manage-ics"),
+    path("confirm-booking/<str:token>/", same_person, name="same-person"),
 ]

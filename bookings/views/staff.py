@@ -69,6 +69,7 @@ from clinic.errors import DomainError
 from clinic.forms import EARLIEST_DATE as FIRST_DATE
 from clinic.forms import LATEST_DATE, NewPatientForm, PatientSearchForm
 from clinic.lib.time import clock_label, day_label, local_day_bounds, week_start, zone_label
+from clinic.merging import patient_duplicate_join
 from clinic.models import Clinic, Location, Patient, Practitioner
 from clinic.selectors import patient_records, patient_search
 
@@ -868,6 +869,22 @@ def patient_detail(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
     )
 
 
+@login_required
+@require_POST
+def patient_join(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
+    """Join a possible duplicate (an online booking with a known email address) into the
+    record it duplicates, once staff have checked they are the same person."""
+    duplicate = record_for_staff_or_404(request, patient_records(), code)
+    user = staff_or_404(request)
+    try:
+        original = patient_duplicate_join(duplicate=duplicate, by=user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect(duplicate.get_absolute_url())
+    messages.success(request, f"Joined into {original.full_name}'s record.")
+    return redirect(original.get_absolute_url())
+
+
 urlpatterns: list[URLPattern] = [
     path("staff/", schedule, name="staff-schedule"),
     path("staff/appointments/new/", book, name="staff-book"),
@@ -882,4 +899,5 @@ urlpatterns: list[URLPattern] = [
     ),
     path("staff/patients/", patient_list, name="staff-patient-list"),
     path("staff/patients/<uuid:code>/", patient_detail, name="staff-patient-detail"),
+    path("staff/patients/<uuid:code>/join/", patient_join, name="staff-patient-join"),
 ]
