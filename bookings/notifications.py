@@ -452,9 +452,9 @@ def notification_send(
         raise TransientEmailError(
             reason, attempts=row.attempts, unreachable=_server_unreachable(exc)
         ) from None
+    _mark_sent(row)  # first: the duplicate window closes when this commits
     if own:
         _mail_close(conn)
-    _mark_sent(row)
     logger.info("notification id=%s kind=%s sent", row.pk, row.kind)
     return "sent"
 

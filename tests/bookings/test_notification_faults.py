@@ -357,3 +357,17 @@ def test_two_workers_given_the_same_message_send_it_once(world):
     outcomes = _in_threads(*[lambda: notification_send(notification_id=pk)] * 4)
     assert sorted(outcomes) == ["sent", "skipped", "skipped", "skipped"]
     assert len(mail.outbox) == 1
+
+
+def test_a_claim_made_from_a_stale_read_changes_nothing(due_confirmation):
+    """Where the database cannot lock rows (SQLite), two workers may read the same open
+    row; the claim is an UPDATE that matches only the row as read, so only one wins."""
+    first_read = Notification.objects.get(pk=due_confirmation.pk)
+    second_read = Notification.objects.get(pk=due_confirmation.pk)
+    now = timezone.now()
+    claim = {"status": Notification.Status.SENDING, "claimed_at": now, "attempts": 1}
+    assert outbox._update_if_unchanged(first_read, **claim) is True
+    assert outbox._update_if_unchanged(second_read, **claim) is False
+    assert outbox._claim(due_confirmation.pk, now=now) == "skipped"
+    due_confirmation.refresh_from_db()
+    assert (due_confirmation.status, due_confirmation.attempts) == ("sending", 1)
