@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
+from unittest import mock
 
 from django.core import signing
 from django.urls import reverse
