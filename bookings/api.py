@@ -35,6 +35,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import status
 from rest_framework.exceptions import Throttled, ValidationError
 from rest_framework.permissions import IsAuthenticated
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -72,6 +73,7 @@ from bookings.services import (
     appointment_cancel,
 )
 from bookings.tokens import appointment_code_from_manage_token, manage_link_usable
+from bookings.week_cache import week_page_get, week_page_key, week_page_put
 from clinic.access import own_record_or_404
 from clinic.errors import DomainError
 from clinic.models import Location, Practitioner, User
@@ -261,7 +263,14 @@ class AvailabilityApi(APIView):
             ),
         },
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request) -> HttpResponse:
+        """Anonymous answers are cached like the week page (bookings/week_cache.py): for a
+        minute at most, and forgotten the moment anything that changes free times is
+        written."""
+        key = week_page_key(request)
+        cached = week_page_get(key, content_type="application/json")
+        if cached is not None:
+            return cached
         query = AvailabilityInputSerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         data = query.validated_data
@@ -280,9 +289,12 @@ class AvailabilityApi(APIView):
             now=timezone.now(),
             practitioner=practitioner,
             modality=modality,
+            practitioners=practitioners,
         )
         body = {"slots": _slot_rows(slots, practitioners)}
-        return Response(AvailabilityOutputSerializer(body, context={"tz": service.clinic.tz}).data)
+        data = AvailabilityOutputSerializer(body, context={"tz": service.clinic.tz}).data
+        response = HttpResponse(JSONRenderer().render(data), content_type="application/json")
+        return week_page_put(key, response)
 
 
 class AppointmentCreateApi(APIView):

@@ -54,6 +54,7 @@ def available_slots(
     modality: str | None = None,
     enforce_notice: bool = True,
     ignore_appointment_id: int | None = None,
+    practitioners: list[Practitioner] | None = None,
 ) -> list[Slot]:
     """Free times for `service` from `start_date` to `end_date` (clinic-local dates).
 
@@ -62,14 +63,18 @@ def available_slots(
     "No preference" (no `practitioner`) merges every practitioner who offers the
     service. Staff bookings pass `enforce_notice=False`: the notice and horizon bind
     patients only, not the past. A reschedule passes `ignore_appointment_id` so that
-    the visit being moved does not block its own new time.
+    the visit being moved does not block its own new time. A caller that has already
+    loaded `bookable_practitioners(service=service)` passes them to save the query.
     """
     clinic = service.clinic
     tz = clinic.tz
     modalities = [modality] if modality else service.allowed_modalities()
     if any(m not in service.allowed_modalities() for m in modalities):
         return []
-    practitioners = bookable_practitioners(service=service, practitioner=practitioner)
+    if practitioners is None:
+        practitioners = bookable_practitioners(service=service, practitioner=practitioner)
+    elif practitioner is not None:
+        practitioners = [p for p in practitioners if p.pk == practitioner.pk]
     if not practitioners or end_date < start_date:
         return []
     ids = [p.pk for p in practitioners]

@@ -1,4 +1,5 @@
-"""A short-lived cache of the public week page, for visitors who are not logged in.
+"""A short-lived cache of the public week page and the availability API's answer, for
+visitors who are not logged in.
 
 The week of free times is the page every online booking passes through, and the most
 expensive one (slots for every practitioner, hundreds of links). Most visitors browse it
@@ -35,6 +36,8 @@ from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+
+from rest_framework.request import Request
 
 logger = logging.getLogger(__name__)
 
@@ -89,7 +92,7 @@ def _generation() -> str:
     return str(value)
 
 
-def _cacheable(request: HttpRequest) -> bool:
+def _cacheable(request: HttpRequest | Request) -> bool:
     return (
         bool(settings.STANCE_WEEK_PAGE_CACHE_SECONDS)
         and request.method == "GET"
@@ -99,7 +102,7 @@ def _cacheable(request: HttpRequest) -> bool:
     )
 
 
-def week_page_key(request: HttpRequest) -> str | None:
+def week_page_key(request: HttpRequest | Request) -> str | None:
     """The cache key of this request's week page, or None when it must not be cached."""
     if not _cacheable(request):
         return None
@@ -113,7 +116,9 @@ def week_page_key(request: HttpRequest) -> str | None:
     return PAGE_KEY.format(digest=hashlib.sha256(raw.encode()).hexdigest())
 
 
-def week_page_get(key: str | None) -> HttpResponse | None:
+def week_page_get(
+    key: str | None, *, content_type: str = "text/html; charset=utf-8"
+) -> HttpResponse | None:
     if key is None:
         return None
     content = _local_get(key)
@@ -125,7 +130,7 @@ def week_page_get(key: str | None) -> HttpResponse | None:
         if content is None:
             return None
         _local_put(key, content)
-    return HttpResponse(content)
+    return HttpResponse(content, content_type=content_type)
 
 
 def week_page_put(key: str | None, response: HttpResponse) -> HttpResponse:

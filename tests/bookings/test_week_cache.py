@@ -147,3 +147,55 @@ def test_the_booking_api_does_not_fail_when_its_throttle_cannot_count(world, set
         content_type="application/json",
     )
     assert response.status_code == 201, response.content
+
+
+# --- The availability API, cached the same way (issue 16) ---------------------------------
+
+
+def _api_week(world) -> str:
+    monday = _next_week_monday(world.clinic)
+    sunday = (datetime.fromisoformat(monday) + timedelta(days=6)).date().isoformat()
+    return (
+        f"/api/v1/availability/?service={world.service.code}&start={monday}&end={sunday}"
+        f"&practitioner={world.ep.code}"
+    )
+
+
+def _api_starts(world) -> set[datetime]:
+    response = Client().get(_api_week(world))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    return {datetime.fromisoformat(s["start"]) for s in response.json()["slots"]}
+
+
+def test_the_availability_api_answers_a_repeat_from_the_cache(world):
+    first = Client().get(_api_week(world))
+    with CaptureQueriesContext(connection) as queries:
+        second = Client().get(_api_week(world))
+    assert second.content == first.content
+    assert len(queries) == 0
+
+
+def test_the_availability_api_forgets_its_copy_when_a_time_is_booked(world):
+    start = _first_time(world)
+    assert start in _api_starts(world)
+    appointment_book(
+        patient=world.patient,
+        practitioner=world.ep,
+        service=world.service,
+        modality="clinic",
+        start=start,
+        location_id=world.location.pk,
+        source=Appointment.Source.STAFF,
+    )
+    assert start not in _api_starts(world)
+
+
+def test_the_availability_api_loads_the_practitioners_once(world, settings):
+    settings.STANCE_WEEK_PAGE_CACHE_SECONDS = 0
+    with CaptureQueriesContext(connection) as queries:
+        assert _api_starts(world)
+    practitioner_reads = [
+        q["sql"] for q in queries if 'FROM "clinic_practitioner"' in q["sql"].split("WHERE")[0]
+    ]
+    assert len(practitioner_reads) == 1, practitioner_reads
