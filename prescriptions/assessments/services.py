@@ -32,6 +32,7 @@ from prescriptions.outcomes.services import (
     with_answers,
 )
 from prescriptions.rules import thresholds
+from prescriptions.surgery.selectors import surgery_for_rules
 from prescriptions.vocabulary import SIDES, Condition, Finding, Goal, RedFlag, Side
 
 Results = Mapping[str, Mapping[str, Mapping[str, Decimal | str | None]]]
@@ -185,6 +186,8 @@ def _full_clean(assessment: Assessment) -> None:
 
 
 def _inputs(assessment: Assessment, raw: Mapping[derived.Key, Decimal | str]) -> derived.Inputs:
+    # The surgery record decides where a value counts (hip %BW only in its ACL context).
+    surgery = surgery_for_rules(patient=assessment.patient, on_date=assessment.assessed_on)
     return derived.Inputs(
         values=raw,
         battery=assessment.battery,
@@ -198,6 +201,7 @@ def _inputs(assessment: Assessment, raw: Mapping[derived.Key, Decimal | str]) ->
             "resting_hr": _decimal(assessment.resting_hr),
         },
         age=assessment.patient.age_on(assessment.assessed_on),
+        surgery_procedure=surgery.procedure.value if surgery else "",
     )
 
 

@@ -53,6 +53,7 @@ from prescriptions.programmes.services import (
     programme_publish,
 )
 from prescriptions.screening.services import screening_record
+from prescriptions.surgery.services import surgery_record_add
 from tests import factories as f
 from tests.conftest import World, build_world
 from tests.security.matrix import PERSONAS
@@ -85,6 +86,7 @@ class Scene:
     reset_uid: str
     own_exercise: Exercise  # the clinic's own, with an image, in the published programme
     outsider_exercise: Exercise  # another clinic's
+    surgery: Any = None  # Pat's ACL reconstruction, 10 weeks ago
 
 
 def _today(w: World) -> date:
@@ -159,6 +161,14 @@ def build_scene(w: World) -> Scene:
     deactivated.is_active = False
     deactivated.save(update_fields=["is_active"])
     elsewhere = _own_exercise(w.outsider_clinic)
+    surgery = surgery_record_add(
+        patient=w.patient,
+        by=w.ep.user,
+        procedure="acl_reconstruction",
+        side="left",
+        performed_on=today - timedelta(weeks=10),
+        graft="hamstring",
+    )
     user = w.patient.user
     return Scene(
         w=w,
@@ -173,6 +183,7 @@ def build_scene(w: World) -> Scene:
         phase=phase,
         session=session,
         failed_message=failed,
+        surgery=surgery,
         deactivated=deactivated,
         manage_token=manage_token_for(visit),
         previsit_token=previsit_token_for(visit),

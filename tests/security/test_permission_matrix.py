@@ -246,6 +246,20 @@ ROWS: list[Row] = [
     ),
     Row("prescriptions:screening", CLINICIANS, args=lambda s: [s.w.patient.code]),
     Row("prescriptions:assessment-compare", CLINICIANS, args=lambda s: [s.w.patient.code]),
+    Row("prescriptions:surgery-list", CLINICIANS, args=lambda s: [s.w.patient.code]),
+    Row("prescriptions:surgery-edit", CLINICIANS, args=lambda s: [s.surgery.code]),
+    Row(
+        "prescriptions:training-status",
+        GET_NOT_ALLOWED,
+        args=lambda s: [s.w.patient.code],
+    ),
+    Row(
+        "prescriptions:training-status",
+        CLINICIANS_POST,
+        method="post",
+        args=lambda s: [s.w.patient.code],
+        data=lambda s: {"status": "intermediate"},
+    ),
     # --- Before-your-visit questionnaires (signed link) -----------------------------------
     Row("prescriptions:previsit", EVERYONE, args=lambda s: [s.previsit_token]),
     Row("prescriptions:previsit-answer", EVERYONE, args=lambda s: [s.previsit_token, "NPRS"]),
