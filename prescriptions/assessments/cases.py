@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
+from prescriptions.rules import engine, postop
 from prescriptions.rules.case import Case, CasePatient, Measurement, ProgrammeState
 from prescriptions.surgery.selectors import surgery_for_rules, training_status_of
 
@@ -52,8 +53,27 @@ def case_for(
         goals=tuple(a.goals) if a is not None else (),
         surgery=surgery,
         red_flags=tuple(a.red_flags) if a is not None else (),
-        signs=tuple(getattr(a, "stop_signs", ()) or ()) if a is not None else (),
+        signs=tuple(a.stop_signs) if a is not None else (),
         findings=findings,
         measurements=measurements,
         programme=ProgrammeState(goal=goal),
     )
+
+
+def assessment_decision(assessment: Assessment) -> engine.Result:
+    """The rules core's decision for the assessment's case on its own day: the flags
+    (stop signs, surgery precautions, falls risk, the ACL battery...), the exercises it
+    would suggest and what it keeps out."""
+    return engine.evaluate(
+        case_for(patient=assessment.patient, assessment=assessment, on_date=assessment.assessed_on)
+    )
+
+
+def stop_sign_checklist_due(assessment: Assessment) -> bool:
+    """Whether to open the stop-sign checklist: a recent joint injection or surgery ticked,
+    a surgery whose checklist weeks are running, or a stop sign already ticked."""
+    if "recent_injection" in assessment.red_flags or assessment.stop_signs:
+        return True
+    surgery = surgery_for_rules(patient=assessment.patient, on_date=assessment.assessed_on)
+    until = postop.checklist_until(surgery=surgery, injection_on=None)
+    return until is not None and assessment.assessed_on <= until

@@ -27,6 +27,7 @@ from clinic.lib.time import when_label
 from clinic.models import Clinic, Practitioner
 from clinic.selectors import patient_records
 from prescriptions.assessments import battery
+from prescriptions.assessments.cases import assessment_decision, stop_sign_checklist_due
 from prescriptions.assessments.comparison import (
     assessment_comparison,
     assessment_trends,
@@ -250,6 +251,7 @@ def assessment_edit(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
             "patient": assessment.patient,
             "form": form,
             "test_forms": _with_saved(form, assessment),
+            "checklist_open": stop_sign_checklist_due(assessment),
         },
     )
 
@@ -270,6 +272,20 @@ def _findings(assessment: Assessment) -> list[tuple[str, str]]:
         if chosen:
             result.append((label, " and ".join(sides[s] for s in chosen)))
     return result
+
+
+def rules_view(assessment: Assessment) -> dict[str, Any]:
+    """The rules core's flags for the assessment's case (beyond the threshold flags stored
+    on it) and whether they stop exercise, for the staff pages."""
+    decision = assessment_decision(assessment)
+    stored = {f.get("code") for f in assessment.flags}
+    flags = [f for f in decision.flags if f.code not in stored]
+    return {
+        "flags": flags,
+        "stop": any(f.severity == "stop" for f in decision.flags),
+        "exercises": decision.exercises,
+        "notes": decision.notes,
+    }
 
 
 def _red_flags(assessment: Assessment) -> list[tuple[str, list[str]]]:
@@ -299,6 +315,7 @@ def assessment_detail(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
             "sections": battery_sections(assessment=assessment),
             "findings": _findings(assessment),
             "red_flag_groups": _red_flags(assessment),
+            "rules": rules_view(assessment),
             "versions": [
                 {
                     "assessment": v,

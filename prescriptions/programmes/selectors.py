@@ -137,7 +137,7 @@ def prescribing_context(programme: Programme) -> PrescribingContext:
         assessment.stop_flags,
         surgery,
         today,
-        list(getattr(assessment, "stop_signs", []) or []),
+        list(assessment.stop_signs),
     )
 
 
