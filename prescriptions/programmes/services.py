@@ -46,6 +46,8 @@ from prescriptions.models import (
 from prescriptions.patient_programme.links import programme_link_path
 from prescriptions.rules import dosing, engine, training
 from prescriptions.rules.suggestions import (
+    Finding,
+    FindingCode,
     Suggestion,
     SuggestionKind,
     patient_finding_label,
@@ -296,7 +298,6 @@ def programme_suggestions(programme: Programme) -> list[Suggestion]:
     one `manage.py suggest_programme` prints for the same case): see `fit_to_decision`."""
     if programme.assessment is None:
         return []
-    suggestions = suggestions_from_findings(assessment_findings(programme.assessment))
     today = timezone.now().astimezone(programme.clinic.tz).date()
     case = case_for(
         patient=programme.patient,
@@ -304,9 +305,17 @@ def programme_suggestions(programme: Programme) -> list[Suggestion]:
         on_date=today,
         goal=programme.goal,
     )
+    decision = engine.evaluate(case)
+    found = assessment_findings(programme.assessment)
+    # Falls risk is the rules' summary of the falls and function tests (§12.7), not a
+    # threshold stored on the assessment: the decision carries it.
+    falls = any(f.code == "falls_risk" for f in decision.flags)
+    if falls and not any(f.code == FindingCode.FALLS_RISK for f in found):
+        found.append(Finding(FindingCode.FALLS_RISK, True))
+    suggestions = suggestions_from_findings(found)
     if case.surgery is None and not case.signs:
         return suggestions
-    return fit_to_decision(suggestions, engine.evaluate(case))
+    return fit_to_decision(suggestions, decision)
 
 
 def fit_to_decision(suggestions: Sequence[Suggestion], result: engine.Result) -> list[Suggestion]:
