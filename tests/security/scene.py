@@ -27,7 +27,7 @@ from django.utils.http import urlsafe_base64_encode
 
 import pytest
 
-from bookings.models import Appointment, Notification
+from bookings.models import Appointment, Notification, ScreeningEnquiry
 from bookings.notifications import opt_out_token_for
 from bookings.services import appointment_book
 from bookings.tokens import manage_token_for
@@ -87,6 +87,7 @@ class Scene:
     own_exercise: Exercise  # the clinic's own, with an image, in the published programme
     outsider_exercise: Exercise  # another clinic's
     surgery: Any = None  # Pat's ACL reconstruction, 10 weeks ago
+    enquiry: Any = None  # a call-back after a booking health question stopped Pat
 
 
 def _today(w: World) -> date:
@@ -184,6 +185,9 @@ def build_scene(w: World) -> Scene:
         session=session,
         failed_message=failed,
         surgery=surgery,
+        enquiry=ScreeningEnquiry.objects.create(
+            clinic=w.clinic, patient=w.patient, first_name="Pat", answers=[]
+        ),
         deactivated=deactivated,
         manage_token=manage_token_for(visit),
         previsit_token=previsit_token_for(visit),

@@ -221,6 +221,14 @@ ROWS: list[Row] = [
         args=lambda s: [s.visit.code],
         data=lambda s: {"notification": str(s.failed_message.pk)},
     ),
+    Row("bookings:staff-enquiries", ANY_STAFF),  # each clinic's own
+    Row("bookings:staff-enquiry-done", GET_NOT_ALLOWED, args=lambda s: [s.enquiry.code]),
+    Row(
+        "bookings:staff-enquiry-done",
+        CLINIC_STAFF_POST,
+        method="post",
+        args=lambda s: [s.enquiry.code],
+    ),
     # --- Assessments, outcome measures, screening (clinicians only) ----------------------
     Row("prescriptions:assessment-new", CLINICIANS, args=lambda s: [s.w.patient.code]),
     Row("prescriptions:assessment-detail", CLINICIANS, args=lambda s: [s.signed.code]),
