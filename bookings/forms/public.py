@@ -365,7 +365,7 @@ class PatientDetailsForm(ErrorSummaryMixin, forms.Form):
 
 
 ANSWERS = [("yes", "Yes"), ("no", "No")]
-ON_YES_HINTS = {
+ON_YES_HINTS: dict[str, str] = {
     ScreeningQuestion.OnYes.BLOCK: "If yes, we will call you to arrange your visit instead of "
     "booking it online.",
     ScreeningQuestion.OnYes.FLAG: "If yes, you can still book: we tell your practitioner.",
