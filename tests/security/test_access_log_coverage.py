@@ -231,6 +231,16 @@ CASES = [
     ),
     Case("new assessment form", "practitioner", u("prescriptions:assessment-new", patient), None),
     Case(
+        "saving a section of the draft",
+        "practitioner",
+        u("prescriptions:assessment-section", lambda s: s.draft.code, lambda s: "goals"),
+        ("change", ASSESSMENT),
+        code=lambda s: s.draft.code,
+        method="post",
+        data=lambda s: {"revision": str(s.draft.revision), "goals_note": "Walk the dog"},
+        status=302,
+    ),
+    Case(
         "attach a response",
         "practitioner",
         u("prescriptions:response-attach", lambda s: s.draft.code, lambda s: s.response.code),

@@ -236,6 +236,18 @@ ROWS: list[Row] = [
     Row("prescriptions:assessment-amend", CLINICIANS, args=lambda s: [s.signed.code]),
     Row("prescriptions:assessment-sign", GET_NOT_ALLOWED, args=lambda s: [s.draft.code]),
     Row(
+        "prescriptions:assessment-section",
+        GET_NOT_ALLOWED,
+        args=lambda s: [s.draft.code, "goals"],
+    ),
+    Row(
+        "prescriptions:assessment-section",
+        CLINICIANS_POST,
+        method="post",
+        args=lambda s: [s.draft.code, "goals"],
+        data=lambda s: {"revision": str(s.draft.revision), "goals_note": "Walk the dog"},
+    ),
+    Row(
         "prescriptions:assessment-sign",
         CLINICIANS_POST,
         method="post",
