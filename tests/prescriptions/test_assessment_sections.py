@@ -87,9 +87,7 @@ def test_bad_input_stays_in_its_section_next_to_the_field(client_as_practitioner
     assert r.status_code == 200 and "There is a problem" in r.content.decode()
 
 
-def test_a_stop_sign_saved_in_its_section_shows_in_the_running_flags(
-    client_as_practitioner, draft
-):
+def test_a_stop_sign_saved_in_its_section_shows_in_the_running_flags(client_as_practitioner, draft):
     r = client_as_practitioner.post(
         _url(draft, "red-flags"),
         {
