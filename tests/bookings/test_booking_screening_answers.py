@@ -59,6 +59,12 @@ def test_a_yes_that_only_flags_books_and_the_clinician_sees_it(
         {"question": SUPERVISED, "answer": "yes", "on_yes": "flag"},
     ]
     assert not ScreeningEnquiry.objects.exists()
+    from bookings.records import appointments
+
+    (entry,) = appointments(appointment.patient).entries
+    assert ("health_questions", "Health questions", [f"{FEVER} No", f"{SUPERVISED} Yes"]) in [
+        tuple(field) for field in entry.fields
+    ]
     for url in (
         reverse("bookings:staff-appointment", args=[appointment.code]),
         reverse("bookings:staff-patient-detail", args=[appointment.patient.code]),
