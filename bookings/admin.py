@@ -37,8 +37,8 @@ class TimeOffAdmin(admin.ModelAdmin[TimeOff]):
 
 @admin.register(ScreeningQuestion)
 class ScreeningQuestionAdmin(admin.ModelAdmin[ScreeningQuestion]):
-    list_display = ["text", "clinic", "display_order", "is_active"]
-    list_filter = ["clinic", "is_active"]
+    list_display = ["text", "clinic", "on_yes", "display_order", "is_active"]
+    list_filter = ["clinic", "on_yes", "is_active"]
 
 
 class AppointmentAdminForm(forms.ModelForm[Appointment]):

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from django.db.models import QuerySet
 
-from bookings.models import OPEN_STATUSES, Appointment, Notification
+from bookings.models import OPEN_STATUSES, Appointment, Notification, ScreeningEnquiry
 from bookings.services import appointment_cancel
 from clinic.deletion import DeletionStep, deletion_step_register
 from clinic.models import Patient, User
@@ -48,6 +48,8 @@ def _run(patient: Patient, requested_by: User | None, now: datetime) -> dict[str
         last_error="Not sent: the patient deleted their account.",
     )
     Notification.objects.filter(patient=patient).exclude(context={}).update(context={})
+    # A call-back enquiry holds contact details and nothing clinical the clinic keeps.
+    ScreeningEnquiry.objects.filter(patient=patient).delete()
     return {"cancelled_appointments": cancelled}
 
 

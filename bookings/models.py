@@ -151,15 +151,28 @@ class TimeOff(models.Model):
 
 
 class ScreeningQuestion(models.Model):
-    """A pre-visit health screening question asked before an in-clinic visit."""
+    """A pre-visit health screening question asked before an in-clinic visit. A "yes"
+    either stops the online booking (the person is kept as an enquiry the clinic calls
+    back) or lets it go ahead and flags the answer for the clinician; the question says
+    which to the person answering."""
+
+    class OnYes(models.TextChoices):
+        BLOCK = "block", "Stops online booking: the clinic calls back"
+        FLAG = "flag", "Booking goes ahead: flagged for the clinician"
 
     clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="screening_questions")
     text = models.CharField(max_length=300)
+    on_yes = models.CharField("a yes", max_length=5, choices=OnYes.choices, default=OnYes.BLOCK)
     display_order = models.PositiveIntegerField(default=0)
     is_active = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["display_order", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(on_yes__in=["block", "flag"]), name="screening_question_on_yes_valid"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.text
@@ -367,3 +380,78 @@ OPEN_STATUSES = (
     Notification.Status.QUEUED,
     Notification.Status.SENDING,
 )
+
+
+class BookingAnswers(models.Model):
+    """The booking's health questions as asked and answered, kept with the appointment
+    (a row of its own: the email outbox reads appointments with raw SQL, column for
+    column, and a JSON column would need converting)."""
+
+    appointment = models.OneToOneField(
+        Appointment, on_delete=models.CASCADE, related_name="booking_answers"
+    )
+    answers = models.JSONField(
+        help_text='[{"question": text, "answer": "yes" or "no", "on_yes": "block" or "flag"}]'
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Answers for {self.appointment_id}"
+
+    @property
+    def flagged(self) -> list[str]:
+        return [a["question"] for a in self.answers if a.get("answer") == "yes"]
+
+
+class ScreeningEnquiry(models.Model):
+    """Someone whose answer to a booking health question stopped the online booking: kept
+    so the clinic can call them back. Written by bookings/screening.py only."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "To call back"
+        DONE = "done", "Called back"
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="+")
+    service = models.ForeignKey(
+        Service, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    wanted_start = models.DateTimeField(null=True, blank=True, help_text="The time they chose.")
+    patient = models.ForeignKey(
+        Patient, on_delete=models.CASCADE, null=True, blank=True, related_name="enquiries"
+    )
+    first_name = models.CharField(max_length=80, blank=True)
+    last_name = models.CharField(max_length=80, blank=True)
+    phone = models.CharField(max_length=30, blank=True)
+    email = models.EmailField(blank=True)
+    answers = models.JSONField(default=list, help_text="As on BookingAnswers, every question.")
+    status = models.CharField(max_length=5, choices=Status.choices, default=Status.OPEN)
+    handled_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    handled_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["status", "-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["open", "done"]), name="screening_enquiry_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="open", handled_at__isnull=True)
+                | Q(status="done", handled_at__isnull=False),
+                name="screening_enquiry_done_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Enquiry {self.code}"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def stopped_by(self) -> list[str]:
+        return [a["question"] for a in self.answers if a.get("answer") == "yes"]

@@ -3,7 +3,7 @@ and the emails we sent them. No staff-only detail (who booked, internal ids)."""
 
 from __future__ import annotations
 
-from bookings.models import Appointment, Notification
+from bookings.models import Appointment, BookingAnswers, Notification
 from bookings.selectors import appointment_list_for_patient
 from clinic.models import Patient
 from clinic.records import Entry, RecordSection, local_time, record_section
@@ -12,6 +12,10 @@ from clinic.records import Entry, RecordSection, local_time, record_section
 @record_section("appointments", order=20)
 def appointments(patient: Patient) -> RecordSection:
     entries = []
+    answers = {
+        row.appointment_id: row.answers
+        for row in BookingAnswers.objects.filter(appointment__patient=patient)
+    }
     for a in appointment_list_for_patient(patient_id=patient.pk):
         fields = [
             ("start", "Starts", local_time(a.start, patient)),
@@ -28,6 +32,14 @@ def appointments(patient: Patient) -> RecordSection:
                 ("cancelled", "Cancelled", local_time(a.cancelled_at, patient)),
                 ("cancellation_reason", "Reason", a.cancellation_reason or None),
             ]
+        if a.pk in answers:
+            fields.append(
+                (
+                    "health_questions",
+                    "Health questions",
+                    [f"{q['question']} {q['answer'].capitalize()}" for q in answers[a.pk]],
+                )
+            )
         entries.append(Entry(heading=f"{a.service.name}", fields=fields))
     return RecordSection(
         key="appointments",

@@ -42,7 +42,11 @@ ASSESSMENT_COMPARISON = "prescriptions.assessment_comparison"
 """Change over time: two assessments side by side and every signed one as trends."""
 SCREENING_HISTORY = "prescriptions.screening_history"
 """The patient's pre-exercise screenings, latest first."""
-SUMMARY_TYPES = frozenset({CLINICAL_SUMMARY, ASSESSMENT_COMPARISON, SCREENING_HISTORY})
+SURGERY_HISTORY = "prescriptions.surgery_history"
+"""The patient's surgeries with their precautions, and their training status."""
+SUMMARY_TYPES = frozenset(
+    {CLINICAL_SUMMARY, ASSESSMENT_COMPARISON, SCREENING_HISTORY, SURGERY_HISTORY}
+)
 
 
 def _client_ip(request: HttpRequest | None) -> str | None:
@@ -101,6 +105,8 @@ RECORD_TYPE_LABELS = {
     CLINICAL_SUMMARY: "Clinical summary",
     ASSESSMENT_COMPARISON: "Assessments compared",
     SCREENING_HISTORY: "Screening history",
+    SURGERY_HISTORY: "Surgeries and training status",
+    "prescriptions.surgeryrecord": "Surgery",
     "prescriptions.preexercisescreening": "Pre-exercise screening",
     "prescriptions.outcomeresponse": "Outcome measure",
     "prescriptions.programme": "Exercise programme",

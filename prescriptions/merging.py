@@ -1,5 +1,7 @@
 """Clinical rows that follow a possible duplicate into its original (clinic/merging.py).
-A record made by an online booking rarely has any; the pre-visit screening may."""
+A record made by an online booking rarely has any; the pre-visit screening may. A
+training status (one per patient) stays with the emptied duplicate: the original's own
+is the one that counts."""
 
 from clinic.merging import patient_rows_register
 from prescriptions.models import (
@@ -9,5 +11,8 @@ from prescriptions.models import (
     Programme,
     SessionLog,
 )
+from prescriptions.surgery.models import SurgeryRecord
 
-patient_rows_register(Assessment, OutcomeResponse, PreExerciseScreening, Programme, SessionLog)
+patient_rows_register(
+    Assessment, OutcomeResponse, PreExerciseScreening, Programme, SessionLog, SurgeryRecord
+)

@@ -22,6 +22,7 @@ from prescriptions.programmes.models import (
     ProgrammeVersion,
 )
 from prescriptions.screening.models import PreExerciseScreening
+from prescriptions.surgery.models import SurgeryRecord, TrainingStatus
 
 __all__ = [
     "BODY_MASS_RANGE",
@@ -45,4 +46,6 @@ __all__ = [
     "ProgrammeVersion",
     "SessionLog",
     "SessionLogEntry",
+    "SurgeryRecord",
+    "TrainingStatus",
 ]

@@ -27,6 +27,8 @@ from prescriptions.models import (
     ProgrammeItem,
     ProgrammeVersion,
     SessionLog,
+    SurgeryRecord,
+    TrainingStatus,
 )
 from prescriptions.outcomes import scoring as outcomes
 from prescriptions.patient_programme.selectors import dose_words, load_words
@@ -166,6 +168,42 @@ def screenings(patient: Patient) -> RecordSection:
         entries=entries,
         description="The Adult Pre-exercise Screening System (stage 1), newest first.",
         empty="No screenings.",
+    )
+
+
+@record_section("surgery", order=36)
+def surgeries(patient: Patient) -> RecordSection:
+    entries = [
+        Entry(
+            heading=f"{row.title}, {row.performed_on:%-d %B %Y}",
+            fields=[
+                ("performed_on", "Date of surgery", text(row.performed_on)),
+                ("approach", "Approach", row.get_approach_display() or None),
+                ("graft", "Graft", row.get_graft_display() or None),
+                (
+                    "precautions_cleared_on",
+                    "Precautions cleared on",
+                    text(row.precautions_cleared_on) if row.precautions_cleared_on else None,
+                ),
+            ],
+        )
+        for row in SurgeryRecord.objects.filter(patient=patient)
+    ]
+    status = TrainingStatus.objects.filter(patient=patient).first()
+    if status is not None:
+        entries.append(
+            Entry(
+                heading="Training status",
+                fields=[("training_status", "Training status", status.get_status_display())],
+            )
+        )
+    return RecordSection(
+        key="surgery",
+        title="Surgery and training status",
+        entries=entries,
+        description="Surgeries as your clinic recorded them, newest first, and your "
+        "resistance-training status.",
+        empty="No surgery or training status recorded.",
     )
 
 

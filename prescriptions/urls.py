@@ -8,6 +8,7 @@ from prescriptions.previsit import views as previsit
 from prescriptions.programmes import progress_views as programme_progress
 from prescriptions.programmes import views as programmes
 from prescriptions.screening import views as screening
+from prescriptions.surgery import views as surgery
 
 app_name = "prescriptions"
 
@@ -15,6 +16,7 @@ urlpatterns = (
     assessments.urlpatterns
     + outcomes.urlpatterns
     + screening.urlpatterns
+    + surgery.urlpatterns
     + previsit.urlpatterns
     + patient_programme.urlpatterns
     + programme_progress.urlpatterns

@@ -366,6 +366,11 @@ class PatientDetailsForm(ErrorSummaryMixin, forms.Form):
 
 
 ANSWERS = [("yes", "Yes"), ("no", "No")]
+ON_YES_HINTS: dict[str, str] = {
+    ScreeningQuestion.OnYes.BLOCK: "If yes, we will call you to arrange your visit instead of "
+    "booking it online.",
+    ScreeningQuestion.OnYes.FLAG: "If yes, you can still book: we tell your practitioner.",
+}
 
 
 class ScreeningForm(ErrorSummaryMixin, forms.Form):
@@ -378,6 +383,7 @@ class ScreeningForm(ErrorSummaryMixin, forms.Form):
             self.fields[f"q{question.pk}"] = forms.ChoiceField(
                 choices=ANSWERS,
                 label=question.text,
+                help_text=ON_YES_HINTS[question.on_yes],
                 widget=InlineRadioSelect,
                 error_messages={
                     "required": f"Select yes or no: {question.text}",
@@ -391,3 +397,18 @@ class ScreeningForm(ErrorSummaryMixin, forms.Form):
 
     def any_yes(self) -> bool:
         return "yes" in self.answers().values()
+
+    def asked(self) -> list[dict[str, str]]:
+        """Every question as asked, its answer and what a yes does (stored as answered)."""
+        return [
+            {
+                "question": q.text,
+                "answer": self.cleaned_data[f"q{q.pk}"],
+                "on_yes": q.on_yes,
+            }
+            for q in self.questions
+        ]
+
+    def stops(self) -> bool:
+        """A yes to a question whose yes stops online booking."""
+        return any(a["answer"] == "yes" and a["on_yes"] == "block" for a in self.asked())

@@ -45,6 +45,7 @@ from bookings.forms.public import (
 )
 from bookings.ics import appointment_ics
 from bookings.models import Appointment, Modality, ScreeningQuestion, Service
+from bookings.screening import appointment_screening_save, screening_enquiry_record
 from bookings.selectors import (
     Slot,
     available_slots,
@@ -705,9 +706,22 @@ def book_screening(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = ScreeningForm(request.POST, questions=questions)
         if form.is_valid():
-            draft["screening"] = {"answers": form.answers(), "clear": not form.any_yes()}
+            stops = form.stops()
+            draft["screening"] = {
+                "answers": form.answers(),
+                "asked": form.asked(),
+                "clear": not stops,
+            }
             _draft_save(request, draft)
-            if form.any_yes():
+            if stops:
+                screening_enquiry_record(
+                    clinic=choice.clinic,
+                    service=choice.service,
+                    wanted_start=choice.start,
+                    patient=_session_patient(request, choice.clinic),
+                    details=draft.get("patient") or {},
+                    answers=form.asked(),
+                )
                 return _screening_stop(request, choice)
             return redirect("bookings:book-review")
     else:
@@ -846,7 +860,7 @@ def _confirm(
         )
     else:
         who = patient
-    return appointment_book(
+    appointment = appointment_book(
         service=choice.service,
         practitioner=choice.practitioner,
         modality=choice.modality,
@@ -857,6 +871,10 @@ def _confirm(
         location_id=choice.location_id,
         booking_request_id=request_id,
     )
+    appointment_screening_save(
+        appointment=appointment, answers=(draft.get("screening") or {}).get("asked") or []
+    )
+    return appointment
 
 
 def _alternative_links(choice: Choice, alternatives: list[Slot]) -> list[dict[str, str]]:

@@ -40,8 +40,17 @@ from bookings.forms.staff import (
     SlotPickForm,
     slot_value,
 )
-from bookings.models import Appointment, Modality, Notification, TimeOff, WorkingHours
+from bookings.models import (
+    Appointment,
+    BookingAnswers,
+    Modality,
+    Notification,
+    ScreeningEnquiry,
+    TimeOff,
+    WorkingHours,
+)
 from bookings.notifications import notification_list_for_appointment, notification_retry
+from bookings.screening import enquiry_list_for_clinic, screening_enquiry_done
 from bookings.selectors import (
     Slot,
     appointment_list_for_patient,
@@ -637,6 +646,9 @@ def appointment_detail(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
             "appointment_date": appointment.start.astimezone(tz).date().isoformat(),
             "notification_rows": _message_rows(appointment, tz),
             "zone": f"{zone_label(tz)} time",
+            "answers": BookingAnswers.objects.filter(appointment=appointment).first()
+            if is_clinician(request.user)
+            else None,
         },
     )
 
@@ -865,6 +877,13 @@ def patient_detail(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
             "upcoming": [_row(a, tz) for a in upcoming],
             "past": [_row(a, tz) for a in past],
             "book_url": _book_url(patient=patient.code),
+            "answered": list(
+                BookingAnswers.objects.filter(appointment__patient=patient)
+                .select_related("appointment__service")
+                .order_by("-appointment__start")[:10]
+            )
+            if is_clinician(request.user)
+            else [],
         },
     )
 
@@ -885,6 +904,36 @@ def patient_join(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
     return redirect(original.get_absolute_url())
 
 
+@login_required
+def enquiry_list(request: HttpRequest) -> HttpResponse:
+    """People whose answer to a booking health question stopped their online booking: the
+    clinic calls them back. Reception sees who and how to reach them; clinicians also see
+    the answers."""
+    clinic = staff_clinic_or_404(request)
+    enquiries = list(enquiry_list_for_clinic(clinic=clinic)[:200])
+    return render(
+        request,
+        "bookings/staff_enquiry_list.html",
+        {
+            "open": [e for e in enquiries if e.status == e.Status.OPEN],
+            "done": [e for e in enquiries if e.status == e.Status.DONE][:50],
+            "show_answers": is_clinician(request.user),
+            "tz": clinic.tz,
+            "current": "staff-enquiries",
+        },
+    )
+
+
+@login_required
+@require_POST
+def enquiry_done(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
+    enquiry = record_for_staff_or_404(request, ScreeningEnquiry.objects.all(), code)
+    user = staff_or_404(request)
+    screening_enquiry_done(enquiry=enquiry, by=user)
+    messages.success(request, f"Marked {enquiry.full_name or 'the enquiry'} as called back.")
+    return redirect("bookings:staff-enquiries")
+
+
 urlpatterns: list[URLPattern] = [
     path("staff/", schedule, name="staff-schedule"),
     path("staff/appointments/new/", book, name="staff-book"),
@@ -900,4 +949,6 @@ urlpatterns: list[URLPattern] = [
     path("staff/patients/", patient_list, name="staff-patient-list"),
     path("staff/patients/<uuid:code>/", patient_detail, name="staff-patient-detail"),
     path("staff/patients/<uuid:code>/join/", patient_join, name="staff-patient-join"),
+    path("staff/enquiries/", enquiry_list, name="staff-enquiries"),
+    path("staff/enquiries/<uuid:code>/done/", enquiry_done, name="staff-enquiry-done"),
 ]

@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from prescriptions.rules import measures
 from prescriptions.rules.sources import Source
 from prescriptions.vocabulary import Condition
 
@@ -713,6 +714,84 @@ TESTS_IN_ORDER: tuple[TestDefinition, ...] = (
             ),
         ),
     ),
+)
+
+_RULES_TEST_SOURCES = {
+    "chair_stand": "CDC STEADI 30-second chair stand (2017)",
+    "timed_up_and_go": "CDC STEADI Timed Up and Go",
+    "four_stage_balance": "CDC STEADI 4-Stage Balance Test",
+    "gait_speed": "Usual gait speed (Studenski 2011; Cesari 2005)",
+    "six_minute_walk": "6-minute walk test (Enright & Sherrill 1998)",
+    "acl_rsi": "ACL-RSI (Webster 2008)",
+}
+"""Where each falls, function and ACL test comes from, for the form's source line; the ACL
+return-to-sport rows are Grindem 2016's battery."""
+
+_RULES_MEASURE_LABELS = {
+    "reps": "Full stands in 30 seconds",
+    "time_s": "Time",
+    "stage": "Best stage completed (1 feet together, 2 semi-tandem, 3 tandem, 4 one leg)",
+    "failed_stage_s": "Seconds held at the stage not completed",
+    "m_per_s": "Gait speed",
+    "distance_m": "Distance walked",
+    "distance_cm": "Distance",
+    "torque_nm": "Peak torque",
+    "force_n": "Peak force",
+    "percent": "Score",
+    "score": "Score",
+    "grade": "Effusion grade",
+    "full": "Full range of motion",
+}
+
+_FALLS_TESTS = (
+    "chair_stand",
+    "timed_up_and_go",
+    "four_stage_balance",
+    "gait_speed",
+    "six_minute_walk",
+)
+
+
+def _rules_test(code: str, codes: measures.TestCodes) -> TestDefinition:
+    """A battery test from the rules core's codes (prescriptions/rules/measures.py), so the
+    form records exactly what the falls and ACL rules read."""
+    fields = []
+    for name, m in codes.measures.items():
+        label = _RULES_MEASURE_LABELS.get(name, name.replace("_", " ").capitalize())
+        if m.choices:
+            choices = tuple((c, c.capitalize()) for c in m.choices)
+            fields.append(FieldSpec(name, label, CHOICE, choices=choices, sided=codes.sided))
+            continue
+        fields.append(
+            FieldSpec(
+                name,
+                label,
+                unit=m.unit,
+                min=None if m.minimum is None else Decimal(str(m.minimum)),
+                max=None if m.maximum is None else Decimal(str(m.maximum)),
+                places=0 if m.integer else 2,
+                sided=codes.sided,
+            )
+        )
+    purpose = (
+        "Falls risk and function (older adults)."
+        if code in _FALLS_TESTS
+        else "ACL reconstruction: return-to-sport battery."
+    )
+    cite = _RULES_TEST_SOURCES.get(code, "Grindem 2016 return-to-sport battery")
+    return TestDefinition(
+        code=code,
+        name=codes.name.split(":")[0].split(", per leg")[0],
+        purpose=purpose,
+        protocol=codes.name,
+        source=Source(cite, "V", codes.section),
+        fields=tuple(fields),
+    )
+
+
+TESTS_IN_ORDER = (
+    *TESTS_IN_ORDER,
+    *(_rules_test(code, codes) for code, codes in measures.TESTS.items()),
 )
 
 TESTS: dict[str, TestDefinition] = {t.code: t for t in TESTS_IN_ORDER}

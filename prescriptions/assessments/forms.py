@@ -38,6 +38,7 @@ from prescriptions.outcomes.services import (
     latest_activities,
 )
 from prescriptions.outcomes.services import measure_field as measure_key
+from prescriptions.rules import postop
 from prescriptions.vocabulary import (
     RED_FLAG_GROUPS,
     SIDES,
@@ -383,6 +384,13 @@ class AssessmentForm(_PractitionerMixin, StaffForm):
         error_messages={"max_length": "Keep it to %(limit_value)d characters or fewer."},
     )
     red_flags = _checkboxes("Red flags", RedFlag.choices)
+    stop_signs = _checkboxes(
+        "Stop signs",
+        [(sign.value, sign.label[0].upper() + sign.label[1:]) for sign in postop.Sign],
+        "Ask at each session after a recent joint injection or surgery. Any one stops "
+        "exercise: the patient sees the surgeon or GP the same day (chest pain, "
+        "breathlessness or coughing blood: call 000).",
+    )
     red_flags_note = forms.CharField(
         label="Red flag notes",
         required=False,
@@ -472,7 +480,7 @@ class AssessmentForm(_PractitionerMixin, StaffForm):
     def clean(self) -> dict[str, Any]:
         super().clean()
         data = self.cleaned_data
-        if data.get("red_flags") and not data.get("red_flags_note"):
+        if (data.get("red_flags") or data.get("stop_signs")) and not data.get("red_flags_note"):
             self.add_error(
                 "red_flags_note",
                 "Describe the red flags: what you found and what you did about it.",
@@ -608,6 +616,7 @@ class AssessmentForm(_PractitionerMixin, StaffForm):
     def plain_fields(self) -> dict[str, Any]:
         data = self.cleaned_data
         fields = {name: data.get(name) for name in EDITABLE_FIELDS}
+        fields["stop_signs"] = list(fields["stop_signs"] or [])
         for name in ("resting_sbp", "resting_dbp", "resting_hr"):
             value = fields[name]
             fields[name] = None if value is None else int(value)

@@ -29,6 +29,7 @@ from simple_history.models import HistoricalRecords
 
 from clinic.models import Clinic, Patient, Practitioner, User
 from prescriptions.assessments import battery
+from prescriptions.rules import postop
 from prescriptions.vocabulary import (
     Condition,
     Goal,
@@ -44,6 +45,7 @@ BODY_MASS_RANGE = (Decimal("20"), Decimal("350"))
 SBP_RANGE = (60, 300)
 DBP_RANGE = (30, 200)
 HR_RANGE = (20, 250)
+_SIGN_CODES = frozenset(s.value for s in postop.Sign)
 
 
 class AssessmentQuerySet(models.QuerySet["Assessment"]):
@@ -125,6 +127,12 @@ class Assessment(models.Model):
         default=list, blank=True, help_text="Red flag codes (vocabulary.RedFlag)."
     )
     red_flags_note = models.TextField(blank=True)
+    stop_signs = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Stop signs asked after a recent joint injection or surgery "
+        "(rules.postop.Sign codes); any one stops exercise.",
+    )
     pain_nprs = models.PositiveSmallIntegerField(
         "pain (NPRS)",
         null=True,
@@ -241,6 +249,10 @@ class Assessment(models.Model):
                 condition=Q(red_flags=[]) | ~Q(red_flags_note=""),
                 name="assessment_red_flags_have_note",
             ),
+            models.CheckConstraint(
+                condition=Q(stop_signs=[]) | ~Q(red_flags_note=""),
+                name="assessment_stop_signs_have_note",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -265,6 +277,10 @@ class Assessment(models.Model):
     @property
     def red_flag_labels(self) -> list[str]:
         return [RedFlag(r).label for r in self.red_flags if r in RedFlag.values]
+
+    @property
+    def stop_sign_labels(self) -> list[str]:
+        return [postop.Sign(s).label for s in self.stop_signs if s in _SIGN_CODES]
 
     @property
     def stop_flags(self) -> list[dict[str, Any]]:

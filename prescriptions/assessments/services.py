@@ -31,7 +31,8 @@ from prescriptions.outcomes.services import (
     store_for_assessment,
     with_answers,
 )
-from prescriptions.rules import thresholds
+from prescriptions.rules import postop, thresholds
+from prescriptions.surgery.selectors import surgery_for_rules
 from prescriptions.vocabulary import SIDES, Condition, Finding, Goal, RedFlag, Side
 
 Results = Mapping[str, Mapping[str, Mapping[str, Decimal | str | None]]]
@@ -49,6 +50,7 @@ EDITABLE_FIELDS = (
     "goals_note",
     "red_flags",
     "red_flags_note",
+    "stop_signs",
     "pain_nprs",
     "pain_context",
     "pain_task",
@@ -185,6 +187,8 @@ def _full_clean(assessment: Assessment) -> None:
 
 
 def _inputs(assessment: Assessment, raw: Mapping[derived.Key, Decimal | str]) -> derived.Inputs:
+    # The surgery record decides where a value counts (hip %BW only in its ACL context).
+    surgery = surgery_for_rules(patient=assessment.patient, on_date=assessment.assessed_on)
     return derived.Inputs(
         values=raw,
         battery=assessment.battery,
@@ -198,6 +202,7 @@ def _inputs(assessment: Assessment, raw: Mapping[derived.Key, Decimal | str]) ->
             "resting_hr": _decimal(assessment.resting_hr),
         },
         age=assessment.patient.age_on(assessment.assessed_on),
+        surgery_procedure=surgery.procedure.value if surgery else "",
     )
 
 
@@ -352,6 +357,9 @@ def assessment_update_draft(
         fields["goals"] = _codes(fields["goals"], Goal.values, field="goals")
     if "red_flags" in fields:
         fields["red_flags"] = _codes(fields["red_flags"], RedFlag.values, field="red_flags")
+    if "stop_signs" in fields:
+        signs = [s.value for s in postop.Sign]
+        fields["stop_signs"] = _codes(fields["stop_signs"] or [], signs, field="stop_signs")
     for name in ("condition_other", "goals_note", "red_flags_note", "pain_task", "history"):
         if isinstance(fields.get(name), str):
             fields[name] = fields[name].strip()
@@ -361,7 +369,7 @@ def assessment_update_draft(
         setattr(locked, name, value)
     if locked.pain_nprs is None:
         locked.pain_context, locked.pain_task = "", ""
-    if locked.red_flags and not locked.red_flags_note:
+    if (locked.red_flags or locked.stop_signs) and not locked.red_flags_note:
         raise DomainError(
             "Describe the red flags: what you found and what you did about it.",
             field="red_flags_note",

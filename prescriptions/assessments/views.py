@@ -13,9 +13,9 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path
+from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -23,10 +23,11 @@ from bookings.models import Appointment
 from clinic.access import clinician_or_404, record_for_clinician_or_404
 from clinic.audit import ASSESSMENT_COMPARISON, access_log_record
 from clinic.errors import DomainError
-from clinic.lib.time import when_label
+from clinic.lib.time import clock_label, when_label
 from clinic.models import Clinic, Practitioner
 from clinic.selectors import patient_records
 from prescriptions.assessments import battery
+from prescriptions.assessments.cases import assessment_decision, stop_sign_checklist_due
 from prescriptions.assessments.comparison import (
     assessment_comparison,
     assessment_trends,
@@ -242,16 +243,135 @@ def assessment_edit(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
             if request.POST.get("next") == "review":
                 return redirect(assessment)
             return redirect("prescriptions:assessment-edit", code=assessment.code)
-    return render(
-        request,
-        "prescriptions/assessment_form.html",
-        {
-            "assessment": assessment,
-            "patient": assessment.patient,
-            "form": form,
-            "test_forms": _with_saved(form, assessment),
-        },
+    return render(request, "prescriptions/assessment_form.html", _form_context(assessment, form))
+
+
+def _form_context(assessment: Assessment, form: AssessmentForm, **extra: Any) -> dict[str, Any]:
+    return {
+        "assessment": assessment,
+        "patient": assessment.patient,
+        "form": form,
+        "test_forms": _with_saved(form, assessment),
+        "checklist_open": stop_sign_checklist_due(assessment),
+        "running": {**rules_view(assessment), "findings": _findings(assessment)},
+        **extra,
+    }
+
+
+SECTIONS: dict[str, tuple[str, ...]] = {
+    "visit": ("assessed_on", "practitioner"),
+    "condition": ("conditions", "condition_other", "involved_side", "history"),
+    "goals": ("goals", "goals_note"),
+    "red-flags": ("red_flags", "stop_signs", "red_flags_note"),
+    "pain": (
+        "pain_nprs",
+        "pain_context",
+        "pain_task",
+        "body_mass_kg",
+        "resting_sbp",
+        "resting_dbp",
+        "resting_hr",
+        "reference_sex",
+    ),
+    "measures": ("measures",),
+    "tests": ("battery",),
+    "findings": ("findings_note",),
+}
+"""The draft's sections and their plain fields; measures, tests and findings also own
+their generated fields (measure__..., test__side__measure, finding__...)."""
+
+
+def _in_section(section: str, name: str) -> bool:
+    if name in SECTIONS[section]:
+        return True
+    if section == "measures":
+        return name.startswith("measure__")
+    if section == "findings":
+        return name.startswith("finding__")
+    if section == "tests":
+        return name.split("__")[0] in battery.TESTS and name.count("__") == 2
+    return False
+
+
+def _saved_data(form: AssessmentForm) -> QueryDict:
+    """The unbound draft form's values (what is saved) as the browser would post them."""
+    data = QueryDict(mutable=True)
+    for bf in form:
+        value = bf.value()
+        if value is None or value is False or value in ("", []):
+            continue
+        if isinstance(value, list | tuple):
+            data.setlist(bf.name, [str(v) for v in value])
+        elif value is True:
+            data[bf.name] = "on"
+        else:
+            prepared = bf.field.prepare_value(value)
+            data[bf.name] = prepared if isinstance(prepared, str) else str(prepared)
+    return data
+
+
+@login_required
+@require_POST
+def assessment_section(request: HttpRequest, code: uuid.UUID, section: str) -> HttpResponse:
+    """Save one section of the draft: the section's inputs over what is saved. With htmx,
+    the answer is the section again (saved, or with its errors next to the fields), the
+    new revision and the running flags; without, a redirect back to the section (or the
+    whole page with the errors)."""
+    assessment = record_for_clinician_or_404(request, assessment_records(), code)
+    user = clinician_or_404(request)
+    if section not in SECTIONS:
+        raise Http404
+    if not assessment.is_draft:
+        messages.info(request, "This assessment is signed. Amend it to make a correction.")
+        return redirect(assessment)
+    access_log_record(
+        request=request, action="change", record=assessment, patient=assessment.patient
     )
+    data = _saved_data(_edit_form(request, assessment))
+    for name in list(data):
+        if _in_section(section, name):
+            del data[name]
+    for name in request.POST:
+        if _in_section(section, name) or name == "revision":
+            data.setlist(name, request.POST.getlist(name))
+    form = _edit_form(request, assessment, data)
+    status, saved = "Not saved: see the problems in this section.", False
+    if form.is_valid():
+        try:
+            assessment_update_draft(
+                assessment=assessment,
+                by=user,
+                fields=form.plain_fields(),
+                tests=form.tests(),
+                results=form.results(),
+                findings=form.findings(),
+                expected_revision=form.cleaned_data.get("revision"),
+                measures=form.chosen_measures(),
+                responses=form.responses(),
+            )
+        except (StaleRevision, DomainError) as exc:
+            if isinstance(exc, StaleRevision) or exc.field not in form.fields:
+                form.add_error(None, exc.message)
+                status = f"Not saved: {exc.message}"
+            else:
+                form.add_error(exc.field, exc.message)
+        else:
+            saved = True
+    if saved:
+        assessment.refresh_from_db()
+        local = timezone.now().astimezone(assessment.clinic.tz)
+        status = f"Saved at {clock_label(local)}."
+        if not getattr(request, "htmx", False):
+            messages.success(request, "Section saved.")
+            url = reverse("prescriptions:assessment-edit", args=[assessment.code])
+            return redirect(f"{url}#section-{section}")
+        form = _edit_form(request, assessment)
+    context = _form_context(assessment, form, saved_section=section, section_status=status)
+    if getattr(request, "htmx", False):
+        name = section.replace("-", "_")
+        context["section_template"] = f"prescriptions/assessment_form.html#section_{name}"
+        return render(request, "prescriptions/_assessment_section.html", context)
+    return render(request, "prescriptions/assessment_form.html", context)
 
 
 def _with_saved(form: AssessmentForm, assessment: Assessment) -> list[Any]:
@@ -270,6 +390,20 @@ def _findings(assessment: Assessment) -> list[tuple[str, str]]:
         if chosen:
             result.append((label, " and ".join(sides[s] for s in chosen)))
     return result
+
+
+def rules_view(assessment: Assessment) -> dict[str, Any]:
+    """The rules core's flags for the assessment's case (beyond the threshold flags stored
+    on it) and whether they stop exercise, for the staff pages."""
+    decision = assessment_decision(assessment)
+    stored = {f.get("code") for f in assessment.flags}
+    flags = [f for f in decision.flags if f.code not in stored]
+    return {
+        "flags": flags,
+        "stop": any(f.severity == "stop" for f in decision.flags),
+        "exercises": decision.exercises,
+        "notes": decision.notes,
+    }
 
 
 def _red_flags(assessment: Assessment) -> list[tuple[str, list[str]]]:
@@ -299,6 +433,7 @@ def assessment_detail(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
             "sections": battery_sections(assessment=assessment),
             "findings": _findings(assessment),
             "red_flag_groups": _red_flags(assessment),
+            "rules": rules_view(assessment),
             "versions": [
                 {
                     "assessment": v,
@@ -431,6 +566,11 @@ urlpatterns: list[URLPattern] = [
     path("staff/assessments/<uuid:code>/", assessment_detail, name="assessment-detail"),
     path("staff/assessments/<uuid:code>/edit/", assessment_edit, name="assessment-edit"),
     path("staff/assessments/<uuid:code>/sign/", assessment_sign_view, name="assessment-sign"),
+    path(
+        "staff/assessments/<uuid:code>/sections/<slug:section>/",
+        assessment_section,
+        name="assessment-section",
+    ),
     path("staff/assessments/<uuid:code>/amend/", assessment_amend_view, name="assessment-amend"),
     path(
         "staff/patients/<uuid:patient_code>/assessments/compare/",

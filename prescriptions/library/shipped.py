@@ -16,6 +16,7 @@ The database models (and a load command) can import the same data through `Libra
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -450,6 +451,17 @@ def library_parse(data: Any) -> Library:
     )
 
 
+_INTERNAL_REFERENCE = re.compile(
+    r"\s*\(CLINICAL\.md [^()]*\)|[;,]\s*CLINICAL\.md §[\w.]+|\s+in CLINICAL\.md §[\w.]+"
+)
+
+
+def without_internal_references(text: str) -> str:
+    """The text without its pointers into CLINICAL.md (the data file keeps them for the
+    maintainers; people read the source's name or plain words)."""
+    return _INTERNAL_REFERENCE.sub("", text)
+
+
 def _exercise(e: Mapping[str, Any]) -> Exercise:
     return Exercise(
         slug=e["slug"],
@@ -465,7 +477,11 @@ def _exercise(e: Mapping[str, Any]) -> Exercise:
         dose_type=DoseType(e["dose_type"]),
         per_side=e["per_side"],
         cautions=tuple(
-            Caution(text=c["text"], kind=CautionKind(c["kind"]), condition=c["condition"])
+            Caution(
+                text=without_internal_references(c["text"]),
+                kind=CautionKind(c["kind"]),
+                condition=c["condition"],
+            )
             for c in e["cautions"]
         ),
         suits=tuple(e["suits"]),
@@ -473,7 +489,7 @@ def _exercise(e: Mapping[str, Any]) -> Exercise:
         progressions=tuple(e["progressions"]),
         chains=tuple(ChainPosition(chain=p["chain"], step=p["step"]) for p in e["chains"]),
         source=e["source"],
-        evidence=e.get("evidence", ""),
+        evidence=without_internal_references(e.get("evidence", "")),
         distance_m=e.get("distance_m"),
         load_note=e.get("load_note", ""),
     )

@@ -6,18 +6,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from clinic.models import Patient
 from prescriptions.library.shipped import default_library
 from prescriptions.models import Assessment, Exercise, Programme, ProgrammeItem, ProgrammeVersion
 from prescriptions.programmes.services import programme_suggestions
-from prescriptions.rules import dosing
+from prescriptions.rules import dosing, postop
 from prescriptions.rules.conflicts import Conflict, item_conflicts, programme_conflicts
 from prescriptions.rules.findings import library_conditions
 from prescriptions.rules.suggestions import Suggestion, SuggestionKind
+from prescriptions.surgery.selectors import surgery_for_rules
 
 
 @dataclass(frozen=True)
@@ -97,14 +100,22 @@ def schedule_text(item: ProgrammeItem) -> str:
 
 @dataclass(frozen=True)
 class PrescribingContext:
-    """What the warnings read: the patient's conditions (library codes) and the red flags
-    and do-not-exercise values of the programme's assessment (or, for a programme not
-    started from one, of the patient's latest signed assessment)."""
+    """What the warnings read: the patient's conditions (library codes) and the red flags,
+    stop signs and do-not-exercise values of the programme's assessment (or, for a
+    programme not started from one, of the patient's latest signed assessment), and the
+    patient's surgery record on `on_date` (today in the clinic's zone)."""
 
     assessment: Assessment | None
     conditions: list[str]
     red_flags: list[str]
     stop_flags: list[dict[str, Any]]
+    surgery: postop.Surgery | None = None
+    on_date: date | None = None
+    signs: list[str] = field(default_factory=list)
+
+
+def programme_today(programme: Programme) -> date:
+    return timezone.now().astimezone(programme.clinic.tz).date()
 
 
 def prescribing_context(programme: Programme) -> PrescribingContext:
@@ -115,13 +126,18 @@ def prescribing_context(programme: Programme) -> PrescribingContext:
             .order_by("-assessed_on", "-created_at")
             .first()
         )
+    today = programme_today(programme)
+    surgery = surgery_for_rules(patient=programme.patient, on_date=today)
     if assessment is None:
-        return PrescribingContext(None, [], [], [])
+        return PrescribingContext(None, [], [], [], surgery, today)
     return PrescribingContext(
         assessment,
         library_conditions(assessment.conditions),
         list(assessment.red_flags),
         assessment.stop_flags,
+        surgery,
+        today,
+        list(assessment.stop_signs),
     )
 
 
@@ -157,6 +173,8 @@ def version_items(
                 conditions=context.conditions,
                 red_flags=context.red_flags,
                 externally_loaded=item.load_kind == ProgrammeItem.LoadKind.EXTERNAL,
+                surgery=context.surgery,
+                on_date=context.on_date,
             ),
         )
         for item in items
@@ -164,7 +182,13 @@ def version_items(
 
 
 def programme_warnings(context: PrescribingContext) -> list[Conflict]:
-    return programme_conflicts(red_flags=context.red_flags, stop_flags=context.stop_flags)
+    return programme_conflicts(
+        red_flags=context.red_flags,
+        stop_flags=context.stop_flags,
+        signs=context.signs,
+        surgery=context.surgery,
+        on_date=context.on_date,
+    )
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -30,6 +31,7 @@ from bookings.notifications import notification_enqueue
 from clinic.access import is_clinician
 from clinic.errors import DomainError
 from clinic.models import Patient, Practitioner, User
+from prescriptions.assessments.cases import case_for
 from prescriptions.assessments.findings import assessment_findings
 from prescriptions.models import (
     ITEM_RANGES,
@@ -42,13 +44,16 @@ from prescriptions.models import (
     ProgrammeVersion,
 )
 from prescriptions.patient_programme.links import programme_link_path
-from prescriptions.rules import dosing, training
+from prescriptions.rules import dosing, engine, training
 from prescriptions.rules.suggestions import (
+    Finding,
+    FindingCode,
     Suggestion,
     SuggestionKind,
     patient_finding_label,
     suggestions_from_findings,
 )
+from prescriptions.surgery.selectors import training_status_of
 
 PATIENT_PROGRAMME_PATH = "/programmes/{code}/"
 """The patient's page of a programme by its code (login required). The "ready" email
@@ -287,10 +292,83 @@ def _validate_load(item: ProgrammeItem) -> None:
 
 
 def programme_suggestions(programme: Programme) -> list[Suggestion]:
-    """Suggestions from the findings of the programme's assessment (none without one)."""
+    """Suggestions from the findings of the programme's assessment (none without one).
+
+    With a surgery record or a stop sign, the rules core's whole decision applies (the
+    one `manage.py suggest_programme` prints for the same case): see `fit_to_decision`."""
     if programme.assessment is None:
         return []
-    return suggestions_from_findings(assessment_findings(programme.assessment))
+    today = timezone.now().astimezone(programme.clinic.tz).date()
+    case = case_for(
+        patient=programme.patient,
+        assessment=programme.assessment,
+        on_date=today,
+        goal=programme.goal,
+    )
+    decision = engine.evaluate(case)
+    found = assessment_findings(programme.assessment)
+    # Falls risk is the rules' summary of the falls and function tests (§12.7), not a
+    # threshold stored on the assessment: the decision carries it.
+    falls = any(f.code == "falls_risk" for f in decision.flags)
+    if falls and not any(f.code == FindingCode.FALLS_RISK for f in found):
+        found.append(Finding(FindingCode.FALLS_RISK, True))
+    suggestions = suggestions_from_findings(found)
+    if case.surgery is None and not case.signs:
+        return suggestions
+    return fit_to_decision(suggestions, decision)
+
+
+def fit_to_decision(suggestions: Sequence[Suggestion], result: engine.Result) -> list[Suggestion]:
+    """The findings' suggestions cut to what the rules core prescribes for the case.
+
+    1. A stop flag: no exercise; one "no exercise" entry per stop flag, with its reason.
+    2. Each suggestion keeps only the exercises the decision prescribes (a surgery's
+       blocked exercises, and while THA precautions apply anything beyond the phase's
+       own content, drop out); one left with none is dropped.
+    3. What the decision prescribes that no suggestion names (the pathway stage's
+       content) comes first, under the stage's reason.
+    4. What the decision keeps out, with each reason, as one "keep out for now" entry.
+    """
+    stops = [f for f in result.flags if f.severity == "stop"]
+    if stops:
+        return [
+            Suggestion(SuggestionKind.NO_EXERCISE, f"{f.message} No exercise is suggested.", ())
+            for f in stops
+        ]
+    allowed = [e.slug for e in result.exercises]
+    out: list[Suggestion] = []
+    for s in suggestions:
+        if s.kind != SuggestionKind.ADD_EXERCISES:
+            out.append(s)
+            continue
+        kept = tuple(slug for slug in s.exercises if slug in allowed)
+        if kept:
+            out.append(replace(s, exercises=kept))
+    named = {slug for s in out for slug in s.exercises}
+    stage = [e for e in result.exercises if e.slug not in named]
+    if stage:
+        out.insert(
+            0,
+            Suggestion(
+                SuggestionKind.ADD_EXERCISES,
+                stage[0].why.split(" Also:")[0],
+                (),
+                tuple(e.slug for e in stage),
+                title="This stage of recovery",
+            ),
+        )
+    if result.avoid:
+        out.append(
+            Suggestion(
+                SuggestionKind.AVOID,
+                "Not while the surgery's restrictions apply.",
+                (),
+                tuple(a.slug for a in result.avoid),
+                positions=tuple(dict.fromkeys(a.reason for a in result.avoid)),
+                title="surgery",
+            )
+        )
+    return out
 
 
 def item_reason(*, goal: str, slug: str, suggestions: Sequence[Suggestion]) -> str:
@@ -328,10 +406,13 @@ def _default_load(exercise: Exercise) -> dict[str, Any]:
 
 
 def training_profile(programme: Programme) -> training.Profile:
-    """The patient's row of the dosing table (CLINICAL.md §11): older adult from 65; the
-    training status is not recorded yet, so otherwise novice, the safer default."""
+    """The patient's row of the dosing table (CLINICAL.md §11): older adult from 65;
+    otherwise their recorded training status, novice (the safer default) when none is."""
     today = timezone.now().astimezone(programme.clinic.tz).date()
-    return training.profile_for(age=programme.patient.age_on(today), training_status=None)
+    return training.profile_for(
+        age=programme.patient.age_on(today),
+        training_status=training_status_of(patient=programme.patient),
+    )
 
 
 def _dose_values(programme: Programme, exercise: Exercise) -> dict[str, Any]:

@@ -15,6 +15,8 @@ from prescriptions.outcomes import instruments
 from prescriptions.outcomes import scoring as outcomes
 from prescriptions.outcomes.selectors import responses_by_measure, responses_waiting
 from prescriptions.screening.selectors import screening_flagged_patient_ids, screening_status
+from prescriptions.surgery.models import TrainingStatus
+from prescriptions.surgery.selectors import surgery_list_for_patient, training_status_of
 
 register = template.Library()
 
@@ -60,6 +62,11 @@ def patient_assessments(context: dict[str, Any], patient: Any) -> dict[str, Any]
         if len(signed) > 1
         else "",
         "waiting": responses_waiting(patient=patient),
+        "surgeries": surgery_list_for_patient(patient=patient),
+        "training_status": TrainingStatus.Status(status).label
+        if (status := training_status_of(patient=patient))
+        else "",
+        "surgery_url": reverse("prescriptions:surgery-list", args=[patient.code]),
         "screening": {
             "show": True,
             "patient": patient,

@@ -89,6 +89,7 @@ def test_the_json_holds_every_section_of_the_patients_own_record(
         "assessments",
         "outcome_measures",
         "screening",
+        "surgery",
         "programmes",
         "sessions",
         "messages",

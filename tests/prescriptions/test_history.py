@@ -40,6 +40,8 @@ TRACKED = {
     "prescriptions.programmeitem",
     "prescriptions.sessionlog",
     "prescriptions.sessionlogentry",
+    "prescriptions.surgeryrecord",
+    "prescriptions.trainingstatus",
 }
 """Clinical records that change in place. Not tracked, by design: screenings (each is a
 new row, read-only in the admin), the append-only access log, deletion requests (written

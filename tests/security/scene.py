@@ -27,7 +27,7 @@ from django.utils.http import urlsafe_base64_encode
 
 import pytest
 
-from bookings.models import Appointment, Notification
+from bookings.models import Appointment, Notification, ScreeningEnquiry
 from bookings.services import appointment_book
 from bookings.tokens import manage_token_for, opt_out_token_for
 from clinic.models import User
@@ -52,6 +52,7 @@ from prescriptions.programmes.services import (
     programme_publish,
 )
 from prescriptions.screening.services import screening_record
+from prescriptions.surgery.services import surgery_record_add
 from tests import factories as f
 from tests.conftest import World, build_world
 from tests.security.matrix import PERSONAS
@@ -84,6 +85,8 @@ class Scene:
     reset_uid: str
     own_exercise: Exercise  # the clinic's own, with an image, in the published programme
     outsider_exercise: Exercise  # another clinic's
+    surgery: Any = None  # Pat's ACL reconstruction, 10 weeks ago
+    enquiry: Any = None  # a call-back after a booking health question stopped Pat
 
 
 def _today(w: World) -> date:
@@ -158,6 +161,14 @@ def build_scene(w: World) -> Scene:
     deactivated.is_active = False
     deactivated.save(update_fields=["is_active"])
     elsewhere = _own_exercise(w.outsider_clinic)
+    surgery = surgery_record_add(
+        patient=w.patient,
+        by=w.ep.user,
+        procedure="acl_reconstruction",
+        side="left",
+        performed_on=today - timedelta(weeks=10),
+        graft="hamstring",
+    )
     user = w.patient.user
     return Scene(
         w=w,
@@ -172,6 +183,10 @@ def build_scene(w: World) -> Scene:
         phase=phase,
         session=session,
         failed_message=failed,
+        surgery=surgery,
+        enquiry=ScreeningEnquiry.objects.create(
+            clinic=w.clinic, patient=w.patient, first_name="Pat", answers=[]
+        ),
         deactivated=deactivated,
         manage_token=manage_token_for(visit),
         previsit_token=previsit_token_for(visit),

@@ -19,7 +19,12 @@ from django.utils import timezone
 
 import pytest
 
-from clinic.audit import ASSESSMENT_COMPARISON, CLINICAL_SUMMARY, SCREENING_HISTORY
+from clinic.audit import (
+    ASSESSMENT_COMPARISON,
+    CLINICAL_SUMMARY,
+    SCREENING_HISTORY,
+    SURGERY_HISTORY,
+)
 from clinic.models import AccessLog
 from prescriptions.models import (
     Exercise,
@@ -28,6 +33,7 @@ from prescriptions.models import (
     PreExerciseScreening,
     Programme,
     SessionLog,
+    SurgeryRecord,
 )
 from prescriptions.outcomes.instruments import SHIPPED
 from prescriptions.outcomes.services import ResponseInput, outcome_response_submit_online
@@ -41,6 +47,7 @@ VERSION = "prescriptions.programmeversion"
 SESSION = "prescriptions.sessionlog"
 RESPONSE = "prescriptions.outcomeresponse"
 SCREENING = "prescriptions.preexercisescreening"
+SURGERY = "prescriptions.surgeryrecord"
 PATIENT = "clinic.patient"
 
 
@@ -224,6 +231,16 @@ CASES = [
     ),
     Case("new assessment form", "practitioner", u("prescriptions:assessment-new", patient), None),
     Case(
+        "saving a section of the draft",
+        "practitioner",
+        u("prescriptions:assessment-section", lambda s: s.draft.code, lambda s: "goals"),
+        ("change", ASSESSMENT),
+        code=lambda s: s.draft.code,
+        method="post",
+        data=lambda s: {"revision": str(s.draft.revision), "goals_note": "Walk the dog"},
+        status=302,
+    ),
+    Case(
         "attach a response",
         "practitioner",
         u("prescriptions:response-attach", lambda s: s.draft.code, lambda s: s.response.code),
@@ -247,6 +264,54 @@ CASES = [
         code=newest(PreExerciseScreening),
         method="post",
         data=_screening_data,
+        status=302,
+    ),
+    Case(
+        "surgery page",
+        "practitioner",
+        u("prescriptions:surgery-list", lambda s: s.w.patient.code),
+        ("view", SURGERY_HISTORY),
+        code=lambda s: s.w.patient.code,
+    ),
+    Case(
+        "recording a surgery",
+        "practitioner",
+        u("prescriptions:surgery-list", lambda s: s.w.patient.code),
+        ("change", SURGERY),
+        code=newest(SurgeryRecord),
+        method="post",
+        data=lambda s: {"procedure": "total_knee_arthroplasty", "performed_on": "2026-01-05"},
+        status=302,
+    ),
+    Case(
+        "a surgery's edit page",
+        "practitioner",
+        u("prescriptions:surgery-edit", lambda s: s.surgery.code),
+        ("view", SURGERY),
+        code=lambda s: s.surgery.code,
+    ),
+    Case(
+        "changing a surgery",
+        "practitioner",
+        u("prescriptions:surgery-edit", lambda s: s.surgery.code),
+        ("change", SURGERY),
+        code=lambda s: s.surgery.code,
+        method="post",
+        data=lambda s: {
+            "procedure": "acl_reconstruction",
+            "performed_on": s.surgery.performed_on.isoformat(),
+            "graft": "quadriceps",
+        },
+        status=302,
+    ),
+    Case(
+        "recording the training status",
+        "practitioner",
+        u("prescriptions:training-status", lambda s: s.w.patient.code),
+        ("change", SURGERY_HISTORY),
+        code=lambda s: s.w.patient.code,
+        method="post",
+        data=lambda s: {"status": "advanced"},
         status=302,
     ),
     Case(

@@ -229,12 +229,32 @@ ROWS: list[Row] = [
         args=lambda s: [s.visit.code],
         data=lambda s: {"notification": str(s.failed_message.pk)},
     ),
+    Row("bookings:staff-enquiries", ANY_STAFF),  # each clinic's own
+    Row("bookings:staff-enquiry-done", GET_NOT_ALLOWED, args=lambda s: [s.enquiry.code]),
+    Row(
+        "bookings:staff-enquiry-done",
+        CLINIC_STAFF_POST,
+        method="post",
+        args=lambda s: [s.enquiry.code],
+    ),
     # --- Assessments, outcome measures, screening (clinicians only) ----------------------
     Row("prescriptions:assessment-new", CLINICIANS, args=lambda s: [s.w.patient.code]),
     Row("prescriptions:assessment-detail", CLINICIANS, args=lambda s: [s.signed.code]),
     Row("prescriptions:assessment-edit", CLINICIANS, args=lambda s: [s.draft.code]),
     Row("prescriptions:assessment-amend", CLINICIANS, args=lambda s: [s.signed.code]),
     Row("prescriptions:assessment-sign", GET_NOT_ALLOWED, args=lambda s: [s.draft.code]),
+    Row(
+        "prescriptions:assessment-section",
+        GET_NOT_ALLOWED,
+        args=lambda s: [s.draft.code, "goals"],
+    ),
+    Row(
+        "prescriptions:assessment-section",
+        CLINICIANS_POST,
+        method="post",
+        args=lambda s: [s.draft.code, "goals"],
+        data=lambda s: {"revision": str(s.draft.revision), "goals_note": "Walk the dog"},
+    ),
     Row(
         "prescriptions:assessment-sign",
         CLINICIANS_POST,
@@ -254,6 +274,20 @@ ROWS: list[Row] = [
     ),
     Row("prescriptions:screening", CLINICIANS, args=lambda s: [s.w.patient.code]),
     Row("prescriptions:assessment-compare", CLINICIANS, args=lambda s: [s.w.patient.code]),
+    Row("prescriptions:surgery-list", CLINICIANS, args=lambda s: [s.w.patient.code]),
+    Row("prescriptions:surgery-edit", CLINICIANS, args=lambda s: [s.surgery.code]),
+    Row(
+        "prescriptions:training-status",
+        GET_NOT_ALLOWED,
+        args=lambda s: [s.w.patient.code],
+    ),
+    Row(
+        "prescriptions:training-status",
+        CLINICIANS_POST,
+        method="post",
+        args=lambda s: [s.w.patient.code],
+        data=lambda s: {"status": "intermediate"},
+    ),
     # --- Before-your-visit questionnaires (signed link) -----------------------------------
     Row("prescriptions:previsit", EVERYONE, args=lambda s: [s.previsit_token]),
     Row("prescriptions:previsit-answer", EVERYONE, args=lambda s: [s.previsit_token, "NPRS"]),

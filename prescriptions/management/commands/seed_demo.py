@@ -31,11 +31,14 @@ DEMO_LOGINS = [
 ]
 
 SCREENING_QUESTIONS = [
-    "Do you have a fever, cough, sore throat or other cold or flu symptoms today?",
-    "Has a doctor told you not to exercise, or to exercise only under supervision?",
-    "Do you have chest pain, dizziness or fainting during physical activity?",
-    "Have you had a fall or a new injury since your last visit?",
+    ("Do you have a fever, cough, sore throat or other cold or flu symptoms today?", "block"),
+    ("Has a doctor told you not to exercise?", "block"),
+    ("Has a doctor told you to exercise only under supervision?", "flag"),
+    ("Do you have chest pain, dizziness or fainting during physical activity?", "block"),
+    ("Have you had a fall or a new injury since your last visit?", "flag"),
 ]
+"""(question, what a yes does): "I should only exercise under supervision" is an
+exercise physiologist's everyday patient, so it flags and never blocks."""
 
 PATIENT_NAMES = [
     ("Mia", "Harrow"),
@@ -210,8 +213,10 @@ class Command(BaseCommand):
             )
             service.practitioners.add(*people)
         if not clinic.screening_questions.exists():
-            for order, text in enumerate(SCREENING_QUESTIONS):
-                ScreeningQuestion.objects.create(clinic=clinic, text=text, display_order=order)
+            for order, (text, on_yes) in enumerate(SCREENING_QUESTIONS):
+                ScreeningQuestion.objects.create(
+                    clinic=clinic, text=text, on_yes=on_yes, display_order=order
+                )
         patient_user = _user("demo-patient@example.org", User.Role.PATIENT, None, "Casey", "Demo")
         Patient.objects.get_or_create(
             clinic=clinic,

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('bookings', '0003_notification_outbox'),
+        ('bookings', '0004_screening_on_yes_answers_enquiries'),
     ]
 
     operations = [
