@@ -311,3 +311,15 @@ def test_editing_keeps_every_caution_row(client_as_practitioner, world):
     form = client_as_practitioner.get(edit).context["form"]
     assert form.caution_count == 4
     assert form.initial["caution_1_text"] == "Surgeon's precautions."
+
+
+def test_staff_see_a_shipped_exercises_evidence_not_pointers_into_clinical_md(
+    client_as_practitioner,
+):
+    """Issue 12: staff see the source's name; CLINICAL.md is the maintainers' file."""
+    page = client_as_practitioner.get(
+        reverse("prescriptions:exercise-detail", args=[ex("clam").code])
+    ).content.decode()
+    assert "CLINICAL.md" not in page
+    assert "§" not in page
+    assert "Evidence" in page
