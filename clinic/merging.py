@@ -52,9 +52,8 @@ def patient_duplicate_join(*, duplicate: Patient, by: User | None) -> Patient:
         if DeletionRequest.objects.filter(patient__in=[duplicate, original]).exists():
             raise DomainError("One of the two records belongs to a deleted account.")
         for model in _models():
-            model._default_manager.filter(
-                patient=duplicate
-            )  # Django's documented manager access.update(patient=original)
+            # Model._default_manager: Django's documented way to a model's manager.
+            model._default_manager.filter(patient=duplicate).update(patient=original)
         duplicate.duplicate_joined_at = timezone.now()
         duplicate.save(update_fields=["duplicate_joined_at"])
     logger.info(
