@@ -105,6 +105,7 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "clinic.accounts.middleware.IdleTimeoutMiddleware",
+    "clinic.accounts.middleware.ClinicTimeZoneMiddleware",
     "clinic.accounts.middleware.StaffMFAMiddleware",
     # Last, as django-axes asks: it turns a lockout into the lockout page.
     "axes.middleware.AxesMiddleware",

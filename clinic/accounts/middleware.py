@@ -10,18 +10,20 @@ import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import SESSION_KEY, logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 
 from django_htmx.http import HttpResponseClientRedirect
 
-from clinic.accounts.selectors import mfa_enforced_for, mfa_is_enrolled
-from clinic.accounts.signals import LAST_SEEN_KEY, MFA_ENROLLED_KEY, STAFF_KEY
+from clinic.accounts.selectors import mfa_enforced_for, mfa_is_enrolled, user_time_zone
+from clinic.accounts.signals import LAST_SEEN_KEY, MFA_ENROLLED_KEY, STAFF_KEY, ZONE_KEY
 
 TOUCH_EVERY_SECONDS = 60
 """The last-seen time is saved at most once a minute, so most requests write nothing."""
@@ -70,6 +72,30 @@ class IdleTimeoutMiddleware:
         if SESSION_KEY in session and not response.has_header("Cache-Control"):
             add_never_cache_headers(response)
         return response
+
+
+class ClinicTimeZoneMiddleware:
+    """Show and take times in the clinic's zone on every page of a signed-in session,
+    the admin included (Django converts aware datetimes to the active zone in templates
+    and forms; stored values stay UTC). The zone is recorded at login (no query here)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        zone = None
+        if SESSION_KEY in request.session:
+            zone = request.session.get(ZONE_KEY)
+            if zone is None and request.user.is_authenticated:  # a session from before
+                zone = request.session[ZONE_KEY] = user_time_zone(request.user)
+        try:
+            if isinstance(zone, str):
+                timezone.activate(ZoneInfo(zone))
+            else:
+                timezone.deactivate()
+        except (ValueError, ZoneInfoNotFoundError):
+            timezone.deactivate()
+        return self.get_response(request)
 
 
 class StaffMFAMiddleware:

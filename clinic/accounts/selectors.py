@@ -39,3 +39,16 @@ def mfa_totp_device_confirmed(user: Any) -> TOTPDevice | None:
 def mfa_backup_code_count(user: Any) -> int:
     count: int = StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
     return count
+
+
+def user_time_zone(user: Any) -> str:
+    """The IANA zone a signed-in person's pages (the admin included) show and take times
+    in: their clinic's; a patient's clinic's; else the site's clinic's; else UTC."""
+    from clinic.models import Patient
+    from clinic.selectors import clinic_get_default
+
+    clinic = getattr(user, "clinic", None)
+    if clinic is None:
+        patient = Patient.objects.filter(user=user).select_related("clinic").first()
+        clinic = patient.clinic if patient is not None else clinic_get_default()
+    return clinic.timezone if clinic is not None else "UTC"

@@ -13,7 +13,7 @@ from django.dispatch import receiver
 from django.http import HttpRequest
 from django.utils import timezone
 
-from clinic.accounts.selectors import mfa_is_enrolled, user_is_staff
+from clinic.accounts.selectors import mfa_is_enrolled, user_is_staff, user_time_zone
 
 LAST_SEEN_KEY = "stance_last_seen"
 """Unix time of the session's last request, to the minute (clinic.accounts.middleware)."""
@@ -21,6 +21,8 @@ STAFF_KEY = "stance_staff"
 """True in a staff member's session: the shorter idle timeout applies."""
 MFA_ENROLLED_KEY = "stance_mfa_enrolled"
 """True when the user has two-step verification set up: they verify whatever the policy."""
+ZONE_KEY = "stance_zone"
+"""The clinic's IANA time zone, which every page of the session uses (the admin too)."""
 
 
 @receiver(user_logged_in, dispatch_uid="accounts.session_on_login")
@@ -33,6 +35,7 @@ def session_on_login(sender: Any, request: HttpRequest | None, user: Any, **kwar
     staff = user_is_staff(user)
     session[STAFF_KEY] = staff
     session[MFA_ENROLLED_KEY] = mfa_is_enrolled(user)
+    session[ZONE_KEY] = user_time_zone(user)
     if staff:
         # An absolute end to a staff session, however active (ASVS 7.3.2).
         hours = settings.STANCE_STAFF_SESSION_MAX_HOURS
