@@ -613,6 +613,18 @@ class AssessmentForm(_PractitionerMixin, StaffForm):
 
     # --- For the service ---
 
+    def draft_changes(self) -> dict[str, Any]:
+        """The keyword arguments of `assessment_update_draft` this form's data makes."""
+        return {
+            "fields": self.plain_fields(),
+            "tests": self.tests(),
+            "results": self.results(),
+            "findings": self.findings(),
+            "expected_revision": self.cleaned_data.get("revision"),
+            "measures": self.chosen_measures(),
+            "responses": self.responses(),
+        }
+
     def plain_fields(self) -> dict[str, Any]:
         data = self.cleaned_data
         fields = {name: data.get(name) for name in EDITABLE_FIELDS}

@@ -214,13 +214,7 @@ def assessment_edit(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
             added = assessment_update_draft(
                 assessment=assessment,
                 by=user,
-                fields=form.plain_fields(),
-                tests=form.tests(),
-                results=form.results(),
-                findings=form.findings(),
-                expected_revision=form.cleaned_data.get("revision"),
-                measures=form.chosen_measures(),
-                responses=form.responses(),
+                **form.draft_changes(),
             )
         except AssessmentLocked as exc:
             messages.error(request, exc.message)
@@ -341,13 +335,7 @@ def assessment_section(request: HttpRequest, code: uuid.UUID, section: str) -> H
             assessment_update_draft(
                 assessment=assessment,
                 by=user,
-                fields=form.plain_fields(),
-                tests=form.tests(),
-                results=form.results(),
-                findings=form.findings(),
-                expected_revision=form.cleaned_data.get("revision"),
-                measures=form.chosen_measures(),
-                responses=form.responses(),
+                **form.draft_changes(),
             )
         except (StaleRevision, DomainError) as exc:
             if isinstance(exc, StaleRevision) or exc.field not in form.fields:
