@@ -160,7 +160,8 @@ def slot_is_available(
     enforce_notice: bool = True,
     ignore_appointment_id: int | None = None,
 ) -> Slot | None:
-    """The slot at exactly `start` when it is free, else None."""
+    """The slot at exactly `start` when it is free, else None. The caller has checked that
+    the practitioner offers the service."""
     day = start.astimezone(service.clinic.tz).date()
     for slot in available_slots(
         service=service,
@@ -171,6 +172,7 @@ def slot_is_available(
         modality=modality,
         enforce_notice=enforce_notice,
         ignore_appointment_id=ignore_appointment_id,
+        practitioners=[practitioner],  # the caller checked that they offer the service
     ):
         if slot.start == start and (location_id is None or slot.location_id == location_id):
             return slot

@@ -37,6 +37,7 @@ from bookings.notifications import (
 )
 from bookings.selectors import Slot, nearest_free_slots, slot_is_available
 from clinic.errors import DomainError
+from clinic.lib.time import when_label
 from clinic.models import Clinic, Patient, Practitioner, User
 
 logger = logging.getLogger(__name__)
@@ -80,6 +81,20 @@ class VisitBusy(DomainError):
         super().__init__(
             "Someone else is changing this visit at the moment. Please try again in a few seconds."
         )
+
+
+class PatientAlreadyBooked(DomainError):
+    """The patient already has an active visit overlapping the time (with anyone)."""
+
+    def __init__(self, clash: Appointment) -> None:
+        tz = clash.practitioner.clinic.tz
+        super().__init__(
+            f"{clash.patient.first_name} already has a visit at that time: "
+            f"{when_label(clash.start, tz)} with {clash.practitioner.display_name}. Choose "
+            "another time, or change that visit first.",
+            field="start",
+        )
+        self.clash = clash
 
 
 class BookingKeyReused(DomainError):
@@ -230,10 +245,13 @@ def appointment_book(
     booked_by: User | None = None,
     location_id: int | None = None,
     booking_request_id: uuid.UUID | None = None,
+    allow_patient_overlap: bool = False,
     now: datetime | None = None,
 ) -> Appointment:
     """Book a visit for a patient: the one way the booking pages, the staff pages and the
-    API book. Raises SlotUnavailable (with the nearest free times) or DomainError.
+    API book. Raises SlotUnavailable (with the nearest free times), PatientAlreadyBooked
+    (the patient has another visit at that time: refused online; staff may book anyway
+    with `allow_patient_overlap`) or DomainError.
 
     1. Check the shape: the service allows the modality, the practitioner offers it.
     2. In one transaction: a new patient's `PatientDetails` find the clinic's record with
@@ -290,6 +308,7 @@ def appointment_book(
                 booking_request_hash=fingerprint,
                 now=now,
                 enforce=enforce,
+                allow_patient_overlap=allow_patient_overlap and not enforce,
             )
     except _Repeated as repeated:
         # The same key, sent twice at once: whatever this request made is rolled back.
@@ -337,6 +356,7 @@ def _book_locked(
     booking_request_hash: str,
     now: datetime,
     enforce: bool,
+    allow_patient_overlap: bool,
 ) -> Appointment:
     _lock_practitioners(practitioner.pk)
     if booking_request_id is not None:
@@ -354,6 +374,15 @@ def _book_locked(
     )
     if slot is None:
         raise SlotUnavailable("That time is no longer available.")
+    if not allow_patient_overlap:
+        clash = (
+            Appointment.objects.active()
+            .filter(patient=patient, start__lt=slot.end, end__gt=slot.start)
+            .select_related("patient", "practitioner__clinic")
+            .first()
+        )
+        if clash is not None:
+            raise PatientAlreadyBooked(clash)
     appointment = Appointment(
         patient=patient,
         practitioner=practitioner,

@@ -156,6 +156,10 @@ class SlotPickForm(StaffForm):
         max_length=120,
         error_messages={"required": "Choose a time."},
     )
+    allow_overlap = forms.BooleanField(
+        label="Book anyway: the patient will have two visits at the same time",
+        required=False,
+    )
 
     def clean_slot(self) -> PickedSlot:
         problem = forms.ValidationError("Choose a time from the list.", code="invalid")

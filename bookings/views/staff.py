@@ -60,6 +60,7 @@ from bookings.selectors import (
     bookable_practitioners,
 )
 from bookings.services import (
+    PatientAlreadyBooked,
     SlotUnavailable,
     appointment_book,
     appointment_cancel,
@@ -538,10 +539,14 @@ def _book_for_patient(request: HttpRequest, clinic: Clinic, patient: Patient) ->
                 source=Appointment.Source.STAFF,
                 booked_by=staff_or_404(request),
                 location_id=picked.location_id,
+                allow_patient_overlap=pick.cleaned_data["allow_overlap"],
             )
         except SlotUnavailable as exc:
             pick.add_error("slot", exc.message)
             alternatives = [s for s in exc.alternatives if s.practitioner_id in offerers]
+        except PatientAlreadyBooked as exc:
+            pick.add_error("slot", f'{exc.message} Tick "Book anyway" to book it all the same.')
+            context["overlap_warning"] = True
         except DomainError as exc:
             pick.add_error("slot", exc.message)
         else:
