@@ -9,6 +9,9 @@ from django.conf import settings
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from clinic.models import Patient
+from clinic.selectors import clinic_get_default
+
 
 def user_is_staff(user: Any) -> bool:
     """Clinic staff, or anyone who can reach the Django admin."""
@@ -44,9 +47,6 @@ def mfa_backup_code_count(user: Any) -> int:
 def user_time_zone(user: Any) -> str:
     """The IANA zone a signed-in person's pages (the admin included) show and take times
     in: their clinic's; a patient's clinic's; else the site's clinic's; else UTC."""
-    from clinic.models import Patient
-    from clinic.selectors import clinic_get_default
-
     clinic = getattr(user, "clinic", None)
     if clinic is None:
         patient = Patient.objects.filter(user=user).select_related("clinic").first()
