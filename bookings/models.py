@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from django.contrib.postgres.fields import DateTimeRangeField, RangeBoundary, RangeOperators
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -81,7 +82,7 @@ class Service(models.Model):
 
 
 class WorkingHours(models.Model):
-    """A weekly block of working time at a location, in the clinic's local time.
+    """A weekly block of working time at a location, in the location's local time.
 
     A practitioner may have several blocks a day. The optional break is time inside the
     block that is not bookable (for example lunch).
@@ -148,6 +149,96 @@ class TimeOff(models.Model):
 
     def __str__(self) -> str:
         return f"{self.practitioner} off {self.start:%Y-%m-%d %H:%M}"
+
+
+class Closure(models.Model):
+    """A day, or part of one, when the clinic's own decision closes a location (or every
+    location): no slot that overlaps it is offered or booked. Times are wall-clock times
+    in the location's zone; no times means the whole day."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="closures")
+    location = models.ForeignKey(
+        Location,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="closures",
+        help_text="Empty: every location of the clinic.",
+    )
+    date = models.DateField()
+    start_time = models.TimeField(
+        null=True, blank=True, help_text="Closed from this time (empty: the whole day)."
+    )
+    end_time = models.TimeField(
+        null=True, blank=True, help_text="Closed until this time (empty: the whole day)."
+    )
+    reason = models.CharField(max_length=200)
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["date", "start_time"]
+        indexes = [models.Index(fields=["clinic", "date"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(start_time__isnull=True) & Q(end_time__isnull=True))
+                | (
+                    Q(start_time__isnull=False)
+                    & Q(end_time__isnull=False)
+                    & Q(end_time__gt=F("start_time"))
+                ),
+                name="closure_whole_day_or_positive_part",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Closed {self.date:%Y-%m-%d}: {self.reason}"
+
+    @property
+    def is_whole_day(self) -> bool:
+        return self.start_time is None
+
+
+class HolidayOptOut(models.Model):
+    """The clinic opens on a public holiday: at one location, or at every location when
+    `location` is empty."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="holiday_opt_outs")
+    location = models.ForeignKey(
+        Location,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="holiday_opt_outs",
+        help_text="Empty: every location of the clinic.",
+    )
+    date = models.DateField(help_text="The public holiday the clinic opens on.")
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = "public holiday opened"
+        verbose_name_plural = "public holidays opened"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["location", "date"],
+                condition=Q(location__isnull=False),
+                name="holiday_opt_out_once_per_location",
+            ),
+            models.UniqueConstraint(
+                fields=["clinic", "date"],
+                condition=Q(location__isnull=True),
+                name="holiday_opt_out_once_per_clinic",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Open on {self.date:%Y-%m-%d}"
 
 
 class ScreeningQuestion(models.Model):
@@ -280,6 +371,14 @@ class Appointment(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status != self.Status.CANCELLED
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The zone the visit's times are shown in: its location's, else (telehealth
+        without a location) the clinic's."""
+        if self.location_id is not None and self.location is not None:
+            return self.location.tz
+        return self.practitioner.clinic.tz
 
 
 class Notification(models.Model):

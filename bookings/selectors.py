@@ -8,10 +8,19 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet, TimeField, Value
 
 from bookings import slots
-from bookings.models import Appointment, Modality, Service, TimeOff, WorkingHours
+from bookings.closed_times import ClosureRule, closed_intervals, closed_periods
+from bookings.models import (
+    Appointment,
+    Closure,
+    HolidayOptOut,
+    Modality,
+    Service,
+    TimeOff,
+    WorkingHours,
+)
 from clinic.lib.time import local_day_bounds
 from clinic.models import Clinic, Location, Practitioner
 
@@ -25,6 +34,116 @@ class Slot:
     practitioner_id: int
     modality: str
     location_id: int | None
+
+
+@dataclass(frozen=True)
+class _Place:
+    """What availability needs of a location: its zone and whose holidays close it."""
+
+    tz: ZoneInfo
+    country: str
+    state: str
+
+
+def _closure_rules(
+    *, clinic_id: int, first: date, last: date
+) -> tuple[list[ClosureRule], list[tuple[int | None, date]]]:
+    """The clinic's closures and the public holidays it opens on, from `first` to `last`,
+    in one query."""
+    closures = (
+        Closure.objects.filter(clinic_id=clinic_id, date__range=(first, last))
+        .order_by()
+        .annotate(kind=Value("closure"))
+        .values_list("location_id", "date", "start_time", "end_time", "reason", "kind")
+    )
+    opt_outs = (
+        HolidayOptOut.objects.filter(clinic_id=clinic_id, date__range=(first, last))
+        .order_by()
+        .annotate(
+            no_start=Value(None, output_field=TimeField()),
+            no_end=Value(None, output_field=TimeField()),
+            no_reason=Value(""),
+            kind=Value("open"),
+        )
+        .values_list("location_id", "date", "no_start", "no_end", "no_reason", "kind")
+    )
+    rules: list[ClosureRule] = []
+    opened: list[tuple[int | None, date]] = []
+    for loc, day, st, et, reason, kind in closures.union(opt_outs, all=True):
+        if kind == "open":
+            opened.append((loc, day))
+        else:
+            rules.append(ClosureRule(loc, day, st, et, reason))
+    return rules, opened
+
+
+def _closed_by_place(
+    *, clinic_id: int, places: dict[int, _Place], first: date, last: date
+) -> dict[int, list[slots.Interval]]:
+    """Each place's closed instants from `first` to `last` (its local dates): public
+    holidays it does not open on and the clinic's closures."""
+    if not places:
+        return {}
+    rules, opened = _closure_rules(clinic_id=clinic_id, first=first, last=last)
+    return {
+        loc: closed_intervals(
+            location_id=loc,
+            tz=place.tz,
+            country=place.country,
+            state=place.state,
+            first=first,
+            last=last,
+            closures=rules,
+            opened=opened,
+        )
+        for loc, place in places.items()
+    }
+
+
+def closure_reason_at(
+    *, practitioner: Practitioner, start: datetime, end: datetime, location_id: int | None
+) -> str | None:
+    """Why a time cannot be booked when a closure or public holiday is the reason: "Perth
+    rooms are closed then (Western Australia Day)." Else None. For the message of a
+    refused booking, so a few queries are fine. Without a location, the places whose
+    working hours hold `start` are checked."""
+    hours = WorkingHours.objects.filter(practitioner=practitioner, location__is_active=True)
+    if location_id is not None:
+        hours = hours.filter(location_id=location_id)
+    day = start.astimezone(practitioner.clinic.tz).date()
+    rules, opened = _closure_rules(
+        clinic_id=practitioner.clinic_id,
+        first=day - timedelta(days=1),
+        last=day + timedelta(days=1),
+    )
+    for loc, name, zone_name, country, state, weekday, st, et in hours.values_list(
+        "location_id",
+        "location__name",
+        "location__timezone",
+        "location__country",
+        "location__state",
+        "weekday",
+        "start_time",
+        "end_time",
+    ):
+        zone = ZoneInfo(zone_name) if zone_name else practitioner.clinic.tz
+        local = start.astimezone(zone)
+        if location_id is None and not (local.weekday() == weekday and st <= local.time() < et):
+            continue
+        for period in closed_periods(
+            location_id=loc,
+            tz=zone,
+            country=country,
+            state=state,
+            first=day - timedelta(days=1),
+            last=day + timedelta(days=1),
+            closures=rules,
+            opened=opened,
+        ):
+            if period.start < end and period.end > start:
+                why = f" ({period.reason})" if period.reason else ""
+                return f"{name} is closed then{why}. Choose another day or time."
+    return None
 
 
 def bookable_practitioners(
@@ -56,10 +175,13 @@ def available_slots(
     ignore_appointment_id: int | None = None,
     practitioners: list[Practitioner] | None = None,
 ) -> list[Slot]:
-    """Free times for `service` from `start_date` to `end_date` (clinic-local dates).
+    """Free times for `service` from `start_date` to `end_date` (local dates of each
+    location: a Perth location's hours, slot grid and days are Perth's).
 
     Loads everything in a fixed number of queries, whatever the number of
-    practitioners and days: practitioners, working hours, time off, appointments.
+    practitioners and days: practitioners, working hours (with their locations' zones
+    and states), time off, appointments, closures. No slot overlaps a closure or a
+    public holiday of its location's state that the clinic does not open on.
     "No preference" (no `practitioner`) merges every practitioner who offers the
     service. Staff bookings pass `enforce_notice=False`: the notice and horizon bind
     patients only, not the past. A reschedule passes `ignore_appointment_id` so that
@@ -78,14 +200,10 @@ def available_slots(
     if not practitioners or end_date < start_date:
         return []
     ids = [p.pk for p in practitioners]
-    range_start = local_day_bounds(start_date, tz)[0]
-    range_end = local_day_bounds(end_date, tz)[1]
-    if enforce_notice:
-        not_before, not_after = booking_window(clinic=clinic, now=now)
-    else:
-        not_before, not_after = now, range_end
 
-    blocks: dict[int, list[slots.WeeklyBlock]] = defaultdict(list)
+    # Working hours are wall-clock times of their location's zone: group them by place.
+    blocks: dict[int, dict[int, list[slots.WeeklyBlock]]] = defaultdict(lambda: defaultdict(list))
+    places: dict[int, _Place] = {}
     for wh in WorkingHours.objects.filter(
         practitioner_id__in=ids, location__is_active=True
     ).values_list(
@@ -96,9 +214,22 @@ def available_slots(
         "location_id",
         "break_start",
         "break_end",
+        "location__timezone",
+        "location__country",
+        "location__state",
     ):
-        pid, weekday, st, et, loc, bs, be = wh
-        blocks[pid].append(slots.WeeklyBlock(weekday, st, et, loc, bs, be))
+        pid, weekday, st, et, loc, bs, be, zone_name, country, state = wh
+        blocks[pid][loc].append(slots.WeeklyBlock(weekday, st, et, loc, bs, be))
+        if loc not in places:
+            places[loc] = _Place(ZoneInfo(zone_name) if zone_name else tz, country, state)
+    # The dates are local to each place: read what may touch any of them.
+    zones = {tz, *(place.tz for place in places.values())}
+    range_start = min(local_day_bounds(start_date, z)[0] for z in zones)
+    range_end = max(local_day_bounds(end_date, z)[1] for z in zones)
+    if enforce_notice:
+        not_before, not_after = booking_window(clinic=clinic, now=now)
+    else:
+        not_before, not_after = now, range_end
 
     busy: dict[int, list[slots.Interval]] = defaultdict(list)
     for pid, s, e in TimeOff.objects.filter(
@@ -118,33 +249,36 @@ def available_slots(
         .values_list("practitioner_id", "start", "blocked_until")
     ):
         busy[pid].append((s, e))
+    closed = _closed_by_place(clinic_id=clinic.pk, places=places, first=start_date, last=end_date)
 
     days = slots.days_between(start_date, end_date)
     step = timedelta(minutes=clinic.slot_step_minutes)
     result: list[Slot] = []
     for p in practitioners:
-        windows = slots.working_windows(blocks.get(p.pk, []), days, tz)
-        starts = slots.free_starts(
-            windows=windows,
-            busy=busy.get(p.pk, []),
-            duration=service.duration,
-            buffer=service.buffer,
-            step=step,
-            not_before=max(not_before, range_start),
-            not_after=min(not_after, range_end),
-            tz=tz,
-        )
-        for start, location_id in starts:
-            for m in modalities:
-                result.append(
-                    Slot(
-                        start=start,
-                        end=start + service.duration,
-                        practitioner_id=p.pk,
-                        modality=m,
-                        location_id=location_id if m == Modality.CLINIC else None,
+        for loc, place_blocks in blocks.get(p.pk, {}).items():
+            zone = places[loc].tz
+            windows = slots.working_windows(place_blocks, days, zone)
+            starts = slots.free_starts(
+                windows=windows,
+                busy=busy.get(p.pk, []) + closed[loc],
+                duration=service.duration,
+                buffer=service.buffer,
+                step=step,
+                not_before=max(not_before, local_day_bounds(start_date, zone)[0]),
+                not_after=min(not_after, local_day_bounds(end_date, zone)[1]),
+                tz=zone,
+            )
+            for start, location_id in starts:
+                for m in modalities:
+                    result.append(
+                        Slot(
+                            start=start,
+                            end=start + service.duration,
+                            practitioner_id=p.pk,
+                            modality=m,
+                            location_id=location_id if m == Modality.CLINIC else None,
+                        )
                     )
-                )
     result.sort(key=lambda s: (s.start, s.practitioner_id, s.modality))
     return result
 
@@ -162,11 +296,12 @@ def slot_is_available(
 ) -> Slot | None:
     """The slot at exactly `start` when it is free, else None. The caller has checked that
     the practitioner offers the service."""
+    # A day either side: the location's date of `start` may not be the clinic's.
     day = start.astimezone(service.clinic.tz).date()
     for slot in available_slots(
         service=service,
-        start_date=day,
-        end_date=day,
+        start_date=day - timedelta(days=1),
+        end_date=day + timedelta(days=1),
         now=now,
         practitioner=practitioner,
         modality=modality,

@@ -35,7 +35,7 @@ from bookings.notifications import (
     notifications_plan_for_cancel,
     notifications_plan_for_reschedule,
 )
-from bookings.selectors import Slot, nearest_free_slots, slot_is_available
+from bookings.selectors import Slot, closure_reason_at, nearest_free_slots, slot_is_available
 from clinic.errors import DomainError
 from clinic.lib.time import when_label
 from clinic.models import Clinic, Patient, Practitioner, User
@@ -225,6 +225,20 @@ def _taken_error(
     return SlotUnavailable(message, alternatives=alternatives)
 
 
+def _unavailable_message(
+    *, practitioner: Practitioner, start: datetime, service: Service, location_id: int | None
+) -> str:
+    """Why a time the person chose is not free: a closure or public holiday says so by
+    name; anything else (taken, outside hours, too soon) is "no longer available"."""
+    closed = closure_reason_at(
+        practitioner=practitioner,
+        start=start,
+        end=start + service.duration,
+        location_id=location_id,
+    )
+    return closed or "That time is no longer available."
+
+
 def _check_booking_shape(*, service: Service, practitioner: Practitioner, modality: str) -> None:
     if modality not in service.allowed_modalities():
         raise DomainError(f"{service.name} is not offered as {modality}.", field="modality")
@@ -373,7 +387,11 @@ def _book_locked(
         enforce_notice=enforce,
     )
     if slot is None:
-        raise SlotUnavailable("That time is no longer available.")
+        raise SlotUnavailable(
+            _unavailable_message(
+                practitioner=practitioner, start=start, service=service, location_id=location_id
+            )
+        )
     if not allow_patient_overlap:
         clash = (
             Appointment.objects.active()
@@ -501,7 +519,14 @@ def appointment_reschedule(
                 ignore_appointment_id=appt.pk,
             )
             if slot is None:
-                raise SlotUnavailable("That time is no longer available.")
+                raise SlotUnavailable(
+                    _unavailable_message(
+                        practitioner=target,
+                        start=start,
+                        service=appt.service,
+                        location_id=location_id if appt.modality == Modality.CLINIC else None,
+                    )
+                )
             appt.practitioner = target
             appt.start = slot.start
             appt.end = slot.end

@@ -206,19 +206,76 @@ class Clinic(models.Model):
             return []
 
 
+class AustralianState(models.TextChoices):
+    """States and territories, as the `holidays` package names their subdivisions."""
+
+    ACT = "ACT", "Australian Capital Territory"
+    NSW = "NSW", "New South Wales"
+    NT = "NT", "Northern Territory"
+    QLD = "QLD", "Queensland"
+    SA = "SA", "South Australia"
+    TAS = "TAS", "Tasmania"
+    VIC = "VIC", "Victoria"
+    WA = "WA", "Western Australia"
+
+
 class Location(models.Model):
+    """Rooms where patients are seen: their own time zone (working hours, slots and the
+    times in emails are read in it) and the state whose public holidays close them."""
+
+    class Country(models.TextChoices):
+        AUSTRALIA = "AU", "Australia"
+
+    State = AustralianState
+
     clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="locations")
     name = models.CharField(max_length=120)
     address = models.TextField()
     directions = models.TextField(blank=True)
     parking = models.TextField(blank=True)
+    timezone = models.CharField(
+        "time zone",
+        max_length=64,
+        blank=True,
+        validators=[validate_timezone],
+        help_text="The IANA time zone of these rooms, for example Australia/Perth. Left "
+        "empty, the clinic's zone is filled in.",
+    )
+    country = models.CharField(max_length=2, choices=Country.choices, default=Country.AUSTRALIA)
+    state = models.CharField(
+        "state or territory",
+        max_length=3,
+        choices=State.choices,
+        blank=True,
+        help_text="Whose public holidays close these rooms. Left empty, only the national ones do.",
+    )
     is_active = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(country="AU"),
+                name="location_country_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(state="") | Q(state__in=AustralianState.values),
+                name="location_state_known",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if not self.timezone and self.clinic_id is not None:
+            self.timezone = self.clinic.timezone
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        """The location's zone (the clinic's for a row saved without one)."""
+        return zoneinfo.ZoneInfo(self.timezone) if self.timezone else self.clinic.tz
 
 
 class Practitioner(models.Model):
