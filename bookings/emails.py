@@ -178,11 +178,12 @@ def email_context(notification: Notification) -> dict[str, Any]:
 
 
 def _appointment_context(appointment: Appointment, clinic: Clinic) -> dict[str, Any]:
-    tz = clinic.tz
+    # The visit's own zone: its location's (Perth rooms in Perth time), else the clinic's.
+    tz = appointment.tz
     telehealth = appointment.modality == Modality.TELEHEALTH
     patient_zone = ""
     own = appointment.patient.timezone
-    if telehealth and own and own != clinic.timezone:
+    if telehealth and own and own != tz.key:
         own_tz = ZoneInfo(own)
         if (
             appointment.start.astimezone(own_tz).utcoffset()
@@ -192,7 +193,7 @@ def _appointment_context(appointment: Appointment, clinic: Clinic) -> dict[str, 
     return {
         "appointment": appointment,
         "when": when_label(appointment.start, tz),
-        "zone": f"{zone_label(tz)} time",
+        "zone": f"{zone_label(tz)} time, {appointment.start.astimezone(tz).tzname()}",
         "when_patient_zone": patient_zone,
         "duration_minutes": int((appointment.end - appointment.start).total_seconds() // 60),
         "service_name": appointment.service.name,

@@ -82,14 +82,14 @@ def appointment_ics(
 def _calendar(
     appointment: Appointment, method: str, *, now: datetime | None
 ) -> tuple[Calendar, datetime, datetime]:
-    """The calendar without its VTIMEZONE, and the visit's start and end in the clinic's
-    zone."""
+    """The calendar without its VTIMEZONE, and the visit's start and end in its own zone
+    (its location's, else the clinic's)."""
     method = method.upper()
     if method not in METHODS:
         raise ValueError(f"Unknown iCalendar method {method!r}.")
     clinic = appointment.practitioner.clinic
-    tz = clinic.tz
-    # Through UTC, so an aware time already in the clinic's zone is normalised too.
+    tz = appointment.tz
+    # Through UTC, so an aware time already in the visit's zone is normalised too.
     start = appointment.start.astimezone(UTC).astimezone(tz)
     end = appointment.end.astimezone(UTC).astimezone(tz)
 

@@ -10,6 +10,7 @@ from django.contrib.postgres.fields import DateTimeRangeField, RangeBoundary, Ra
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Func, Q
+from django.utils.functional import cached_property
 
 from bookings.constraints import PortableExclusionConstraint
 from clinic.models import Clinic, Location, Patient, Practitioner, User
@@ -372,10 +373,10 @@ class Appointment(models.Model):
     def is_active(self) -> bool:
         return self.status != self.Status.CANCELLED
 
-    @property
+    @cached_property
     def tz(self) -> ZoneInfo:
         """The zone the visit's times are shown in: its location's, else (telehealth
-        without a location) the clinic's."""
+        without a location) the clinic's. Booking sets it from the slot, which knows."""
         if self.location_id is not None and self.location is not None:
             return self.location.tz
         return self.practitioner.clinic.tz

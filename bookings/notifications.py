@@ -241,7 +241,7 @@ def _reminder_times(appointment: Appointment, *, now: datetime) -> list[tuple[in
     clinic = appointment.practitioner.clinic
     times = []
     for lead in clinic.reminder_leads_minutes:
-        due = reminder_due_at(start=appointment.start, lead_minutes=lead, tz=clinic.tz)
+        due = reminder_due_at(start=appointment.start, lead_minutes=lead, tz=appointment.tz)
         if due > now:  # booked inside the lead time: that reminder would already be late
             times.append((lead, due))
     return times

@@ -34,6 +34,7 @@ class Slot:
     practitioner_id: int
     modality: str
     location_id: int | None
+    tz: ZoneInfo | None = None  # the location's zone, for a clinic visit
 
 
 @dataclass(frozen=True)
@@ -277,6 +278,7 @@ def available_slots(
                             practitioner_id=p.pk,
                             modality=m,
                             location_id=location_id if m == Modality.CLINIC else None,
+                            tz=zone if m == Modality.CLINIC else None,
                         )
                     )
     result.sort(key=lambda s: (s.start, s.practitioner_id, s.modality))
@@ -348,7 +350,7 @@ def nearest_free_slots(
 def appointment_list_for_patient(*, patient_id: int) -> list[Appointment]:
     return list(
         Appointment.objects.filter(patient_id=patient_id)
-        .select_related("service", "practitioner", "location")
+        .select_related("service", "practitioner__clinic", "location")
         .order_by("-start")
     )
 

@@ -3,7 +3,8 @@
 Input serializers only validate the shape of a request; the rules of the clinic live in
 bookings.services. Output serializers turn selector results into the documented JSON.
 Instants go out in the clinic's time zone with its UTC offset (2026-03-03T10:15:00+11:00);
-the zone comes from the serializer context ("tz").
+the zone comes from the serializer context ("tz"). An appointment's own times are in its
+location's zone (a Perth visit at 09:00+08:00).
 """
 
 from __future__ import annotations
@@ -50,6 +51,20 @@ class ClinicDateTimeField(serializers.DateTimeField):
 
     def to_representation(self, value: datetime) -> str:
         return value.astimezone(self.context["tz"]).isoformat()
+
+
+class VisitDateTimeField(serializers.DateTimeField):
+    """An instant of an appointment in the visit's own zone, with its UTC offset: its
+    location's (Perth rooms: +08:00), else the clinic's."""
+
+    def get_attribute(self, instance: Any) -> Any:
+        value = super().get_attribute(instance)
+        if isinstance(value, datetime) and isinstance(instance, Appointment):
+            return value.astimezone(instance.tz)
+        return value
+
+    def to_representation(self, value: datetime) -> str:
+        return value.isoformat()
 
 
 class AwareDateTimeField(serializers.DateTimeField):
@@ -335,8 +350,8 @@ class CancelInputSerializer(serializers.Serializer[Any]):
 
 class AppointmentOutputSerializer(serializers.Serializer[Any]):
     id = serializers.UUIDField(source="code")
-    start = ClinicDateTimeField()
-    end = ClinicDateTimeField()
+    start = VisitDateTimeField()
+    end = VisitDateTimeField()
     status = serializers.ChoiceField(choices=Appointment.Status.choices)
     modality = serializers.ChoiceField(choices=Modality.choices)
     service = serializers.UUIDField(source="service.code", help_text="The service's id.")

@@ -87,7 +87,7 @@ class PatientAlreadyBooked(DomainError):
     """The patient already has an active visit overlapping the time (with anyone)."""
 
     def __init__(self, clash: Appointment) -> None:
-        tz = clash.practitioner.clinic.tz
+        tz = clash.tz
         super().__init__(
             f"{clash.patient.first_name} already has a visit at that time: "
             f"{when_label(clash.start, tz)} with {clash.practitioner.display_name}. Choose "
@@ -396,7 +396,7 @@ def _book_locked(
         clash = (
             Appointment.objects.active()
             .filter(patient=patient, start__lt=slot.end, end__gt=slot.start)
-            .select_related("patient", "practitioner__clinic")
+            .select_related("patient", "practitioner__clinic", "location")
             .first()
         )
         if clash is not None:
@@ -416,6 +416,8 @@ def _book_locked(
         booking_request_hash=booking_request_hash,
         telehealth_url=telehealth_room_url() if modality == Modality.TELEHEALTH else "",
     )
+    if slot.tz is not None:
+        appointment.tz = slot.tz  # the location's zone, without reading the location again
     _save_holding_time(appointment)
     notifications_plan_for_booking(appointment=appointment, now=now)
     return appointment
@@ -532,6 +534,7 @@ def appointment_reschedule(
             appt.end = slot.end
             appt.blocked_until = slot.end + appt.service.buffer
             appt.location_id = slot.location_id
+            appt.tz = slot.tz or appt.practitioner.clinic.tz
             appt.sequence += 1
             _save_holding_time(appt)
             notifications_plan_for_reschedule(appointment=appt, now=now)

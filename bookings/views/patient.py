@@ -195,9 +195,9 @@ def _visit(
 ) -> Visit:
     """How a visit reads to its patient. Lists pass `with_actions=False`: they show no
     buttons, and so need no query for the clinic's cancellation rule."""
-    tz = clinic.tz
+    tz = appointment.tz
     patient_when = None
-    if appointment.modality == Modality.TELEHEALTH and patient_tz and patient_tz != clinic.timezone:
+    if appointment.modality == Modality.TELEHEALTH and patient_tz and patient_tz != tz.key:
         patient_when = when_label(appointment.start, ZoneInfo(patient_tz))
     is_over = appointment.end <= now
     booked = appointment.status == Appointment.Status.BOOKED
@@ -205,7 +205,7 @@ def _visit(
         appointment=appointment,
         when=when_label(appointment.start, tz),
         ends=clock_label(appointment.end.astimezone(tz)),
-        clinic_zone=zone_label(clinic.timezone),
+        clinic_zone=zone_label(tz),
         patient_when=patient_when,
         patient_zone=zone_label(patient_tz),
         cancelled_when=when_label(appointment.cancelled_at, tz)
@@ -492,7 +492,7 @@ def _reschedule_commit(
         practitioner=choice.practitioner,
         as_staff=False,
     )
-    when = when_label(moved.start, moved.practitioner.clinic.tz)
+    when = when_label(moved.start, moved.tz)
     messages.success(request, f"Your visit has been moved to {when}.")
     return HttpResponseRedirect(links.detail)
 
@@ -517,8 +517,9 @@ def _week_context(
     *,
     alternatives: list[Slot],
 ) -> dict[str, Any]:
-    """The free times of one week, grouped by day, for the reschedule page."""
-    tz = appointment.practitioner.clinic.tz
+    """The free times of one week, grouped by day, for the reschedule page (in the visit's
+    zone, which the page names)."""
+    tz = appointment.tz
     by_id = {p.pk: p for p in practitioners}
     slots = available_slots(
         service=appointment.service,

@@ -635,7 +635,7 @@ def appointment_detail(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
             access_log_record(
                 request=request, action="view", record=latest, patient=appointment.patient
             )
-    tz = appointment.practitioner.clinic.tz
+    tz = appointment.tz
     return render(
         request,
         "bookings/staff_appointment_detail.html",
@@ -706,7 +706,7 @@ def cancel(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
                 f"on {_when(appointment.start, appointment.practitioner.clinic.tz)}.",
             )
         return redirect("bookings:staff-appointment", code=appointment.code)
-    tz = appointment.practitioner.clinic.tz
+    tz = appointment.tz
     return render(
         request,
         "bookings/staff_appointment_cancel.html",

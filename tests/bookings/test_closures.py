@@ -6,15 +6,22 @@ from datetime import UTC, date, datetime, time, timedelta
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
+from django.core import mail
 from django.db import IntegrityError
+from django.urls import reverse
 
 import pytest
+from icalendar import Calendar
 
 from bookings.closed_times import ClosureRule, closed_intervals, public_holidays
-from bookings.models import Closure, HolidayOptOut
+from bookings.models import Closure, HolidayOptOut, Notification
+from bookings.notifications import notification_send
 from bookings.selectors import available_slots, slot_is_available
+from bookings.serializers import AppointmentOutputSerializer
 from bookings.services import SlotUnavailable, appointment_book
+from clinic.models import User
 from tests import factories as f
+from tests.outbox import email_parts
 
 SYDNEY = ZoneInfo("Australia/Sydney")
 PERTH = ZoneInfo("Australia/Perth")
@@ -272,3 +279,74 @@ def test_a_closure_is_a_whole_day_or_a_positive_part_of_one(two_cities):
         Closure.objects.create(
             clinic=w.clinic, date=date(2026, 12, 9), start_time=time(12), reason="Half"
         )
+
+
+# --- Times shown in the location's zone ----------------------------------------------
+
+
+def test_perth_hours_on_sydneys_daylight_saving_change_days(two_cities):
+    w = two_cities
+    # Sydney falls back at 3 am on 4 April 2027 and springs forward at 2 am on 3 October.
+    for day, sydney_hour in ((date(2027, 4, 4), 11), (date(2027, 10, 3), 12)):
+        found = _slots(w.service, day, w.in_perth)
+        assert [s.start.astimezone(PERTH).hour for s in found] == list(range(9, 17))
+        assert found[0].start.astimezone(SYDNEY).hour == sydney_hour
+        assert len(_slots(w.service, day, w.in_sydney)) == 8
+
+
+def _book_perth(w, start):
+    return appointment_book(
+        service=w.service,
+        practitioner=w.in_perth,
+        modality="clinic",
+        start=start,
+        patient=f.make_patient(w.clinic, first_name="Pip"),
+        source="staff",
+        now=NOW,
+    )
+
+
+def test_the_confirmation_email_and_calendar_file_say_perth_time(two_cities):
+    w = two_cities
+    start = datetime(2026, 12, 9, 9, tzinfo=PERTH)  # 12:00 in Sydney (daylight saving)
+    appointment = _book_perth(w, start)
+    assert appointment.location_id == w.perth.pk
+    row = Notification.objects.get(appointment=appointment, kind="confirmation")
+    assert notification_send(notification_id=row.pk, now=NOW) == "sent"
+    message = mail.outbox[-1]
+    parts = email_parts(message)
+    assert message.subject.endswith("Wednesday 9 December 2026, 9:00 am")
+    for body in (parts["text/plain"], parts["text/html"]):
+        assert "Wednesday 9 December 2026, 9:00 am (Perth time, AWST)" in body
+        assert "12:00" not in body
+    calendar = Calendar.from_ical(parts["text/calendar"])
+    (event,) = calendar.walk("VEVENT")
+    assert event["DTSTART"].dt == start
+    assert str(event["DTSTART"].dt.tzinfo) == "Australia/Perth"
+    assert b"DTSTART;TZID=Australia/Perth:20261209T090000" in parts["text/calendar"].encode()
+    assert b"TZNAME:AWST" in parts["text/calendar"].encode()
+
+
+def test_reminders_a_day_before_are_at_the_same_perth_time(two_cities):
+    w = two_cities
+    w.clinic.reminder_lead_hours = "24"
+    w.clinic.save()
+    appointment = _book_perth(w, datetime(2026, 12, 9, 9, tzinfo=PERTH))
+    reminder = Notification.objects.get(appointment=appointment, kind="reminder")
+    assert reminder.due_at == datetime(2026, 12, 8, 9, tzinfo=PERTH)
+
+
+def test_the_api_and_the_patient_and_staff_pages_show_perth_time(two_cities, client):
+    w = two_cities
+    appointment = _book_perth(w, datetime(2026, 12, 9, 9, tzinfo=PERTH))
+    data = AppointmentOutputSerializer(appointment, context={"tz": SYDNEY}).data
+    assert data["start"] == "2026-12-09T09:00:00+08:00"
+    assert data["end"] == "2026-12-09T10:00:00+08:00"
+
+    admin = f.make_user(role=User.Role.CLINIC_ADMIN, clinic=w.clinic)
+    client.force_login(admin)
+    page = client.get(
+        reverse("bookings:staff-appointment", args=[appointment.code])
+    ).content.decode()
+    assert "Wednesday 9 December" in page and "9:00 am" in page
+    assert "Perth time" in page

@@ -169,6 +169,7 @@ def test_the_file_is_icalendars_with_its_time_zone_and_the_same_each_time(world,
     (one time or both in UTC), and the same when asked for twice (stable UID)."""
     clinic = world.ep.clinic
     clinic.timezone = zone
+    world.location.timezone = zone  # a clinic visit is in its location's zone
     tz = clinic.tz
     visits = [
         (datetime(2026, 6, 10, 9, 0, tzinfo=tz), timedelta(minutes=30)),

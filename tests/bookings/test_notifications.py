@@ -792,7 +792,7 @@ def test_the_confirmation_of_a_clinic_visit(clinic_details):
     assert message.reply_to == ["hello@harbour.example"]
     text, html = parts["text/plain"], parts["text/html"]
     for body in (text, html):
-        assert f"{when} (Sydney time)" in body
+        assert f"{when} (Sydney time, {start.astimezone(world.clinic.tz).tzname()})" in body
         assert "Hi Pat" in body
         assert "Sam Lee" in body
         assert "Surry Hills rooms" in body
@@ -862,7 +862,7 @@ def test_the_telehealth_reminder_has_the_video_link_a_tech_check_and_the_patient
         assert appointment.telehealth_url in body
         assert "technology check" in body.lower()
         assert "camera" in body
-        assert "1:00 pm (Sydney time)" in body
+        assert f"1:00 pm (Sydney time, {start.astimezone(world.clinic.tz).tzname()})" in body
         assert f"Your time: {perth} (Perth time)" in body
         assert "Example Street" not in body
         assert "What to wear" not in body and "WHAT TO WEAR" not in body
@@ -899,7 +899,8 @@ def test_the_reschedule_notice_updates_the_same_calendar_entry(world):
     when = _words(new_start)
     assert when.endswith(", 12:00 pm")
     assert message.subject == f"Visit moved: now {when}"
-    assert f"{when} (Sydney time)" in parts["text/plain"]
+    zone = new_start.astimezone(world.clinic.tz).tzname()
+    assert f"{when} (Sydney time, {zone})" in parts["text/plain"]
     _manage_link_opens(parts["text/plain"], appointment)
     calendar, event = _event(parts)
     _, original = _event(first)
