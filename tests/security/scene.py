@@ -27,7 +27,7 @@ from django.utils.http import urlsafe_base64_encode
 
 import pytest
 
-from bookings.models import Appointment, Notification, ScreeningEnquiry
+from bookings.models import Appointment, Closure, Notification, ScreeningEnquiry
 from bookings.services import appointment_book
 from bookings.tokens import manage_token_for, opt_out_token_for
 from clinic.models import User
@@ -87,6 +87,7 @@ class Scene:
     outsider_exercise: Exercise  # another clinic's
     surgery: Any = None  # Pat's ACL reconstruction, 10 weeks ago
     enquiry: Any = None  # a call-back after a booking health question stopped Pat
+    closure: Any = None  # the clinic closed a month ahead (issue 14)
 
 
 def _today(w: World) -> date:
@@ -186,6 +187,9 @@ def build_scene(w: World) -> Scene:
         surgery=surgery,
         enquiry=ScreeningEnquiry.objects.create(
             clinic=w.clinic, patient=w.patient, first_name="Pat", answers=[]
+        ),
+        closure=Closure.objects.create(
+            clinic=w.clinic, date=today + timedelta(days=30), reason="Staff training"
         ),
         deactivated=deactivated,
         manage_token=manage_token_for(visit),

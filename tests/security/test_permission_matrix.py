@@ -31,7 +31,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 import pytest
 
-from bookings.models import Appointment, Notification
+from bookings.models import Appointment, Closure, HolidayOptOut, Notification
 from clinic.models import AccessLog, Patient, User
 from prescriptions.models import (
     Assessment,
@@ -230,6 +230,22 @@ ROWS: list[Row] = [
         data=lambda s: {"notification": str(s.failed_message.pk)},
     ),
     Row("bookings:staff-enquiries", ANY_STAFF),  # each clinic's own
+    # --- Settings (clinic admins) ----------------------------------------------------------
+    Row("bookings:staff-settings-closures", expect(admin=OK)),
+    Row(  # an empty form: the admin gets it back with its errors, nothing is added
+        "bookings:staff-settings-closures", expect(admin=BAD_REQUEST), method="post"
+    ),
+    Row("bookings:staff-settings-closure-delete", GET_NOT_ALLOWED, args=lambda s: [s.closure.pk]),
+    Row(
+        "bookings:staff-settings-closure-delete",
+        post(NOT_FOUND, ("admin",)),
+        method="post",
+        args=lambda s: [s.closure.pk],
+    ),
+    Row("bookings:staff-settings-holiday-switch", GET_NOT_ALLOWED),
+    Row(  # malformed: the admin is sent back to the page with a message
+        "bookings:staff-settings-holiday-switch", post(NOT_FOUND, ("admin",)), method="post"
+    ),
     Row("bookings:staff-enquiry-done", GET_NOT_ALLOWED, args=lambda s: [s.enquiry.code]),
     Row(
         "bookings:staff-enquiry-done",
@@ -465,6 +481,8 @@ class Rollback(Exception):
 
 WATCHED = (
     Appointment,
+    Closure,
+    HolidayOptOut,
     Notification,
     Patient,
     Assessment,
