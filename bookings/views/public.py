@@ -60,7 +60,7 @@ from bookings.services import PatientDetails, SlotUnavailable, appointment_book
 from bookings.tokens import manage_token_for
 from bookings.week_cache import week_page_get, week_page_key, week_page_put
 from clinic.errors import DomainError
-from clinic.lib.time import clock_label, day_label, week_start, when_label
+from clinic.lib.time import clock_label, day_label, week_start, when_label, zone_label
 from clinic.models import Clinic, Location, Patient, Practitioner, User
 from clinic.ratelimit import rate_limit_exceeded
 from clinic.selectors import clinic_get_default, patient_get_for_user
@@ -462,7 +462,12 @@ def _slot_list(request: HttpRequest, service_code: uuid.UUID, modality: str) -> 
             modality=modality,
         )
     locations = (
-        {loc.pk: loc.name for loc in Location.objects.filter(clinic=clinic)}
+        {  # rooms in another zone say so: their times are in their own zone
+            loc.pk: loc.name
+            if loc.timezone in ("", clinic.timezone)
+            else f"{loc.name} ({zone_label(loc.timezone)} time)"
+            for loc in Location.objects.filter(clinic=clinic)
+        }
         if modality == Modality.CLINIC
         else {}
     )
@@ -560,7 +565,7 @@ def _time_links(
     day_labels: dict[date, str] = {}
     links = []
     for slot in found:
-        local = slot.start.astimezone(tz)
+        local = slot.start.astimezone(slot.tz or tz)  # a clinic visit: its location's zone
         day = local.date()
         label = day_labels.get(day)
         if label is None:
@@ -605,12 +610,12 @@ def _group_by_day(links: list[TimeLink], monday: date, tz: ZoneInfo) -> list[dic
 
 def _slot_summary(choice: Choice) -> dict[str, Any]:
     """What the visitor is booking, for the details, screening and review pages."""
-    tz = choice.clinic.tz
     location = (
         Location.objects.filter(pk=choice.location_id, clinic=choice.clinic).first()
         if choice.location_id
         else None
     )
+    tz = location.tz if location is not None else choice.clinic.tz
     zone = _visitor_tz(choice.tz, choice.clinic, choice.modality)
     return {
         "service": choice.service,

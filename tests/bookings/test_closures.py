@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from django.core import mail
 from django.db import IntegrityError
 from django.urls import reverse
+from django.utils import timezone
 
 import pytest
 from icalendar import Calendar
@@ -350,3 +351,19 @@ def test_the_api_and_the_patient_and_staff_pages_show_perth_time(two_cities, cli
     ).content.decode()
     assert "Wednesday 9 December" in page and "9:00 am" in page
     assert "Perth time" in page
+
+
+def test_the_public_week_shows_perth_rooms_in_perth_time(two_cities, client):
+    w = two_cities
+    w.clinic.booking_horizon_days = 60
+    w.clinic.save()
+    day = timezone.now().astimezone(PERTH).date() + timedelta(days=14)
+    monday = day - timedelta(days=day.weekday())
+    url = reverse("bookings:slot-list", args=[w.service.code, "clinic"])
+    page = client.get(
+        f"{url}?practitioner={w.in_perth.code}&week={monday.isoformat()}"
+    ).content.decode()
+    assert "Perth rooms (Perth time)" in page
+    # 9:00 to 16:00 Perth time, not 12:00 to 19:00 as Sydney reads them.
+    assert "9:00 am" in page and "4:00 pm" in page
+    assert "6:00 pm" not in page and "7:00 pm" not in page
