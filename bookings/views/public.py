@@ -903,7 +903,7 @@ def _alternative_links(choice: Choice, alternatives: list[Slot]) -> list[dict[st
         }
         links.append(
             {
-                "label": when_label(slot.start, tz, year=False),
+                "label": when_label(slot.start, slot.tz or tz, year=False),
                 "practitioner": practitioner.display_name,
                 "location": places.get(slot.location_id or 0, ""),
                 "url": _url("book-details", query=query),
@@ -947,7 +947,7 @@ def _manage_url(appointment: Appointment) -> str:
 def book_done(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
     appointment = _appointment_for_visitor(request, code)
     clinic = appointment.practitioner.clinic
-    tz = clinic.tz
+    tz = appointment.tz  # its location's zone (the clinic's for telehealth)
     draft = request.session.get(DRAFT_KEY) or {}
     zone = ""
     if isinstance(draft, dict) and draft.get("appointment") == str(appointment.code):
@@ -962,6 +962,7 @@ def book_done(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
             "is_cancelled": appointment.status == Appointment.Status.CANCELLED,
             "when": when_label(appointment.start, tz, year=False),
             "until": clock_label(appointment.end.astimezone(tz)),
+            "zone_name": zone_label(tz),
             "visitor_when": format_in_zone(appointment.start, tz, zone) if zone else "",
             "ics_url": reverse("bookings:book-ics", args=[appointment.code]),
             "manage_url": _manage_url(appointment),
