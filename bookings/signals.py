@@ -12,11 +12,21 @@ from typing import Any
 
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-from bookings.models import Appointment, Service, TimeOff, WorkingHours
+from bookings.models import Appointment, Closure, HolidayOptOut, Service, TimeOff, WorkingHours
 from bookings.week_cache import availability_changed
 from clinic.models import Clinic, Location, Practitioner
 
-WATCHED = (Appointment, Service, TimeOff, WorkingHours, Practitioner, Location, Clinic)
+WATCHED = (
+    Appointment,
+    Service,
+    TimeOff,
+    WorkingHours,
+    Closure,
+    HolidayOptOut,
+    Practitioner,
+    Location,
+    Clinic,
+)
 
 
 def _changed(**_kwargs: Any) -> None:

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 import pytest
 
-from bookings.models import Appointment, TimeOff
+from bookings.models import Appointment, Closure, TimeOff
 from bookings.services import appointment_book
 from clinic.lib.time import week_start
 
@@ -89,6 +89,15 @@ def test_new_time_off_is_shown_at_once(world):
         practitioner=world.ep, start=start - timedelta(hours=1), end=start + timedelta(hours=2)
     )
     assert _label(start) not in Client().get(_url(world)).content.decode()
+
+
+def test_a_new_or_deleted_closure_is_shown_at_once(world):
+    start = _first_time(world)
+    assert _label(start) in Client().get(_url(world)).content.decode()
+    closure = Closure.objects.create(clinic=world.clinic, date=start.date(), reason="Training")
+    assert _label(start) not in Client().get(_url(world)).content.decode()
+    closure.delete()
+    assert _label(start) in Client().get(_url(world)).content.decode()
 
 
 def test_logged_in_people_always_get_a_fresh_page(world, client_as_patient):
