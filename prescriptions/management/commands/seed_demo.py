@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from bookings.models import Appointment, ScreeningQuestion, Service, WorkingHours
-from bookings.services import SlotUnavailable, appointment_book
+from bookings.services import PatientAlreadyBooked, SlotUnavailable, appointment_book
 from clinic.models import Clinic, Location, Patient, Practitioner, User
 from prescriptions.demo.assessments import demo_assessments
 from prescriptions.demo.programme import demo_programme_seed
@@ -319,7 +319,7 @@ class Command(BaseCommand):
                     patient=patient,
                     source=Appointment.Source.STAFF,
                 )
-            except SlotUnavailable:
+            except (SlotUnavailable, PatientAlreadyBooked):  # closed, taken, or they are busy
                 continue
             created += 1
         return created
