@@ -410,6 +410,16 @@ def patient_can_change(appointment: Appointment, *, now: datetime) -> bool:
     return appointment.status == Appointment.Status.BOOKED and now < cutoff
 
 
+def patient_reschedule_earliest(*, clinic: Clinic, now: datetime) -> datetime:
+    """The earliest new time a patient may move a visit to online.
+
+    A visit inside the cancellation window can no longer be changed online, so a patient
+    who moved into it would be locked out of the visit they just chose. Online moves are
+    therefore held outside the window; staff may move a visit to any free time.
+    """
+    return now + timedelta(hours=clinic.cancellation_notice_hours)
+
+
 def _window_error(clinic: Clinic) -> CancellationWindowPassed:
     phone = f" on {clinic.phone}" if clinic.phone else ""
     return CancellationWindowPassed(
@@ -459,6 +469,19 @@ def appointment_cancel(
     return appt
 
 
+def _check_patient_may_move(appt: Appointment, *, start: datetime, now: datetime) -> None:
+    clinic = appt.practitioner.clinic
+    if not patient_can_change(appt, now=now):
+        raise _window_error(clinic)
+    if start < patient_reschedule_earliest(clinic=clinic, now=now):
+        hours = clinic.cancellation_notice_hours
+        raise DomainError(
+            f"Times less than {hours} hours away can't be chosen online: a visit that close "
+            "can no longer be changed. Choose a later time, or call the clinic.",
+            field="start",
+        )
+
+
 def appointment_reschedule(
     *,
     appointment: Appointment,
@@ -487,8 +510,8 @@ def appointment_reschedule(
             appt = _lock_visit(appointment, also=target.pk)
             if appt.status != Appointment.Status.BOOKED:
                 raise DomainError("Only a booked visit can be moved.")
-            if not as_staff and not patient_can_change(appt, now=now):
-                raise _window_error(appt.practitioner.clinic)
+            if not as_staff:
+                _check_patient_may_move(appt, start=start, now=now)
             _check_booking_shape(service=appt.service, practitioner=target, modality=appt.modality)
             slot = slot_is_available(
                 service=appt.service,
