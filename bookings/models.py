@@ -243,6 +243,12 @@ class Appointment(models.Model):
         editable=False,
         help_text="SHA-256 of the booking the idempotency key was first used for.",
     )
+    series = models.UUIDField(
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text="Shared by the visits of a recurring block, booked together.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -252,6 +252,8 @@ def _build() -> dict[str, Any]:
         "appointment-flagged": reverse("bookings:staff-appointment", args=[flagged_visit.code]),
         "appointment-move": reverse("bookings:staff-move", args=[upcoming.code]),
         "appointment-cancel": reverse("bookings:staff-cancel", args=[upcoming.code]),
+        "appointment-repeat": reverse("bookings:staff-repeat", args=[upcoming.code])
+        + "?every_weeks=1&repeats=3",
         "patients": reverse("bookings:staff-patient-list"),
         "enquiries": reverse("bookings:staff-enquiries"),
         "patients-search": reverse("bookings:staff-patient-list") + "?q=Demo",
@@ -556,6 +558,7 @@ PAGES = [
     ("reception", "appointment-flagged", 200),
     ("reception", "patient", 200),
     ("reception", "staff-book-patient", 200),
+    ("reception", "appointment-repeat", 200),
     # The clinic admin
     ("admin", "audit", 200),
     ("admin", "audit-patient", 200),
