@@ -6,7 +6,7 @@ time and, for each one that clashes, why and the nearest free times that day wit
 same practitioner, before anything is saved. Booking the plan goes through the one
 booking service (`appointment_book`) for each visit, all in one transaction: a time taken
 meanwhile books none of them, and the plan is shown again. A series can be cancelled from
-one visit on.
+one visit on, or moved from one visit on to a new day and time.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from bookings.models import Appointment, Modality
 from bookings.selectors import Slot, available_slots, slot_is_available
-from bookings.services import appointment_book, appointment_cancel
+from bookings.services import appointment_book, appointment_cancel, appointment_reschedule
 from bookings.slots import local_instant
 from clinic.errors import DomainError
 from clinic.models import User
@@ -40,6 +40,8 @@ class SeriesVisit:
     start: datetime
     clash: str = ""
     alternatives: list[Slot] = field(default_factory=list)
+    moving: Appointment | None = None
+    """The booked visit this time would replace, when a series is moved."""
 
     @property
     def free(self) -> bool:
@@ -79,15 +81,19 @@ def appointment_series_plan(
     return plan
 
 
-def _clash(appointment: Appointment, *, start: datetime, now: datetime) -> str:
-    """Why the practitioner cannot see the patient at `start`, or "" when they can."""
+def _clash(
+    appointment: Appointment, *, start: datetime, now: datetime, moving: Appointment | None = None
+) -> str:
+    """Why the practitioner cannot see the patient at `start`, or "" when they can. The
+    visit being `moving` does not get in its own way."""
     practitioner, patient = appointment.practitioner, appointment.patient
     if start <= now:
         return "This time has passed."
     end = start + appointment.service.duration
+    ignore_id = moving.pk if moving else None
+    others = Appointment.objects.active().exclude(pk=ignore_id or 0)  # ids start at 1
     other = (
-        Appointment.objects.active()
-        .filter(patient=patient, start__lt=end, end__gt=start)
+        others.filter(patient=patient, start__lt=end, end__gt=start)
         .select_related("practitioner")
         .first()
     )
@@ -102,21 +108,23 @@ def _clash(appointment: Appointment, *, start: datetime, now: datetime) -> str:
         now=now,
         location_id=appointment.location_id if appointment.modality == Modality.CLINIC else None,
         enforce_notice=False,
+        ignore_appointment_id=ignore_id,
     )
     if slot is not None:
         return ""
-    busy = (
-        Appointment.objects.active()
-        .filter(practitioner=practitioner, start__lt=end, blocked_until__gt=start)
-        .exists()
-    )
-    if busy:
+    busy = others.filter(practitioner=practitioner, start__lt=end, blocked_until__gt=start)
+    if busy.exists():
         return f"{practitioner.display_name} is already booked then."
     return f"{practitioner.display_name} is not working then (hours, time off or a closure)."
 
 
 def _same_day_alternatives(
-    appointment: Appointment, *, start: datetime, now: datetime, count: int = 3
+    appointment: Appointment,
+    *,
+    start: datetime,
+    now: datetime,
+    count: int = 3,
+    moving: Appointment | None = None,
 ) -> list[Slot]:
     day = start.astimezone(appointment.practitioner.clinic.tz).date()
     free = available_slots(
@@ -127,6 +135,7 @@ def _same_day_alternatives(
         practitioner=appointment.practitioner,
         modality=appointment.modality,
         enforce_notice=False,
+        ignore_appointment_id=moving.pk if moving else None,
     )
     if appointment.modality == Modality.CLINIC and appointment.location_id:
         free = [s for s in free if s.location_id == appointment.location_id]
@@ -200,3 +209,52 @@ def appointment_series_cancel_from(
     ]
     logger.info("series cancelled from=%s visits=%s", appointment.pk, len(cancelled))
     return cancelled
+
+
+def appointment_series_move_plan(
+    *, appointment: Appointment, start: datetime, now: datetime | None = None
+) -> list[SeriesVisit]:
+    """Moving `appointment` to `start` moves it and each later booked visit of its series
+    by the same number of days, to the same new wall-clock time ("from Tuesdays at 10:00
+    to Thursdays at 14:00"). Each new time is checked as a staff move would be.
+
+    A new time that lands on another visit of the same series (a move of a week or more)
+    shows as a clash: choose another time for it, or move the visits one by one.
+    """
+    now = now or timezone.now()
+    tz = appointment.practitioner.clinic.tz
+    old, new = appointment.start.astimezone(tz), start.astimezone(tz)
+    shift = new.date() - old.date()
+    plan = []
+    for visit in series_later_visits(appointment):
+        target = local_instant(visit.start.astimezone(tz).date() + shift, new.time(), tz)
+        item = SeriesVisit(start=target, moving=visit)
+        item.clash = _clash(visit, start=target, now=now, moving=visit)
+        if not item.clash and target == visit.start:
+            item.clash = "It is already at this time."
+        if item.clash:
+            item.alternatives = _same_day_alternatives(visit, start=target, now=now, moving=visit)
+        plan.append(item)
+    return plan
+
+
+@transaction.atomic
+def appointment_series_move(
+    *, moves: list[tuple[Appointment, datetime]], by_user: User
+) -> list[Appointment]:
+    """Move each visit to its new time, all or none, through `appointment_reschedule` (the
+    same checks and lock order as any move; each patient gets a reschedule notice)."""
+    if not moves:
+        raise DomainError("Choose at least one visit to move.")
+    moved = [
+        appointment_reschedule(
+            appointment=visit,
+            start=start,
+            by_user=by_user,
+            as_staff=True,
+            location_id=visit.location_id if visit.modality == Modality.CLINIC else None,
+        )
+        for visit, start in sorted(moves, key=lambda m: m[1])
+    ]
+    logger.info("series moved first=%s visits=%s", moved[0].pk, len(moved))
+    return moved

@@ -251,7 +251,7 @@ def test_the_appointment_page_offers_repeat_and_series_cancel(world, client_as_r
     assert reverse("bookings:staff-series-cancel", args=[first.code]) in body
 
 
-@pytest.mark.parametrize("name", ["staff-repeat", "staff-series-cancel"])
+@pytest.mark.parametrize("name", ["staff-repeat", "staff-series-cancel", "staff-series-move"])
 def test_patients_and_other_clinics_cannot_reach_series_pages(
     world, client_as_patient, client_as_outsider, name
 ):
@@ -262,3 +262,77 @@ def test_patients_and_other_clinics_cannot_reach_series_pages(
         client_as_patient.post(url, {"reason": "x", "every_weeks": "1", "repeats": "1"}).status_code
         == 404
     )
+
+
+def _series_of_three(world):
+    from bookings.series import appointment_series_book
+
+    first = _first(world)
+    later = appointment_series_book(
+        appointment=first,
+        starts=[first.start + timedelta(weeks=n) for n in (1, 2)],
+        by_user=world.reception,
+    )
+    first.refresh_from_db()
+    return first, *later
+
+
+def test_moving_from_one_visit_on_moves_the_later_ones_by_the_same_days(world, client_as_reception):
+    first, second, third = _series_of_three(world)
+    tz = world.clinic.tz
+    thursday = (second.start.astimezone(tz) + timedelta(days=2)).date()
+    new_second = datetime.combine(thursday, datetime.min.time().replace(hour=14), tzinfo=tz)
+    new_third = new_second + timedelta(weeks=1)
+    f.make_appointment(  # Sam Lee is busy at the third visit's new time
+        patient=world.other_patient, practitioner=world.ep, service=world.service, start=new_third
+    )
+    url = reverse("bookings:staff-series-move", args=[second.code])
+    page = _text(client_as_reception.get(f"{url}?date={thursday}&time=14:00"))
+    assert "1 of 2 new times clashes" in page
+    assert "Sam Lee is already booked then." in page
+    assert Appointment.objects.get(pk=second.pk).start == second.start  # nothing moved yet
+
+    response = client_as_reception.post(
+        url,
+        {
+            "date": thursday.isoformat(),
+            "time": "14:00",
+            "visit_1": _value(new_second),
+            "visit_2": "skip",
+        },
+    )
+    assert response.status_code == 302
+    moved = {a.pk: a for a in Appointment.objects.filter(series=first.series)}
+    assert moved[first.pk].start == first.start  # earlier visits stay
+    assert moved[second.pk].start == new_second
+    assert moved[second.pk].sequence == 1
+    assert moved[third.pk].start == third.start  # left where it was
+    assert Notification.objects.filter(appointment=second, kind="reschedule").exists()
+
+
+def test_a_series_move_that_loses_a_race_moves_nothing(world):
+    from bookings.series import appointment_series_move
+    from bookings.services import SlotUnavailable
+
+    _, second, third = _series_of_three(world)
+    to_second, to_third = second.start + timedelta(hours=2), third.start + timedelta(hours=2)
+    f.make_appointment(
+        patient=world.other_patient, practitioner=world.ep, service=world.service, start=to_third
+    )
+    with pytest.raises(SlotUnavailable):
+        appointment_series_move(
+            moves=[(second, to_second), (third, to_third)], by_user=world.reception
+        )
+    second.refresh_from_db()
+    assert second.start == to_second - timedelta(hours=2)
+
+
+@pytest.mark.parametrize(
+    "query", ["?date=2026-02-30&time=10:00", "?date=2026-03-03&time=25:99", "?date=&time="]
+)
+def test_bad_series_move_input_is_a_form_error(world, client_as_reception, query):
+    _, second, _ = _series_of_three(world)
+    url = reverse("bookings:staff-series-move", args=[second.code])
+    response = client_as_reception.get(url + query)
+    assert response.status_code == 200
+    assert "There is a problem" in _text(response)

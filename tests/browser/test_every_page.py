@@ -193,6 +193,8 @@ def _build() -> dict[str, Any]:
     mine = reverse("prescriptions:my-programme", args=[programme.code])
     staff_prog = reverse("prescriptions:programme-detail", args=[programme.code])
     day = upcoming.start.astimezone(clinic.tz).date().isoformat()
+    # The first visit of a recurring block (its series pages).
+    Appointment.objects.filter(pk=upcoming.pk).update(series=uuid.uuid4())
     shipped = wall_sit.__class__.objects.shipped().get(slug="glute-bridge")
     reset = reverse(
         "password_reset_confirm",
@@ -254,6 +256,9 @@ def _build() -> dict[str, Any]:
         "appointment-cancel": reverse("bookings:staff-cancel", args=[upcoming.code]),
         "appointment-repeat": reverse("bookings:staff-repeat", args=[upcoming.code])
         + "?every_weeks=1&repeats=3",
+        "appointment-series-move": reverse("bookings:staff-series-move", args=[upcoming.code])
+        + f"?date={day}&time=16:00",
+        "appointment-series-cancel": reverse("bookings:staff-series-cancel", args=[upcoming.code]),
         "patients": reverse("bookings:staff-patient-list"),
         "enquiries": reverse("bookings:staff-enquiries"),
         "patients-search": reverse("bookings:staff-patient-list") + "?q=Demo",
@@ -559,6 +564,8 @@ PAGES = [
     ("reception", "patient", 200),
     ("reception", "staff-book-patient", 200),
     ("reception", "appointment-repeat", 200),
+    ("reception", "appointment-series-move", 200),
+    ("reception", "appointment-series-cancel", 200),
     # The clinic admin
     ("admin", "audit", 200),
     ("admin", "audit-patient", 200),
