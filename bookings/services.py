@@ -34,6 +34,7 @@ from bookings.notifications import (
     notifications_plan_for_booking,
     notifications_plan_for_cancel,
     notifications_plan_for_reschedule,
+    waitlist_sweep_soon,
 )
 from bookings.selectors import Slot, nearest_free_slots, slot_is_available
 from clinic.errors import DomainError
@@ -461,6 +462,7 @@ def appointment_cancel(
                 ]
             )
             notifications_plan_for_cancel(appointment=appt, now=now)
+            waitlist_sweep_soon()  # the time is free: someone may be waiting for it
     except OperationalError as exc:
         if not lock_wait_failed(exc):
             raise
@@ -533,6 +535,7 @@ def appointment_reschedule(
             appt.sequence += 1
             _save_holding_time(appt)
             notifications_plan_for_reschedule(appointment=appt, now=now)
+            waitlist_sweep_soon()  # its old time is free
     except OperationalError as exc:
         if not lock_wait_failed(exc):
             raise
@@ -552,6 +555,8 @@ def appointment_mark(
         appt = Appointment.objects.select_for_update(of=("self",)).get(pk=appointment.pk)
         if appt.status == Appointment.Status.CANCELLED:
             raise DomainError("A cancelled visit cannot be marked.")
+        if appt.status == Appointment.Status.HELD:
+            raise DomainError("A time held for the waitlist is not a visit yet.")
         if appt.start > now:
             raise DomainError("Attendance can be recorded once the visit has started.")
         appt.status = status

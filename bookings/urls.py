@@ -2,9 +2,9 @@
 and the JSON API. Each views module owns its patterns."""
 
 from bookings import api
-from bookings.views import notifications, patient, public, series, staff
+from bookings.views import notifications, patient, public, series, staff, waitlist
 
 app_name = "bookings"
 
 urlpatterns = public.urlpatterns + patient.urlpatterns + staff.urlpatterns + api.urlpatterns
-urlpatterns += notifications.urlpatterns + series.urlpatterns
+urlpatterns += notifications.urlpatterns + series.urlpatterns + waitlist.urlpatterns

@@ -28,7 +28,13 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from bookings.forms.patient import CancelForm, RescheduleForm, SlotChoice, slot_value
+from bookings.forms.patient import (
+    CancelForm,
+    RescheduleForm,
+    SlotChoice,
+    WaitlistForm,
+    slot_value,
+)
 from bookings.ics import appointment_ics
 from bookings.models import Appointment, Modality
 from bookings.selectors import (
@@ -52,6 +58,7 @@ from bookings.tokens import (
     manage_link_usable,
     possible_duplicate_from_token,
 )
+from bookings.waitlist import waitlist_entry_open
 from clinic.access import own_record_or_404
 from clinic.errors import DomainError
 from clinic.lib.time import clock_label, day_label, week_start, when_label, zone_label
@@ -128,6 +135,7 @@ class VisitLinks:
     detail: str
     cancel: str
     reschedule: str
+    waitlist: str
     calendar: str | None
     via_link: bool
 
@@ -138,6 +146,7 @@ class VisitLinks:
             detail=reverse("bookings:my-appointment", args=args),
             cancel=reverse("bookings:my-cancel", args=args),
             reschedule=reverse("bookings:my-reschedule", args=args),
+            waitlist=reverse("bookings:my-waitlist", args=args),
             calendar=_calendar_url(appointment, token=None),
             via_link=False,
         )
@@ -149,6 +158,7 @@ class VisitLinks:
             detail=detail,
             cancel=reverse("bookings:manage-cancel", args=[token]),
             reschedule=reverse("bookings:manage-reschedule", args=[token]),
+            waitlist=reverse("bookings:manage-waitlist", args=[token]),
             calendar=_calendar_url(appointment, token=token),
             via_link=True,
         )
@@ -391,6 +401,9 @@ def _detail(request: HttpRequest, appointment: Appointment, links: VisitLinks) -
     context = _base_context(appointment, links, timezone.now())
     if appointment.status == Appointment.Status.CANCELLED:
         context["book_again_url"] = _book_again_url(appointment)
+    if context["visit"].can_change:
+        context["waitlist_entry"] = waitlist_entry_open(appointment)
+        context["waitlist_form"] = WaitlistForm(practitioner=appointment.practitioner)
     return render(request, "bookings/patient_appointment_detail.html", context)
 
 

@@ -646,7 +646,8 @@ def appointment_detail(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
             "booked_at": _when(appointment.created_at, tz),
             "cancelled_at": _when(appointment.cancelled_at, tz) if appointment.cancelled_at else "",
             "is_booked": appointment.status == Appointment.Status.BOOKED,
-            "can_mark": appointment.status != Appointment.Status.CANCELLED,
+            "can_mark": appointment.status
+            not in (Appointment.Status.CANCELLED, Appointment.Status.HELD),
             "has_started": appointment.start <= timezone.now(),
             "appointment_date": appointment.start.astimezone(tz).date().isoformat(),
             "notification_rows": _message_rows(appointment, tz),

@@ -198,6 +198,31 @@ ROWS: list[Row] = [
     Row("bookings:manage", expect(anonymous=NOT_FOUND), args=lambda s: ["forged"], label="bad"),
     Row("bookings:reminders-opt-out", EVERYONE, args=lambda s: [s.opt_out_token]),
     Row("bookings:same-person", expect(anonymous=NOT_FOUND), args=lambda s: ["forged"]),
+    Row("bookings:my-waitlist", GET_NOT_ALLOWED, args=lambda s: [s.visit.code]),
+    Row(  # leaving a waitlist Pat is not on changes nothing
+        "bookings:my-waitlist",
+        post(NOT_FOUND, ("patient",)),
+        method="post",
+        args=lambda s: [s.visit.code],
+        data=lambda s: {"action": "leave"},
+    ),
+    Row(
+        "bookings:manage-waitlist",
+        expect(NOT_ALLOWED, anonymous=NOT_ALLOWED),
+        args=lambda s: [s.manage_token],
+    ),
+    Row(
+        "bookings:manage-waitlist",
+        expect(REDIRECT, anonymous=REDIRECT),
+        method="post",
+        args=lambda s: [s.manage_token],
+        data=lambda s: {"action": "leave"},
+    ),
+    Row(
+        "bookings:waitlist-offer",
+        expect(NOT_FOUND, anonymous=NOT_FOUND),
+        args=lambda s: ["forged"],
+    ),
     # --- Staff: schedule, bookings, patients (reception included) ------------------------
     Row("bookings:staff-schedule", ANY_STAFF),
     Row("bookings:staff-book", ANY_STAFF),
@@ -230,6 +255,18 @@ ROWS: list[Row] = [
         data=lambda s: {"notification": str(s.failed_message.pk)},
     ),
     Row("bookings:staff-enquiries", ANY_STAFF),  # each clinic's own
+    Row("bookings:staff-waitlist", ANY_STAFF),  # each clinic's own
+    Row("bookings:staff-repeat", CLINIC_STAFF, args=lambda s: [s.visit.code]),
+    Row(  # no series yet: back to the visit, saying so
+        "bookings:staff-series-move",
+        expect(practitioner=REDIRECT, reception=REDIRECT, admin=REDIRECT),
+        args=lambda s: [s.visit.code],
+    ),
+    Row(
+        "bookings:staff-series-cancel",
+        expect(practitioner=REDIRECT, reception=REDIRECT, admin=REDIRECT),
+        args=lambda s: [s.visit.code],
+    ),
     Row("bookings:staff-enquiry-done", GET_NOT_ALLOWED, args=lambda s: [s.enquiry.code]),
     Row(
         "bookings:staff-enquiry-done",
