@@ -330,6 +330,7 @@ class PractitionerForm(SettingsModelForm):
     services = forms.ModelMultipleChoiceField(
         label="Services they offer",
         queryset=Service.objects.none(),
+        to_field_name="code",
         required=False,
         widget=forms.CheckboxSelectMultiple,
         error_messages={"invalid_choice": "Choose services from the list."},
@@ -463,6 +464,7 @@ class TimeOffForm(StaffForm):
     practitioner = forms.ModelChoiceField(
         label="Who",
         queryset=Practitioner.objects.none(),
+        to_field_name="code",
         empty_label="Choose a practitioner",
         error_messages={
             "required": "Choose who is away.",
@@ -496,6 +498,8 @@ class TimeOffForm(StaffForm):
         who.queryset = Practitioner.objects.filter(clinic=clinic).order_by(
             "-is_active", "display_name"
         )
+        self.fields["start_date"].error_messages["required"] = "Enter the first day away."
+        self.fields["end_date"].error_messages["required"] = "Enter the last day away."
         zone = zone_label(clinic.tz)
         self.fields["start_time"].label = f"From ({zone} time, optional)"
         self.fields["end_time"].label = f"Until ({zone} time, optional)"
@@ -578,6 +582,7 @@ class ServiceForm(SettingsModelForm):
     practitioners = forms.ModelMultipleChoiceField(
         label="Practitioners who offer it",
         queryset=Practitioner.objects.none(),
+        to_field_name="code",
         required=False,
         widget=forms.CheckboxSelectMultiple,
         error_messages={"invalid_choice": "Choose practitioners from the list."},

@@ -200,6 +200,7 @@ def rules(request: HttpRequest) -> HttpResponse:
         "patient are not bound by the notice, the horizon or the cancellation window.",
         submit="Save the booking rules",
         back="Settings",
+        back_url=reverse("bookings:staff-settings"),
     )
 
 

@@ -256,7 +256,7 @@ def test_an_admin_adds_a_practitioner_who_gets_a_login_without_a_password(client
             "display_name": "Ana Ruiz",
             "profession": "physio",
             "email": "Ana.Ruiz@Example.org",
-            "services": [world.service.pk, world.physio_service.pk],
+            "services": [world.service.code, world.physio_service.code],
             "is_active": "on",
         },
     )
@@ -290,7 +290,7 @@ def test_an_admin_changes_a_practitioners_email_services_and_stops_their_booking
             "display_name": "Jo Park",
             "profession": "physio",
             "email": "jo@example.org",
-            "services": [world.service.pk],
+            "services": [world.service.code],
         },
     )
     assert response.status_code == 302
@@ -448,7 +448,7 @@ def test_time_off_typed_as_9_to_17_is_9_to_17_clinic_time_everywhere(
     response = client_as_admin.post(
         reverse("bookings:staff-settings-time-off-add"),
         {
-            "practitioner": world.ep.pk,
+            "practitioner": world.ep.code,
             "start_date": day.isoformat(),
             "start_time": "9:00",
             "end_date": day.isoformat(),
@@ -488,7 +488,7 @@ def test_time_off_across_the_clock_change_keeps_its_wall_clock_times(
     client_as_admin.post(
         reverse("bookings:staff-settings-time-off-add"),
         {
-            "practitioner": world.ep.pk,
+            "practitioner": world.ep.code,
             "start_date": saturday.isoformat(),
             "start_time": "9:00",
             "end_date": sunday.isoformat(),
@@ -509,7 +509,7 @@ def test_whole_days_off_run_from_midnight_to_midnight(client_as_admin, world):
     response = client_as_admin.post(
         reverse("bookings:staff-settings-time-off-add"),
         {
-            "practitioner": world.physio.pk,
+            "practitioner": world.physio.code,
             "start_date": first.isoformat(),
             "end_date": (first + timedelta(days=4)).isoformat(),
         },
@@ -525,7 +525,7 @@ def test_a_time_the_clocks_skip_is_refused(client_as_admin, world):
     response = client_as_admin.post(
         reverse("bookings:staff-settings-time-off-add"),
         {
-            "practitioner": world.ep.pk,
+            "practitioner": world.ep.code,
             "start_date": day.isoformat(),
             "start_time": "2:30",
             "end_date": day.isoformat(),
@@ -547,7 +547,7 @@ def test_a_time_the_clocks_skip_is_refused(client_as_admin, world):
 def test_bad_time_off_is_refused_next_to_the_field(client_as_admin, world, changes, field, words):
     day = (timezone.now() + timedelta(days=10)).date().isoformat()
     data = {
-        "practitioner": world.ep.pk,
+        "practitioner": world.ep.code,
         "start_date": day,
         "start_time": "9:00",
         "end_date": day,
@@ -562,7 +562,7 @@ def test_time_off_of_another_clinics_practitioner_cannot_be_chosen(client_as_adm
     day = (timezone.now() + timedelta(days=10)).date().isoformat()
     response = client_as_admin.post(
         reverse("bookings:staff-settings-time-off-add"),
-        {"practitioner": world.outsider.pk, "start_date": day, "end_date": day},
+        {"practitioner": world.outsider.code, "start_date": day, "end_date": day},
     )
     _error_next_to(response, "practitioner", "Choose a practitioner from the list.")
     assert not TimeOff.objects.exists()
@@ -579,7 +579,7 @@ def test_time_off_over_booked_visits_says_how_many_stay_booked(client_as_admin, 
     day = visit.start.astimezone(SYDNEY).date().isoformat()
     response = client_as_admin.post(
         reverse("bookings:staff-settings-time-off-add"),
-        {"practitioner": world.ep.pk, "start_date": day, "end_date": day},
+        {"practitioner": world.ep.code, "start_date": day, "end_date": day},
         follow=True,
     )
     assert "has 1 booked visit in that time. They stay booked" in response.content.decode()
@@ -606,7 +606,7 @@ def _service(world, **changes: object) -> dict[str, object]:
         "buffer_after_minutes": "15",
         "modalities": "clinic",
         "audience": "returning",
-        "practitioners": [world.physio.pk],
+        "practitioners": [world.physio.code],
         "bookable_online": "on",
         "is_active": "on",
         "display_order": "5",
@@ -624,7 +624,7 @@ def test_an_admin_adds_and_edits_a_service(client_as_admin, world):
 
     client_as_admin.post(
         reverse("bookings:staff-settings-service-edit", args=[service.code]),
-        _service(world, duration_minutes="60", practitioners=[world.ep.pk], bookable_online=""),
+        _service(world, duration_minutes="60", practitioners=[world.ep.code], bookable_online=""),
     )
     service.refresh_from_db()
     assert service.duration_minutes == 60 and not service.bookable_online
@@ -649,7 +649,7 @@ def test_a_bad_service_is_refused_next_to_the_field(client_as_admin, world, chan
 
 def test_a_service_cannot_be_given_another_clinics_practitioner(client_as_admin, world):
     url = reverse("bookings:staff-settings-service-add")
-    response = client_as_admin.post(url, _service(world, practitioners=[world.outsider.pk]))
+    response = client_as_admin.post(url, _service(world, practitioners=[world.outsider.code]))
     _error_next_to(response, "practitioners", "Choose practitioners from the list.")
     assert not Service.objects.filter(name="Hydrotherapy").exists()
 
@@ -686,3 +686,33 @@ def test_a_question_without_words_is_refused(client_as_admin, world, question):
     _error_next_to(response, "text", "Enter the question.")
     question.refresh_from_db()
     assert question.text == "Are you pregnant?"
+
+
+# --- Lists load in a fixed number of queries ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "staff-settings-locations",
+        "staff-settings-practitioners",
+        "staff-settings-time-off",
+        "staff-settings-services",
+        "staff-settings-questions",
+    ],
+)
+def test_a_settings_list_does_not_grow_its_queries_with_its_rows(
+    client_as_admin, world, django_assert_max_num_queries, name
+):
+    for n in range(6):
+        practitioner = f.make_practitioner(world.clinic, display_name=f"Extra {n}")
+        f.make_hours(practitioner, f.make_location(world.clinic, name=f"Room {n}"), weekdays=[n])
+        f.make_service(world.clinic, [practitioner], name=f"Extra service {n}")
+        TimeOff.objects.create(
+            practitioner=practitioner,
+            start=timezone.now() + timedelta(days=n + 1),
+            end=timezone.now() + timedelta(days=n + 2),
+        )
+        ScreeningQuestion.objects.create(clinic=world.clinic, text=f"Question {n}?")
+    with django_assert_max_num_queries(12):
+        assert client_as_admin.get(reverse(f"bookings:{name}")).status_code == 200
