@@ -25,6 +25,9 @@ QUESTION_ORDER_STEP = 10
 """Gap between the health questions' places, so one can go between two without renumbering."""
 
 EMAIL_TAKEN = "Someone already logs in with this email address. Use another one."
+EMAIL_THEIRS = (
+    "They have logged in with their email address, so only the Stance operator can change it."
+)
 
 
 class EmailTaken(DomainError):
@@ -56,9 +59,13 @@ def practitioner_save(
 
     A new practitioner gets a login of their own (the practitioner role, this clinic, no
     password: they choose one through "Forgotten your password?"). A changed email is
-    their login's; it must not be anyone else's. Raises EmailTaken.
+    their login's; it must not be anyone else's (EmailTaken), and once they have logged in
+    it is theirs: changing it here would let someone else reset their password (a
+    DomainError).
     """
     user = practitioner.user if practitioner.pk else None
+    if user is not None and user.email != email and user.last_login is not None:
+        raise DomainError(EMAIL_THEIRS, field="email")
     if _email_taken(email, except_user_id=user.pk if user else None):
         raise EmailTaken
     try:

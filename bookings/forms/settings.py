@@ -354,6 +354,15 @@ class PractitionerForm(SettingsModelForm):
             }
         super().__init__(*args, **kwargs)
         self.clinic = clinic
+        if instance is not None and instance.pk and instance.user.last_login is not None:
+            # Their login is theirs now: an address changed by someone else could take it
+            # over through "Forgotten your password?".
+            email = self.fields["email"]
+            email.disabled = True
+            email.help_text = (
+                f"{instance.display_name} logs in with it and has logged in, so only the "
+                "Stance operator can change it."
+            )
         services = cast(forms.ModelMultipleChoiceField, self.fields["services"])  # type: ignore[type-arg]
         services.queryset = Service.objects.filter(clinic=clinic).order_by("display_order", "name")
         self.helper = form_helper(

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
@@ -143,8 +143,8 @@ def _clinic(request: HttpRequest) -> Clinic:
     return staff_clinic_or_404(request)
 
 
-def _posted(request: HttpRequest) -> dict[str, object] | None:
-    return request.POST if request.method == "POST" else None  # type: ignore[return-value]
+def _posted(request: HttpRequest) -> QueryDict | None:
+    return request.POST if request.method == "POST" else None
 
 
 def hours_label(hours: WorkingHours) -> str:

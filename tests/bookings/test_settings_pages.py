@@ -10,13 +10,18 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.core.cache import cache
+from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bookings.models import ScreeningQuestion, Service, TimeOff, WorkingHours
+from bookings.settings_services import practitioner_save
+from clinic.errors import DomainError
 from clinic.lib.time import week_start
 from clinic.models import Clinic, Location, Practitioner, User
 from tests import factories as f
@@ -299,6 +304,27 @@ def test_an_admin_changes_a_practitioners_email_services_and_stops_their_booking
     assert world.physio.user.email == "jo@example.org"
     assert list(world.physio.services.all()) == [world.service]
     assert not world.physio.is_active
+
+
+def test_the_email_of_a_practitioner_who_has_logged_in_stays_theirs(client_as_admin, world):
+    world.ep.user.last_login = timezone.now()
+    world.ep.user.save(update_fields=["last_login"])
+    url = reverse("bookings:staff-settings-practitioner-edit", args=[world.ep.code])
+    page = client_as_admin.get(url).content.decode()
+    assert re.search(r'<input[^>]*name="email"[^>]*disabled', page)
+    assert "only the Stance operator can change it" in page
+
+    response = client_as_admin.post(
+        url,
+        {"display_name": "Sam Lee", "profession": "ep", "email": "me@attacker.example"},
+    )
+    assert response.status_code == 302  # the rest saves; the address is not taken from the post
+    world.ep.user.refresh_from_db()
+    assert world.ep.user.email != "me@attacker.example"
+    with pytest.raises(DomainError):
+        practitioner_save(
+            practitioner=world.ep, clinic=world.clinic, email="me@attacker.example", services=[]
+        )
 
 
 def _hours(where: Location, **changes: object) -> dict[str, object]:
@@ -716,3 +742,80 @@ def test_a_settings_list_does_not_grow_its_queries_with_its_rows(
         ScreeningQuestion.objects.create(clinic=world.clinic, text=f"Question {n}?")
     with django_assert_max_num_queries(12):
         assert client_as_admin.get(reverse(f"bookings:{name}")).status_code == 200
+
+
+# --- Hostile input: any text in any field is an answer with errors, never a 500 ---------------
+
+FORMS = {
+    "staff-settings-rules": [
+        "name",
+        "phone",
+        "email",
+        "timezone",
+        "min_booking_notice_minutes",
+        "booking_horizon_days",
+        "slot_step_minutes",
+        "cancellation_notice_hours",
+        "reminder_lead_hours",
+        "record_retention_years",
+        "minor_retention_until_age",
+    ],
+    "staff-settings-location-add": ["name", "address", "directions", "parking", "is_active"],
+    "staff-settings-practitioner-add": ["display_name", "profession", "email", "bio", "services"],
+    "staff-settings-time-off-add": [
+        "practitioner",
+        "start_date",
+        "start_time",
+        "end_date",
+        "end_time",
+        "reason",
+    ],
+    "staff-settings-service-add": [
+        "name",
+        "duration_minutes",
+        "buffer_after_minutes",
+        "modalities",
+        "audience",
+        "practitioners",
+        "display_order",
+    ],
+    "staff-settings-question-add": ["text", "on_yes"],
+}
+nasty = st.one_of(
+    st.text(max_size=30),
+    st.sampled_from(
+        [
+            "",
+            "\x00",
+            "<script>x</script>",
+            "-1",
+            "1e309",
+            "99999999999999999999",
+            "24:00",
+            "25:61",
+            "2026-02-30",
+            "00000000-0000-0000-0000-000000000000",
+            "a" * 3000,
+        ]
+    ),
+)
+
+
+@pytest.mark.parametrize("name", sorted(FORMS))
+@settings(
+    max_examples=12,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data())
+def test_a_settings_form_answers_anything_without_a_server_error(
+    client_as_admin, world, name, data
+):
+    fields = FORMS[name]
+    posted = data.draw(st.fixed_dictionaries({}, optional=dict.fromkeys(fields, nasty)))
+    with transaction.atomic():
+        response = client_as_admin.post(reverse(f"bookings:{name}"), posted)
+        assert response.status_code in (200, 302)
+        transaction.set_rollback(True)
