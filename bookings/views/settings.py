@@ -280,6 +280,7 @@ def _practitioner_form(
     request: HttpRequest, practitioner: Practitioner, *, title: str, submit: str
 ) -> HttpResponse:
     clinic = _clinic(request)
+    adding = practitioner.pk is None
     form = PractitionerForm(_posted(request), instance=practitioner, clinic=clinic)
     if form.is_valid():
         try:
@@ -292,7 +293,15 @@ def _practitioner_form(
         except DomainError as exc:
             form.add_error(exc.field, exc.message)
         else:
-            messages.success(request, f"Saved {saved.display_name}.")
+            if adding:
+                messages.success(
+                    request,
+                    f"Added {saved.display_name}. They choose a password with “Forgotten your "
+                    f"password?” on the login page, using {saved.user.email}. Add their "
+                    "working hours here.",
+                )
+            else:
+                messages.success(request, f"Saved {saved.display_name}.")
             return redirect("bookings:staff-settings-practitioner-hours", code=saved.code)
     return _form_page(
         request,
