@@ -504,6 +504,29 @@ def test_time_off_typed_as_9_to_17_is_9_to_17_clinic_time_everywhere(
     assert 'value="09:00:00"' in html and 'value="17:00:00"' in html
 
 
+def test_time_off_in_a_perth_clinic_is_perth_time(client_as_admin, world):
+    world.clinic.timezone = "Australia/Perth"
+    world.clinic.save(update_fields=["timezone"])
+    day = timezone.now().date() + timedelta(days=12)
+    client_as_admin.post(
+        reverse("bookings:staff-settings-time-off-add"),
+        {
+            "practitioner": world.ep.code,
+            "start_date": day.isoformat(),
+            "start_time": "09:00",
+            "end_date": day.isoformat(),
+            "end_time": "17:00",
+        },
+    )
+    off = TimeOff.objects.get(practitioner=world.ep)
+    assert (off.start, off.end) == (  # Perth is UTC+8 all year
+        datetime.combine(day, time(1), tzinfo=UTC),
+        datetime.combine(day, time(9), tzinfo=UTC),
+    )
+    listing = client_as_admin.get(reverse("bookings:staff-settings-time-off")).content.decode()
+    assert "9:00 am to 5:00 pm (Perth time)" in listing
+
+
 @pytest.mark.parametrize(("forward", "hours"), [(True, 31), (False, 33)])
 def test_time_off_across_the_clock_change_keeps_its_wall_clock_times(
     client_as_admin, world, forward, hours
