@@ -2,9 +2,10 @@
 and the JSON API. Each views module owns its patterns."""
 
 from bookings import api
-from bookings.views import notifications, patient, public, series, staff, waitlist
+from bookings.views import notifications, patient, public, series, settings, staff, waitlist
 
 app_name = "bookings"
 
 urlpatterns = public.urlpatterns + patient.urlpatterns + staff.urlpatterns + api.urlpatterns
-urlpatterns += notifications.urlpatterns + series.urlpatterns + waitlist.urlpatterns
+urlpatterns += notifications.urlpatterns + settings.urlpatterns
+urlpatterns += series.urlpatterns + waitlist.urlpatterns
