@@ -2,9 +2,9 @@
 and the JSON API. Each views module owns its patterns."""
 
 from bookings import api
-from bookings.views import notifications, patient, public, staff
+from bookings.views import calendar, notifications, patient, public, staff
 
 app_name = "bookings"
 
 urlpatterns = public.urlpatterns + patient.urlpatterns + staff.urlpatterns + api.urlpatterns
-urlpatterns += notifications.urlpatterns
+urlpatterns += notifications.urlpatterns + calendar.urlpatterns

@@ -200,6 +200,7 @@ ROWS: list[Row] = [
     Row("bookings:same-person", expect(anonymous=NOT_FOUND), args=lambda s: ["forged"]),
     # --- Staff: schedule, bookings, patients (reception included) ------------------------
     Row("bookings:staff-schedule", ANY_STAFF),
+    Row("bookings:staff-calendar", ANY_STAFF),
     Row("bookings:staff-book", ANY_STAFF),
     Row("bookings:staff-patient-list", ANY_STAFF),
     Row("bookings:staff-patient-detail", CLINIC_STAFF, args=lambda s: [s.w.patient.code]),

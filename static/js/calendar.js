@@ -1,0 +1,194 @@
+/* The staff calendar: drag a visit to a free time to move it.
+ *
+ * Without this file every visit still has its Move link (the keyboard way) and every
+ * free time is a link to book there. With it, on the time grid (768 px and wider):
+ * - HTML5 drag and drop for a mouse, pointer events for touch and pens;
+ * - the drop posts to the visit's own move page (`data-move-url`), the same checks as
+ *   moving by the form: the server answers 200 with a sentence, or 409 with the reason
+ *   the time is not free;
+ * - the grid is then fetched again with htmx (or left as it was, on a refusal) and the
+ *   sentence is read out in the page's status region (#calendar-status).
+ * No calendar library.
+ */
+(function () {
+  "use strict";
+
+  var GRID_QUERY = "(min-width: 768px)";
+  var status = document.getElementById("calendar-status");
+
+  function say(message, isError) {
+    if (!status) return;
+    status.textContent = message;
+    status.classList.toggle("is-error", Boolean(isError));
+  }
+
+  function csrfToken() {
+    var field = document.querySelector("input[name=csrfmiddlewaretoken]");
+    return field ? field.value : "";
+  }
+
+  function isGrid() {
+    return window.matchMedia(GRID_QUERY).matches;
+  }
+
+  /* The row under a point of a column, and the instant it starts (UTC, ISO 8601). */
+  function dropTarget(column, clientY, grabOffsetRows) {
+    var starts = (column.dataset.rowStarts || "").split(" ");
+    var box = column.getBoundingClientRect();
+    var rowHeight = box.height / starts.length;
+    var row = Math.floor((clientY - box.top) / rowHeight) - grabOffsetRows;
+    row = Math.max(0, Math.min(starts.length - 1, row));
+    return starts[row] || "";
+  }
+
+  function refreshGrid() {
+    var frame = document.getElementById("calendar-grid");
+    if (!frame || !window.htmx) {
+      window.location.reload();
+      return;
+    }
+    window.htmx.ajax("GET", frame.dataset.refreshUrl, { target: "#calendar-grid", swap: "outerHTML" });
+  }
+
+  function move(item, column, start) {
+    if (!start) {
+      say("That time does not exist on this day (the clocks change). Choose another time.", true);
+      return;
+    }
+    var body = new URLSearchParams();
+    body.set("slot", column.dataset.practitioner + "|" + start + "|");
+    item.classList.add("is-dragging");
+    fetch(item.dataset.moveUrl, {
+      method: "POST",
+      body: body,
+      credentials: "same-origin",
+      headers: { "HX-Request": "true", "X-CSRFToken": csrfToken() }
+    })
+      .then(function (response) {
+        return response.text().then(function (text) {
+          return { ok: response.ok, text: text };
+        });
+      })
+      .then(function (answer) {
+        item.classList.remove("is-dragging");
+        if (answer.ok) {
+          say(answer.text, false);
+          refreshGrid();
+        } else {
+          /* Nothing moved: the visit stays where it was; say why. */
+          say(answer.text || "The visit could not be moved.", true);
+        }
+      })
+      .catch(function () {
+        item.classList.remove("is-dragging");
+        say("The visit could not be moved: the connection failed. Try again, or use its Move link.", true);
+      });
+  }
+
+  /* --- Mouse: HTML5 drag and drop ------------------------------------------------ */
+
+  var dragged = null;
+  var grabRows = 0;
+
+  function columnOf(node) {
+    return node && node.closest ? node.closest(".cal-col") : null;
+  }
+
+  function clearTargets() {
+    document.querySelectorAll(".cal-col.is-drop-target").forEach(function (c) {
+      c.classList.remove("is-drop-target");
+    });
+  }
+
+  document.addEventListener("dragstart", function (event) {
+    var item = event.target.closest && event.target.closest(".cal-appt[data-move-url]");
+    if (!item || !isGrid()) return;
+    dragged = item;
+    var column = columnOf(item);
+    var rows = (column.dataset.rowStarts || "").split(" ").length;
+    var rowHeight = column.getBoundingClientRect().height / rows;
+    grabRows = Math.floor((event.clientY - item.getBoundingClientRect().top) / rowHeight);
+    event.dataTransfer.effectAllowed = "move";
+    event.dataTransfer.setData("text/plain", item.dataset.code);
+  });
+
+  document.addEventListener("dragover", function (event) {
+    var column = columnOf(event.target);
+    if (!dragged || !column) return;
+    event.preventDefault();
+    event.dataTransfer.dropEffect = "move";
+    if (!column.classList.contains("is-drop-target")) {
+      clearTargets();
+      column.classList.add("is-drop-target");
+    }
+  });
+
+  document.addEventListener("drop", function (event) {
+    var column = columnOf(event.target);
+    if (!dragged || !column) return;
+    event.preventDefault();
+    clearTargets();
+    var item = dragged;
+    dragged = null;
+    move(item, column, dropTarget(column, event.clientY, grabRows));
+  });
+
+  document.addEventListener("dragend", function () {
+    dragged = null;
+    clearTargets();
+  });
+
+  /* --- Touch and pens: pointer events (a long press, then drag) ------------------- */
+
+  var touch = null;
+
+  document.addEventListener("pointerdown", function (event) {
+    if (event.pointerType === "mouse" || !isGrid()) return;
+    var item = event.target.closest && event.target.closest(".cal-appt[data-move-url]");
+    if (!item || event.target.closest("a, button")) return;
+    touch = { item: item, id: event.pointerId, timer: null, active: false };
+    touch.timer = window.setTimeout(function () {
+      if (touch) {
+        touch.active = true;
+        item.classList.add("is-dragging");
+      }
+    }, 400);
+  });
+
+  document.addEventListener("pointermove", function (event) {
+    if (!touch || event.pointerId !== touch.id || !touch.active) return;
+    event.preventDefault();
+    clearTargets();
+    var column = columnOf(document.elementFromPoint(event.clientX, event.clientY));
+    if (column) column.classList.add("is-drop-target");
+  });
+
+  function endTouch(event) {
+    if (!touch || event.pointerId !== touch.id) return;
+    window.clearTimeout(touch.timer);
+    var state = touch;
+    touch = null;
+    clearTargets();
+    if (!state.active) return;
+    state.item.classList.remove("is-dragging");
+    var column = columnOf(document.elementFromPoint(event.clientX, event.clientY));
+    if (column && event.type === "pointerup") {
+      move(state.item, column, dropTarget(column, event.clientY, 0));
+    }
+  }
+
+  document.addEventListener("pointerup", endTouch);
+  document.addEventListener("pointercancel", endTouch);
+
+  /* Visits that may move are draggable (set here: without this file they are not). */
+  function markDraggable(root) {
+    root.querySelectorAll(".cal-appt[data-move-url]").forEach(function (item) {
+      item.setAttribute("draggable", "true");
+    });
+  }
+
+  markDraggable(document);
+  document.body.addEventListener("htmx:afterSettle", function () {
+    markDraggable(document);
+  });
+})();
