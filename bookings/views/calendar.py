@@ -54,15 +54,17 @@ def _filters(
     today = _today(clinic)
     defaults = {"view": "day", "date": today.isoformat(), "practitioner": ALL, "location": ""}
     data = {name: request.GET.get(name) or default for name, default in defaults.items()}
+    if data["view"] == "week" and data["practitioner"] == ALL and practitioners:
+        own = next((p for p in practitioners if p.user_id == request.user.pk), None)
+        data["practitioner"] = str((own or practitioners[0]).code)
     form = ScheduleFilterForm(data, practitioners=practitioners, locations=locations)
     form.is_valid()
     cleaned = form.cleaned_data
     view = cleaned.get("view") or "day"
     code = cleaned.get("practitioner") or ALL
     chosen = next((p for p in practitioners if str(p.code) == code), None)
-    if view == "week" and chosen is None:
-        own = next((p for p in practitioners if p.user_id == request.user.pk), None)
-        chosen = own or (practitioners[0] if practitioners else None)
+    if view == "week" and chosen is None and practitioners:
+        chosen = practitioners[0]
     location_id = cleaned.get("location") or ""
     return form, CalendarFilters(
         view=view,
