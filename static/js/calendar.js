@@ -7,7 +7,9 @@
  *   moving by the form: the server answers 200 with a sentence, or 409 with the reason
  *   the time is not free;
  * - the grid is then fetched again with htmx (or left as it was, on a refusal) and the
- *   sentence is read out in the page's status region (#calendar-status).
+ *   sentence is read out in the page's status region (#calendar-status);
+ * - after a one-click mark (htmx swaps that card alone) its outcome is read out there
+ *   too and the focus goes back to the card.
  * No calendar library.
  */
 (function () {
@@ -188,7 +190,24 @@
   }
 
   markDraggable(document);
+
+  /* After a one-click mark htmx replaces the card, and with it the button that had the
+     focus: read out what happened and put the focus on the card's patient link, so a
+     keyboard user stays where they were. */
+  var swappedCard = "";
+  document.body.addEventListener("htmx:beforeRequest", function (event) {
+    var target = event.detail.elt && event.detail.elt.getAttribute("hx-target");
+    swappedCard = target && target.indexOf("#card-") === 0 ? target.slice(1) : "";
+  });
   document.body.addEventListener("htmx:afterSettle", function () {
     markDraggable(document);
+    var card = swappedCard && document.getElementById(swappedCard);
+    swappedCard = "";
+    if (!card) return;
+    var error = card.querySelector(".cal-error");
+    var done = card.querySelector(".cal-message");
+    if (error || done) say((error || done).textContent, Boolean(error));
+    var link = card.querySelector(".cal-who a");
+    if (link) link.focus();
   });
 })();

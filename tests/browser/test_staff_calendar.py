@@ -92,6 +92,10 @@ def test_reception_runs_the_day_from_the_calendar(page, live_server, world):
     page.keyboard.press("Enter")
     card = page.locator(f"#card-{started.code}")
     card.get_by_text("Recorded Olive").wait_for()
+    page.locator("#calendar-status").get_by_text("Recorded Olive").wait_for()  # read out
+    page.wait_for_function(  # and the focus stays on the card, not lost with the button
+        f"document.activeElement.closest('#card-{started.code}') !== null"
+    )
     assert "Attended" in card.inner_text()
     started.refresh_from_db()
     assert started.status == Appointment.Status.ATTENDED
