@@ -393,6 +393,7 @@ def calendar_arrange(
                     b.weekday, b.start_time, b.end_time, b.location_id, b.break_start, b.break_end
                 )
                 for b in blocks
+                if practitioner.is_active  # no free time offered with someone who has left
             ],
             [day],
             tz,

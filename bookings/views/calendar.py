@@ -99,26 +99,28 @@ def _nav(filters: CalendarFilters, today: date) -> dict[str, str | None]:
 def _columns(
     filters: CalendarFilters, practitioners: list[Practitioner], rows: calendar.CalendarRows
 ) -> list[tuple[Practitioner, date]]:
-    """A week: the practitioner's seven days. A day: each practitioner who works that day
-    (at the location, if one is chosen) or has a visit then."""
+    """A week: the practitioner's seven days. A day: the practitioner asked for, or each
+    active practitioner who works that day (at the location, if one is chosen) and anyone
+    with a visit then."""
     if filters.view == "week":
         if filters.practitioner is None:
             return []
         first = week_start(filters.day)
         return [(filters.practitioner, d) for d in calendar.week_days(first)]
     day = filters.day
-    busy = {h.practitioner_id for h in rows.hours if h.weekday == day.weekday()}
-    busy |= {a.practitioner_id for a in rows.appointments}
-    return [(p, day) for p in practitioners if p.pk in busy]
+    if filters.practitioner is not None:
+        return [(filters.practitioner, day)]
+    working = {h.practitioner_id for h in rows.hours if h.weekday == day.weekday()}
+    booked = {a.practitioner_id for a in rows.appointments}
+    return [(p, day) for p in practitioners if (p.is_active and p.pk in working) or p.pk in booked]
 
 
 @login_required
 def staff_calendar(request: HttpRequest) -> HttpResponse:
     """Today's (or any day's or week's) time grid. A fixed number of queries."""
     clinic = staff_clinic_or_404(request)
-    practitioners = list(
-        Practitioner.objects.filter(clinic=clinic, is_active=True).order_by("display_name")
-    )
+    everyone = list(Practitioner.objects.filter(clinic=clinic).order_by("display_name"))
+    practitioners = [p for p in everyone if p.is_active]
     locations = list(Location.objects.filter(clinic=clinic, is_active=True))
     form, filters = _filters(
         request, clinic=clinic, practitioners=practitioners, locations=locations
@@ -130,7 +132,8 @@ def staff_calendar(request: HttpRequest) -> HttpResponse:
         shown = [filters.practitioner] if filters.practitioner else []
     else:
         days = [filters.day]
-        shown = [filters.practitioner] if filters.practitioner else practitioners
+        # A practitioner who has left still has the visits booked with them shown.
+        shown = [filters.practitioner] if filters.practitioner else everyone
     rows = calendar.calendar_load(
         clinic=clinic,
         days=days,

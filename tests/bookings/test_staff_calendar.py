@@ -143,6 +143,28 @@ def test_the_missing_hour_has_no_row_instant_and_the_repeated_one_its_first():
     ) == (3, 3)
 
 
+def test_a_practitioner_who_has_left_keeps_their_visits_on_the_day_but_offers_no_time(
+    client_as_reception, world, tuesday
+):
+    world.ep.is_active = False
+    world.ep.save()
+    body = client_as_reception.get(_calendar(date=tuesday.start.date().isoformat())).content
+    text = body.decode()
+    assert _card(text, tuesday)["column"] == str(world.ep.code)
+    assert f"practitioner={world.ep.code}&amp;start=".encode() not in body
+
+
+def test_one_practitioners_day_shows_their_column_even_when_they_do_not_work(
+    client_as_reception, world, tuesday
+):
+    saturday = tuesday.start.date() + timedelta(days=4)
+    body = client_as_reception.get(
+        _calendar(date=saturday.isoformat(), practitioner=world.ep.code)
+    ).content.decode()
+    assert body.count('<ol class="cal-col') == 1
+    assert "Not working" in body
+
+
 def test_a_week_is_one_practitioners_seven_days(client_as_reception, world, tuesday):
     day = tuesday.start.date().isoformat()
     response = client_as_reception.get(_calendar(view="week", date=day, practitioner=world.ep.code))
