@@ -138,10 +138,6 @@ class CalendarColumn:
     """Each row's start as ISO 8601 in UTC ("" for a wall time that does not exist):
     where calendar.js drops a dragged appointment."""
 
-    @property
-    def appointments(self) -> list[CalendarItem]:
-        return [i for i in self.items if isinstance(i, CalendarItem)]
-
 
 @dataclass
 class HourMark:

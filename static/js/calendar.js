@@ -25,8 +25,8 @@
   }
 
   function csrfToken() {
-    var field = document.querySelector("input[name=csrfmiddlewaretoken]");
-    return field ? field.value : "";
+    var frame = document.getElementById("calendar-grid");
+    return frame ? frame.dataset.csrfToken || "" : "";
   }
 
   function isGrid() {
@@ -68,7 +68,12 @@
     })
       .then(function (response) {
         return response.text().then(function (text) {
-          return { ok: response.ok, text: text };
+          /* 200, 400 and 409 carry one sentence for people; anything else is not ours to read out. */
+          var readable = [200, 400, 409].indexOf(response.status) !== -1;
+          return {
+            ok: response.ok,
+            text: readable ? text : "The visit could not be moved (error " + response.status + "). Reload the page and try again, or use its Move link."
+          };
         });
       })
       .then(function (answer) {
