@@ -10,6 +10,7 @@
  *   sentence is read out in the page's status region (#calendar-status);
  * - after a one-click mark (htmx swaps that card alone) its outcome is read out there
  *   too and the focus goes back to the card.
+ * - the keyboard can do the same: "m" in a visit, arrows, Enter (Escape puts it back).
  * No calendar library.
  */
 (function () {
@@ -52,8 +53,10 @@
     window.htmx.ajax("GET", frame.dataset.refreshUrl, { target: "#calendar-grid", swap: "outerHTML" });
   }
 
-  function move(item, column, start) {
+  function move(item, column, start, onRefused) {
+    var putBack = onRefused || function () {};
     if (!start) {
+      putBack();
       say("That time does not exist on this day (the clocks change). Choose another time.", true);
       return;
     }
@@ -82,12 +85,14 @@
           say(answer.text, false);
           refreshGrid();
         } else {
-          /* Nothing moved: the visit stays where it was; say why. */
+          /* Nothing moved: the visit goes back where it was; say why. */
+          putBack();
           say(answer.text || "The visit could not be moved.", true);
         }
       })
       .catch(function () {
         item.classList.remove("is-dragging");
+        putBack();
         say("The visit could not be moved: the connection failed. Try again, or use its Move link.", true);
       });
   }
@@ -186,6 +191,105 @@
 
   document.addEventListener("pointerup", endTouch);
   document.addEventListener("pointercancel", endTouch);
+
+  /* --- Keyboard (optional; the Move link is the keyboard way without this) --------
+     In a visit on the grid, "m" picks it up; the up and down arrows change its time by
+     15 minutes, left and right its column; Enter moves it there, Escape puts it back. */
+
+  var held = null;
+
+  function rowClass(item) {
+    return Array.prototype.find.call(item.classList, function (c) { return /^cal-r\d+$/.test(c); });
+  }
+
+  function heldLabel() {
+    var starts = held.column.dataset.rowStarts.split(" ");
+    var start = starts[held.row];
+    var heading = document.getElementById(held.column.getAttribute("aria-labelledby"));
+    var zone = document.getElementById("calendar-grid").dataset.zone;
+    var time = start
+      ? new Intl.DateTimeFormat("en-AU", { timeZone: zone, hour: "numeric", minute: "2-digit" }).format(new Date(start))
+      : "a time that does not exist that day";
+    return time + ", " + (heading ? heading.textContent.trim() : "");
+  }
+
+  var placing = false;
+
+  function place(row, column) {
+    var item = held.item;
+    item.classList.remove(rowClass(item));
+    item.classList.add("cal-r" + (row + 1));
+    placing = true;
+    if (column !== held.column) column.appendChild(item);
+    placing = false;
+    held.row = row;
+    held.column = column;
+  }
+
+  /* Tabbing away while holding a visit puts it back. */
+  document.addEventListener("focusout", function (event) {
+    if (!held || placing || held.item.contains(event.relatedTarget)) return;
+    putDown(true);
+    say("Not moved.", false);
+  });
+
+  function putDown(restore) {
+    if (!held) return;
+    var state = held;
+    held = null;
+    state.item.classList.remove("is-held");
+    if (restore) {
+      held = state;
+      place(state.from.row, state.from.column);
+      held = null;
+    }
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.altKey || event.ctrlKey || event.metaKey || !isGrid()) return;
+    var item = event.target.closest && event.target.closest(".cal-appt[data-move-url]");
+    if (!held) {
+      if (!item || (event.key !== "m" && event.key !== "M")) return;
+      event.preventDefault();
+      var column = columnOf(item);
+      var row = parseInt(item.dataset.row, 10) - 1;
+      held = { item: item, column: column, row: row, from: { column: column, row: row } };
+      item.classList.add("is-held");
+      say("Moving this visit: " + heldLabel() + ". Arrows to change, Enter to move, Escape to stop.", false);
+      return;
+    }
+    var columns = Array.prototype.slice.call(document.querySelectorAll(".cal-col"));
+    var rows = held.column.dataset.rowStarts.split(" ").length;
+    var span = parseInt(held.item.dataset.span, 10) || 1;
+    var index = columns.indexOf(held.column);
+    if (event.key === "ArrowUp" || event.key === "ArrowDown") {
+      var step = event.key === "ArrowUp" ? -1 : 1;
+      place(Math.max(0, Math.min(rows - span, held.row + step)), held.column);
+    } else if (event.key === "ArrowLeft" || event.key === "ArrowRight") {
+      var next = columns[index + (event.key === "ArrowLeft" ? -1 : 1)];
+      if (next) place(held.row, next);
+    } else if (event.key === "Enter") {
+      var state = held;
+      var start = state.column.dataset.rowStarts.split(" ")[state.row];
+      putDown(false);
+      event.preventDefault();
+      move(state.item, state.column, start, function () {
+        held = state;
+        putDown(true);
+      });
+      return;
+    } else if (event.key === "Escape") {
+      putDown(true);
+      say("Not moved.", false);
+    } else {
+      return;
+    }
+    event.preventDefault();
+    if (held) {
+      say(heldLabel(), false);
+      held.item.querySelector(".cal-who a").focus();
+    }
+  });
 
   /* Visits that may move are draggable (set here: without this file they are not). */
   function markDraggable(root) {

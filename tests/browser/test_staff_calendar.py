@@ -150,6 +150,20 @@ def test_reception_runs_the_day_from_the_calendar(page, live_server, world):
     assert occupied == to_move.start.astimezone(world.clinic.tz)
     check_wide(page, "calendar-refused-wide")
 
+    # With JavaScript the keyboard can do what the mouse does: "m", arrows, Enter.
+    page.locator(f'li.cal-appt[data-code="{to_drag.code}"] .cal-who a').focus()
+    page.keyboard.press("m")
+    status.get_by_text("Moving this visit: 2:00 pm, Sam Lee").wait_for()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    status.get_by_text("2:30 pm, Sam Lee").wait_for()
+    page.keyboard.press("Enter")
+    status.get_by_text("Moved to").wait_for()
+    half_past = tuesday.replace(hour=14, minute=30)
+    page.locator(f'li.cal-appt[data-start="{half_past.isoformat()}"]').wait_for()
+    to_drag.refresh_from_db()
+    assert to_drag.start == half_past
+
     # The week, at both widths.
     page.goto(f"{live_server.url}{reverse('bookings:staff-calendar')}?view=week&date={day}")
     check_wide(page, "calendar-week-wide")
