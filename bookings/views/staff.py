@@ -509,6 +509,15 @@ def book(request: HttpRequest) -> HttpResponse:
     return _book_for_patient(request, clinic, patient, prefill)
 
 
+def _prefill_label(prefill: BookPrefill, clinic: Clinic) -> str:
+    """ "Tuesday 3 March, 10:15 am with Sam Lee": the time chosen on the calendar."""
+    if prefill.start is None:
+        return ""
+    label = _when(prefill.start, clinic.tz)
+    who = Practitioner.objects.filter(clinic=clinic, code=prefill.practitioner).first()
+    return f"{label} with {who.display_name}" if who and prefill.practitioner else label
+
+
 def _book_choose_patient(
     request: HttpRequest, clinic: Clinic, prefill: BookPrefill
 ) -> HttpResponse:
@@ -538,6 +547,7 @@ def _book_choose_patient(
         {
             "prefill": prefill.params,
             "prefill_query": urlencode(prefill.params),
+            "prefill_label": _prefill_label(prefill, clinic),
             "search": search,
             "results": results,
             "searched": search.is_bound,

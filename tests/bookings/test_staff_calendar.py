@@ -380,6 +380,8 @@ def test_booking_from_the_calendar_carries_the_practitioner_and_time_to_the_last
     book = reverse("bookings:staff-book")
 
     chooser = client_as_reception.get(f"{book}?{prefill}&q=Pat").content.decode()
+    assert "The time chosen on the calendar: Tuesday" in chooser
+    assert "11:00 am with Sam Lee" in chooser
     assert f"?patient={world.patient.code}&amp;practitioner={world.ep.code}" in chooser
 
     details = client_as_reception.get(f"{book}?patient={world.patient.code}&{prefill}")
