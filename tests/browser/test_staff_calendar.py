@@ -15,6 +15,7 @@ from axe_playwright_python.sync_playwright import Axe
 from bookings.models import Appointment
 from tests import factories as f
 from tests.browser.conftest import SCREENSHOTS, check_page
+from tests.browser.test_every_page import SMALL_TARGETS_JS
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -86,6 +87,7 @@ def test_reception_runs_the_day_from_the_calendar(page, live_server, world):
     assert page.url.startswith(live_server.url + reverse("bookings:staff-calendar"))
     assert "(today)" in page.locator("h1").inner_text()
     check_page(page, "calendar-today-phone")
+    assert page.evaluate(SMALL_TARGETS_JS) == []  # buttons 44 px tall on a phone
 
     # Arrived, by keyboard: the card alone changes (htmx), focus stays on the page.
     _tab_to(page, f"Arrived: {world.other_patient.full_name}")
@@ -169,3 +171,4 @@ def test_reception_runs_the_day_from_the_calendar(page, live_server, world):
     check_wide(page, "calendar-week-wide")
     page.set_viewport_size(PHONE)
     check_page(page, "calendar-week-phone")
+    assert page.evaluate(SMALL_TARGETS_JS) == []
