@@ -165,6 +165,25 @@ def test_one_practitioners_day_shows_their_column_even_when_they_do_not_work(
     assert "Not working" in body
 
 
+def test_time_off_blocks_its_rows_and_offers_no_free_time_there(
+    client_as_reception, world, tuesday
+):
+    from bookings.models import TimeOff
+
+    TimeOff.objects.create(
+        practitioner=world.ep,
+        start=tuesday.start.replace(hour=13),
+        end=tuesday.start.replace(hour=15),
+        reason="Course",
+    )
+    body = client_as_reception.get(_calendar(date=tuesday.start.date().isoformat())).content
+    text = body.decode()
+    assert '<li class="cal-item cal-off cal-r17 cal-s8">Time off 1:00 pm to 3:00 pm</li>' in text
+    two = quote(tuesday.start.replace(hour=14).isoformat(), safe="")
+    assert f"practitioner={world.ep.code}&amp;start={two}" not in text
+    assert "Course" not in text  # the reason is the practitioner's own
+
+
 def test_a_week_is_one_practitioners_seven_days(client_as_reception, world, tuesday):
     day = tuesday.start.date().isoformat()
     response = client_as_reception.get(_calendar(view="week", date=day, practitioner=world.ep.code))
@@ -183,7 +202,7 @@ def test_bad_filters_are_reported_and_the_defaults_used(client_as_reception, wor
 
 
 def test_the_calendar_reads_a_fixed_number_of_queries(
-    client_as_reception, world, tuesday, django_assert_max_num_queries
+    client_as_reception, client_as_practitioner, world, tuesday, django_assert_max_num_queries
 ):
     for hour in (11, 13, 15):
         f.make_appointment(
@@ -193,8 +212,13 @@ def test_the_calendar_reads_a_fixed_number_of_queries(
             start=tuesday.start.replace(hour=hour),
             location=world.location,
         )
-    with django_assert_max_num_queries(14):
-        client_as_reception.get(_calendar(date=tuesday.start.date().isoformat()))
+    url = _calendar(date=tuesday.start.date().isoformat())
+    # Session, user, clinic, practitioners, locations, appointments, hours, time off and
+    # the site's clinic; clinicians add the flags: screening, pain, booking answers.
+    with django_assert_max_num_queries(9):
+        client_as_reception.get(url)
+    with django_assert_max_num_queries(12):
+        client_as_practitioner.get(url)
 
 
 def test_htmx_gets_the_grid_alone(client_as_reception, world, tuesday):
