@@ -115,6 +115,12 @@
   document.addEventListener("dragstart", function (event) {
     var item = event.target.closest && event.target.closest(".cal-appt[data-move-url]");
     if (!item || !isGrid()) return;
+    if (touch) {
+      /* A touch screen's own drag would move the visit a second time: the long press
+         below does it. */
+      event.preventDefault();
+      return;
+    }
     dragged = item;
     var column = columnOf(item);
     var rows = (column.dataset.rowStarts || "").split(" ").length;
