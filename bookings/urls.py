@@ -2,10 +2,19 @@
 and the JSON API. Each views module owns its patterns."""
 
 from bookings import api
-from bookings.views import notifications, patient, public, series, settings, staff, waitlist
+from bookings.views import (
+    calendar,
+    notifications,
+    patient,
+    public,
+    series,
+    settings,
+    staff,
+    waitlist,
+)
 
 app_name = "bookings"
 
 urlpatterns = public.urlpatterns + patient.urlpatterns + staff.urlpatterns + api.urlpatterns
-urlpatterns += notifications.urlpatterns + settings.urlpatterns
+urlpatterns += notifications.urlpatterns + calendar.urlpatterns + settings.urlpatterns
 urlpatterns += series.urlpatterns + waitlist.urlpatterns

@@ -256,6 +256,8 @@ def _build() -> dict[str, Any]:
         # Staff
         "schedule-day": f"{reverse('bookings:staff-schedule')}?view=day&date={day}",
         "schedule-week": f"{reverse('bookings:staff-schedule')}?view=week&date={day}",
+        "calendar-day": f"{reverse('bookings:staff-calendar')}?view=day&date={day}",
+        "calendar-week": f"{reverse('bookings:staff-calendar')}?view=week&date={day}",
         "staff-book": reverse("bookings:staff-book"),
         "staff-book-search": reverse("bookings:staff-book") + "?q=Demo",
         "staff-book-patient": reverse("bookings:staff-book") + f"?patient={patient.code}",
@@ -530,6 +532,7 @@ PAGES = [
     # A practitioner
     ("practitioner", "schedule-day", 200),
     ("practitioner", "schedule-week", 200),
+    ("practitioner", "calendar-day", 200),
     ("practitioner", "staff-book", 200),
     ("practitioner", "staff-book-search", 200),
     ("practitioner", "staff-book-patient", 200),
@@ -572,6 +575,8 @@ PAGES = [
     # Reception: schedules and contact details, no clinical records
     ("reception", "schedule-day", 200),
     ("reception", "schedule-week", 200),
+    ("reception", "calendar-day", 200),
+    ("reception", "calendar-week", 200),
     ("reception", "appointment", 200),
     ("reception", "appointment-flagged", 200),
     ("reception", "patient", 200),

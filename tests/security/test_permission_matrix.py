@@ -247,6 +247,7 @@ ROWS: list[Row] = [
     ),
     # --- Staff: schedule, bookings, patients (reception included) ------------------------
     Row("bookings:staff-schedule", ANY_STAFF),
+    Row("bookings:staff-calendar", ANY_STAFF),
     Row("bookings:staff-book", ANY_STAFF),
     Row("bookings:staff-patient-list", ANY_STAFF),
     Row("bookings:staff-patient-detail", CLINIC_STAFF, args=lambda s: [s.w.patient.code]),
