@@ -22,9 +22,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bookings import slots
-from bookings.models import Appointment, BookingAnswers, TimeOff, WorkingHours
+from bookings.models import ARRIVAL_WINDOW, Appointment, BookingAnswers, TimeOff, WorkingHours
 from clinic.lib.time import clock_label, day_label, local_day_bounds
 from clinic.models import Clinic, Practitioner
+
+MARKABLE = (Appointment.Status.BOOKED, Appointment.Status.ATTENDED, Appointment.Status.NO_SHOW)
+"""Visits whose attendance staff record (not cancelled ones, nor times held for the
+waitlist)."""
 
 ROW_MINUTES = 15
 ROW = timedelta(minutes=ROW_MINUTES)
@@ -98,7 +102,10 @@ class CalendarItem:
     span: int
     time_range: str
     flags: list[str]
+    can_arrive: bool
+    """Arrived: from an hour before the start (bookings.services.ARRIVAL_WINDOW)."""
     can_mark: bool
+    """Not attended: once the visit has started."""
     can_move: bool
 
     kind = "appointment"
@@ -210,7 +217,8 @@ def _appointment_item(
         time_range=f"{clock_label(appointment.start.astimezone(tz))} to "
         f"{clock_label(appointment.end.astimezone(tz))}",
         flags=flags,
-        can_mark=appointment.is_active and appointment.start <= now,
+        can_arrive=appointment.status in MARKABLE and appointment.start - ARRIVAL_WINDOW <= now,
+        can_mark=appointment.status in MARKABLE and appointment.start <= now,
         can_move=appointment.status == Appointment.Status.BOOKED and appointment.start > now,
     )
 

@@ -192,6 +192,10 @@ class AppointmentQuerySet(models.QuerySet["Appointment"]):
         return self.filter(practitioner__clinic=clinic)
 
 
+ARRIVAL_WINDOW = timedelta(hours=1)
+"""Reception may mark a patient arrived this long before their visit starts."""
+
+
 class Appointment(models.Model):
     class Status(models.TextChoices):
         BOOKED = "booked", "Booked"

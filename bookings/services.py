@@ -29,7 +29,7 @@ from django.conf import settings
 from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
-from bookings.models import Appointment, Modality, Service
+from bookings.models import ARRIVAL_WINDOW, Appointment, Modality, Service
 from bookings.notifications import (
     notifications_plan_for_booking,
     notifications_plan_for_cancel,
@@ -557,8 +557,10 @@ def appointment_mark(
             raise DomainError("A cancelled visit cannot be marked.")
         if appt.status == Appointment.Status.HELD:
             raise DomainError("A time held for the waitlist is not a visit yet.")
-        if appt.start > now:
-            raise DomainError("Attendance can be recorded once the visit has started.")
+        if status == Appointment.Status.ATTENDED and appt.start - ARRIVAL_WINDOW > now:
+            raise DomainError("A patient can be marked arrived from an hour before their visit.")
+        if status == Appointment.Status.NO_SHOW and appt.start > now:
+            raise DomainError("A visit can be marked not attended once it has started.")
         appt.status = status
         appt.save(update_fields=["status", "updated_at"])
     logger.info("appointment marked id=%s status=%s by=%s", appt.pk, status, by_user.pk)

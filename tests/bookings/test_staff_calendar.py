@@ -312,7 +312,7 @@ def test_marking_a_visit_not_yet_started_with_htmx_shows_why_on_the_card(
         HTTP_HX_REQUEST="true",
     )
     assert response.status_code == 200
-    assert "once the visit has started" in response.content.decode()
+    assert "from an hour before their visit" in response.content.decode()
     tuesday.refresh_from_db()
     assert tuesday.status == Appointment.Status.BOOKED
 

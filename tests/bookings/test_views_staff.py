@@ -680,11 +680,26 @@ def test_bad_move_params_are_form_errors(client_as_reception, booked, query):
     assert booked.sequence == 0
 
 
+def test_a_patient_early_for_their_visit_can_be_marked_arrived(world, client_as_reception):
+    soon = f.make_appointment(
+        patient=world.patient,
+        practitioner=world.ep,
+        service=world.service,
+        start=(timezone.now() + timedelta(minutes=40)).replace(second=0, microsecond=0),
+    )
+    url = reverse("bookings:staff-mark", args=[soon.code])
+    refused = client_as_reception.post(url, {"status": "no_show"}, follow=True)
+    assert "A visit can be marked not attended once it has started." in _messages(refused)
+    client_as_reception.post(url, {"status": "attended"})
+    soon.refresh_from_db()
+    assert soon.status == Appointment.Status.ATTENDED
+
+
 def test_marking_before_the_start_is_refused(client_as_reception, booked):
     response = client_as_reception.post(
         reverse("bookings:staff-mark", args=[booked.code]), {"status": "attended"}, follow=True
     )
-    assert "Attendance can be recorded once the visit has started." in _messages(response)
+    assert "A patient can be marked arrived from an hour before their visit." in _messages(response)
     booked.refresh_from_db()
     assert booked.status == Appointment.Status.BOOKED
 
