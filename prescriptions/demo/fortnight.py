@@ -6,7 +6,8 @@ late); today is about 80 % booked, the visits whose time has passed already atte
 NEXT_DAYS days after it are about half booked. A few invented patients have their story
 on the record: a signed assessment with outcome measures at a past visit, and a
 published programme with the sessions they logged since (one of them with a pain flag).
-One upcoming booking answered yes to a health question that flags it for the clinician.
+(The patients and their stories: prescriptions/demo/people.py.) One upcoming booking
+answered yes to a health question that flags it for the clinician.
 
 When today is not a working day (a Sunday), the next working day is "today's full day".
 
@@ -18,9 +19,9 @@ and start, so a seeded visit is never made twice.
 
 Visits in the future go through `appointment_book`, the one way the app books. The
 booking service refuses times that have passed, so past visits are written with
-`_past_visit_create`, which checks the slot is free, validates the row (the overlap
-check of the exclusion constraint included) and inserts it; on PostgreSQL the exclusion
-constraint itself still guards overlaps. No email is planned for a past visit, and the
+`_past_visit_create`, which takes a free slot, runs the exclusion constraint's portable
+overlap check and inserts the row; on PostgreSQL the constraint itself still guards
+overlaps. No email is planned for a past visit, and the
 confirmations of the seeded future visits are marked not sent: a newcomer's first
 `make run` must not send hundreds of emails (the reminders still go out when due).
 """
@@ -31,9 +32,8 @@ import random
 import uuid
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -53,8 +53,9 @@ from clinic.errors import DomainError
 from clinic.lib.time import local_day_bounds
 from clinic.models import Clinic, Patient, Practitioner, User
 from prescriptions.demo.assessments import signed_assessment_record
+from prescriptions.demo.people import STORIES, Story, demo_patients_ensure
 from prescriptions.demo.programme import programme_publish_backdated, sessions_log
-from prescriptions.models import Assessment, Exercise, Programme
+from prescriptions.models import Assessment, Exercise
 from prescriptions.outcomes.services import ResponseInput
 
 PAST_WORKING_DAYS = 7
@@ -98,145 +99,8 @@ NO_OVERLAP = next(
 )
 """The exclusion constraint on a practitioner's appointments (its `validate` is portable)."""
 DEMO_PATIENT_EMAIL = "demo-patient@example.org"
+DEMO_EP_EMAIL = "demo-ep@example.org"
 RECEPTION_EMAIL = "demo-reception@example.org"
-
-PATIENT_NAMES = [
-    ("Mia", "Harrow"),
-    ("Noah", "Quill"),
-    ("Ava", "Brindle"),
-    ("Leo", "Farrant"),
-    ("Isla", "Penrose"),
-    ("Oscar", "Wilding"),
-    ("Zara", "Coltrane"),
-    ("Finn", "Mabry"),
-    ("Ruby", "Ashdown"),
-    ("Hugo", "Tarrant"),
-    ("Ella", "Vance"),
-    ("Jack", "Orrell"),
-]
-"""The first invented patients (the demo clinic's since issue 1)."""
-# fmt: off
-FIRST_NAMES = [
-    "Aria", "Ben", "Chloe", "Dev", "Evie", "Felix", "Grace", "Henry", "Ivy", "Jonah", "Kira",
-    "Liam", "Maya", "Nico", "Olive", "Pia", "Quinn", "Rhys", "Sienna", "Theo", "Uma", "Vik",
-    "Willa", "Xavier", "Yara", "Zane",
-]
-LAST_NAMES = [
-    "Alder", "Birchall", "Calloway", "Dunmore", "Ellery", "Fenwick", "Galloway", "Hartigan",
-    "Inglis", "Jessop", "Kettering", "Lockyer", "Merriman", "Northcote", "Ormsby", "Pendle",
-]
-# fmt: on
-"""Invented names, paired to make the rest of the patient list (no real person)."""
-EXTRA_PATIENTS = 88
-
-
-@dataclass(frozen=True)
-class Story:
-    """An invented patient whose past visit has clinical records on it."""
-
-    patient_email: str
-    practitioner_email: str
-    service: str
-    working_days_ago: int
-    """Which of the practitioner's past working days (1 = their most recent)."""
-    at: time
-    conditions: list[str]
-    side: str
-    fields: dict[str, Any]
-    responses: dict[str, list[int | None]]
-    activities: tuple[str, ...]
-    """PSFS activities, rated in `responses["PSFS"]`."""
-    programme_title: str = ""
-    programme_goal: str = ""
-    programme_items: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-    flag_slug: str = ""
-    """The exercise that hurt at 6/10 on the third session: a pain flag."""
-
-
-STORIES = [
-    Story(
-        patient_email="noah.quill@example.org",
-        practitioner_email="demo-physio@example.org",
-        service="Physiotherapy assessment",
-        working_days_ago=5,
-        at=time(10),
-        conditions=["low_back"],
-        side="",
-        fields={
-            "history": "Low back pain for three weeks after moving house; worse sitting "
-            "through meetings and lifting his toddler. No leg symptoms, no red flags.",
-            "goals": ["daily_function"],
-            "goals_note": "Lift my daughter and sit through a workday without pain",
-            "pain_nprs": 6,
-            "pain_context": "average_24h",
-            "findings_note": "Guarded flexion; pain eases with repeated extension.",
-        },
-        responses={"ODI": [3, 1, 3, 2, 3, 2, 2, 1, 2, 2], "NPRS": [6], "PSFS": [3, 4, 2]},
-        activities=("Sitting through a work meeting", "Lifting my toddler", "Gardening"),
-        programme_title="Moving well again after your back strain",
-        programme_goal=Programme.Goal.EARLY_REHAB,
-        programme_items=[
-            ("glute-bridge", {}),
-            ("quadruped-hip-extension", {}),
-            ("side-plank", {}),
-            ("sit-to-stand", {}),
-        ],
-        flag_slug="glute-bridge",
-    ),
-    Story(
-        patient_email="ava.brindle@example.org",
-        practitioner_email="demo-ep2@example.org",
-        service="Initial exercise physiology assessment",
-        working_days_ago=4,
-        at=time(9),
-        conditions=["patellofemoral"],
-        side="left",
-        fields={
-            "history": "Pain at the front of the left knee for four months since starting "
-            "to run for a 10 km event; worse on stairs and after sitting.",
-            "goals": ["endurance"],
-            "goals_note": "Run 10 km in March without knee pain",
-            "pain_nprs": 4,
-            "pain_context": "worst_24h",
-            "findings_note": "Left knee pain on step-down at 20 cm; hip abductors weak on "
-            "the left.",
-        },
-        responses={"NPRS": [4], "PSFS": [4, 3, 5]},
-        activities=("Running 5 km", "Walking down stairs", "Sitting through a film"),
-        programme_title="Strong knees for your 10 km",
-        programme_goal=Programme.Goal.STRENGTH,
-        programme_items=[
-            ("side-lying-hip-abduction", {}),
-            ("banded-clam", {}),
-            ("forward-step-up", {}),
-            ("lateral-step-down", {}),
-        ],
-    ),
-    Story(
-        patient_email="isla.penrose@example.org",
-        practitioner_email="demo-ep@example.org",
-        service="Initial exercise physiology assessment",
-        working_days_ago=2,
-        at=time(11),
-        conditions=["hip_oa"],
-        side="right",
-        fields={
-            "history": "Right hip osteoarthritis (X-ray last year). Stiff in the mornings "
-            "for 20 minutes; walks 20 minutes before the groin aches.",
-            "goals": ["daily_function"],
-            "goals_note": "Walk the 40-minute coastal loop with friends",
-            "pain_nprs": 5,
-            "pain_context": "average_24h",
-            "findings_note": "Reduced right hip internal rotation; antalgic gait.",
-        },
-        responses={
-            "LEFS": [3, 3, 2, 2, 3, 2, 3, 2, 2, 2, 3, 2, 3, 3, 2, 1, 1, 2, 3, 3],
-            "NPRS": [5],
-            "PSFS": [4, 5],
-        },
-        activities=("Walking 40 minutes", "Getting in and out of the car"),
-    ),
-]
 
 
 @dataclass
@@ -282,8 +146,8 @@ def fortnight_seed(*, clinic: Clinic, now: datetime) -> FortnightSummary:
     2. Work out the days: the working days before today, today's full day (today, or the
        next working day) and the week after it.
     3. Mark visits an earlier run booked whose time has now passed.
-    4. Tell the stories (past visits with assessments and programmes) and book the demo
-       patient's next visit, so their times are free.
+    4. Tell the stories (past visits with assessments and programmes) and book the next
+       visits of the demo patient and the stories' patients, so their times are free.
     5. Top up each practitioner's days to their share.
     6. Flag one upcoming booking's health-question answers.
     """
@@ -306,7 +170,15 @@ def fortnight_seed(*, clinic: Clinic, now: datetime) -> FortnightSummary:
     seeder.settle_passed(since=local_day_bounds(past_days[0], tz)[0])
     for story in STORIES:
         seeder.story_tell(story, today=today)
-    seeder.demo_patient_next_visit(after=full_day)
+    seeder.follow_up_ensure(
+        patient_email=DEMO_PATIENT_EMAIL, practitioner_email=DEMO_EP_EMAIL, after=full_day
+    )
+    for story in STORIES:
+        seeder.follow_up_ensure(
+            patient_email=story.patient_email,
+            practitioner_email=story.practitioner_email,
+            after=full_day,
+        )
     plan = [(d, FILL_PAST) for d in past_days] + [(full_day, FILL_TODAY)]
     plan += [(d, FILL_NEXT) for d in next_days]
     for day, fill in plan:
@@ -328,35 +200,6 @@ def fortnight_seed(*, clinic: Clinic, now: datetime) -> FortnightSummary:
         ),
         added=seeder.added,
     )
-
-
-def demo_patients_ensure(clinic: Clinic) -> list[Patient]:
-    """The invented patients (the demo patient aside), made once: the first twelve and
-    EXTRA_PATIENTS more from FIRST_NAMES and LAST_NAMES, all with example.org addresses."""
-    rng = random.Random(2026)  # noqa: S311 - the same invented people every time
-    names = list(PATIENT_NAMES)
-    pairs = [(f, last) for last in LAST_NAMES for f in FIRST_NAMES]
-    names += random.Random(14).sample(pairs, EXTRA_PATIENTS)  # noqa: S311
-    existing = {
-        p.email: p for p in Patient.objects.filter(clinic=clinic, email__endswith="@example.org")
-    }
-    patients = []
-    for n, (first, last) in enumerate(names, start=1):
-        # Drawn for every name, made or not, so each person's details never change.
-        born = date(rng.randint(1945, 2005), rng.randint(1, 12), 1 + rng.randrange(28))
-        email = f"{first.lower()}.{last.lower()}@example.org"
-        patient = existing.get(email)
-        if patient is None:
-            patient = Patient.objects.create(
-                clinic=clinic,
-                email=email,
-                first_name=first,
-                last_name=last,
-                date_of_birth=born,
-                phone=f"0400 555 {100 + n:03d}",
-            )
-        patients.append(patient)
-    return patients
 
 
 def working_minutes(practitioners: Sequence[Practitioner]) -> dict[int, dict[int, float]]:
@@ -412,9 +255,10 @@ class _Seeder:
         self.now = now
         self.added = 0
         self.reception = User.objects.filter(email=RECEPTION_EMAIL).first()
+        # The demo patient and the stories' patients have their own visits, in order.
         self.patients = list(
             Patient.objects.filter(clinic=clinic, email__endswith="@example.org")
-            .exclude(email=DEMO_PATIENT_EMAIL)
+            .exclude(email__in=[DEMO_PATIENT_EMAIL, *(s.patient_email for s in STORIES)])
             .order_by("pk")
         )
         self.services = list(Service.objects.filter(clinic=clinic, is_active=True))
@@ -779,12 +623,12 @@ class _Seeder:
             seed=len(story.patient_email),
         )
 
-    def demo_patient_next_visit(self, *, after: date) -> None:
-        """The demo patient's follow-up with the demo exercise physiologist on their first
-        working day after `after`, about 10 am, unless they already have a visit to come."""
-        patient = Patient.objects.filter(clinic=self.clinic, email=DEMO_PATIENT_EMAIL).first()
+    def follow_up_ensure(self, *, patient_email: str, practitioner_email: str, after: date) -> None:
+        """A follow-up with the practitioner on their first working day after `after`,
+        about 10 am, in the clinic, unless the patient already has a visit to come."""
+        patient = Patient.objects.filter(clinic=self.clinic, email=patient_email).first()
         practitioner = (
-            Practitioner.objects.filter(clinic=self.clinic, user__email="demo-ep@example.org")
+            Practitioner.objects.filter(clinic=self.clinic, user__email=practitioner_email)
             .select_related("user")
             .first()
         )
@@ -805,7 +649,7 @@ class _Seeder:
         ]
         if free:
             slot = min(free, key=lambda s: abs(s.start - wanted))
-            rng = random.Random(1)  # noqa: S311 - the same invented demo every time
+            rng = random.Random(patient_email)  # noqa: S311 - the same invented demo every time
             self.visit_create(
                 slot=slot, service=service, practitioner=practitioner, patient=patient, rng=rng
             )
