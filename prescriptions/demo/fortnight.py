@@ -62,6 +62,8 @@ PAST_WORKING_DAYS = 7
 """How many working days before today get visits that have happened."""
 NEXT_DAYS = 7
 """Calendar days after today's full day that are half booked ("next week")."""
+OPEN_DAYS_SEARCH = 60
+"""How far to look for open days (today's full day, the past working days)."""
 FILL_PAST = 0.8
 FILL_TODAY = 0.8
 FILL_NEXT = 0.5
@@ -161,12 +163,10 @@ def fortnight_seed(*, clinic: Clinic, now: datetime) -> FortnightSummary:
     working = {weekday for per_day in minutes.values() for weekday in per_day}
     if not working:
         return FortnightSummary(today, today, [], Counter(), Counter(), 0, 0)
-    full_day = today
-    while full_day.weekday() not in working:
-        full_day += timedelta(days=1)
-    past_days = _working_days_before(today, working, PAST_WORKING_DAYS)
+    seeder = _Seeder(clinic=clinic, now=now, practitioners=practitioners, minutes=minutes)
+    full_day = seeder.open_days(today, step=1, count=1)[0]
+    past_days = seeder.open_days(today - timedelta(days=1), step=-1, count=PAST_WORKING_DAYS)
     next_days = [full_day + timedelta(days=n) for n in range(1, NEXT_DAYS + 1)]
-    seeder = _Seeder(clinic=clinic, now=now)
     seeder.settle_passed(since=local_day_bounds(past_days[0], tz)[0])
     for story in STORIES:
         seeder.story_tell(story, today=today)
@@ -236,6 +236,11 @@ def _working_days_before(today: date, working: set[int], count: int) -> list[dat
     return sorted(days)
 
 
+def _length(service: Service) -> int:
+    """Minutes a visit of the service holds (buffer included)."""
+    return service.duration_minutes + service.buffer_after_minutes
+
+
 def _statuses(clinic: Clinic, first: date, last: date) -> Counter[str]:
     start = local_day_bounds(first, clinic.tz)[0]
     end = local_day_bounds(last, clinic.tz)[1]
@@ -249,8 +254,17 @@ def _statuses(clinic: Clinic, first: date, last: date) -> Counter[str]:
 class _Seeder:
     """The writes of one run, sharing its clock, clinic and counters."""
 
-    def __init__(self, *, clinic: Clinic, now: datetime) -> None:
+    def __init__(
+        self,
+        *,
+        clinic: Clinic,
+        now: datetime,
+        practitioners: list[Practitioner],
+        minutes: dict[int, dict[int, float]],
+    ) -> None:
         self.clinic = clinic
+        self.practitioners = practitioners
+        self.minutes = minutes
         self.tz = clinic.tz
         self.now = now
         self.added = 0
@@ -266,6 +280,41 @@ class _Seeder:
         for service in self.services:
             for pid in service.practitioners.values_list("pk", flat=True):
                 self.offers.setdefault(pid, []).append(service)
+
+    # --- which days ------------------------------------------------------------------
+
+    def day_open(self, day: date) -> bool:
+        """Whether someone works on `day`: it has visits, or a practitioner who works
+        that weekday has a free time then. So a day the slots leave out (everyone's time
+        off, a closure) is not taken for a working day."""
+        working = [p for p in self.practitioners if self.minutes[p.pk].get(day.weekday())]
+        if not working:
+            return False
+        start, end = local_day_bounds(day, self.tz)
+        if Appointment.objects.filter(
+            practitioner__in=working, start__gte=start, start__lt=end
+        ).exists():
+            return True
+        for practitioner in working:
+            services = self.offers.get(practitioner.pk, [])
+            if services and self.free_slots(min(services, key=_length), practitioner, day):
+                return True
+        return False
+
+    def open_days(self, first: date, *, step: int, count: int) -> list[date]:
+        """`count` open days from `first` on (`step` 1) or back (`step` -1), in date
+        order; weekdays someone works where none is open within OPEN_DAYS_SEARCH days."""
+        found: list[date] = []
+        day = first
+        for _ in range(OPEN_DAYS_SEARCH):
+            if self.day_open(day):
+                found.append(day)
+                if len(found) == count:
+                    return sorted(found)
+            day += timedelta(days=step)
+        working = {weekday for per_day in self.minutes.values() for weekday in per_day}
+        days = [first + timedelta(days=step * n) for n in range(OPEN_DAYS_SEARCH)]
+        return sorted([d for d in days if d.weekday() in working][:count])
 
     # --- one visit ---------------------------------------------------------------------
 
@@ -446,7 +495,7 @@ class _Seeder:
         services = self.offers.get(practitioner.pk, [])
         if not services:
             return
-        shortest = min(services, key=lambda s: s.duration_minutes + s.buffer_after_minutes)
+        shortest = min(services, key=_length)
         weights = [SERVICE_WEIGHTS.get(s.name, 1) for s in services]
         while held < target_minutes:
             service = rng.choices(services, weights)[0]

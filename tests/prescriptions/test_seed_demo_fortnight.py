@@ -14,11 +14,12 @@ from django.core.management.base import CommandError
 
 import pytest
 
-from bookings.models import OPEN_STATUSES, Appointment, BookingAnswers, Notification
+from bookings.models import OPEN_STATUSES, Appointment, BookingAnswers, Notification, TimeOff
 from clinic.lib.time import local_day_bounds
 from clinic.models import Clinic, Patient
-from prescriptions.demo.fortnight import working_minutes
+from prescriptions.demo.fortnight import fortnight_seed, working_minutes
 from prescriptions.models import Assessment, OutcomeResponse, Programme, SessionLog
+from tests import factories as f
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +42,7 @@ def _noon(day: date) -> datetime:
 
 
 def _on(first: date, last: date | None = None):
-    tz = _clinic().tz
+    tz = Clinic.objects.first().tz  # every clinic here is in Sydney
     start = local_day_bounds(first, tz)[0]
     end = local_day_bounds(last or first, tz)[1]
     return Appointment.objects.filter(start__gte=start, start__lt=end)
@@ -185,3 +186,25 @@ def test_on_a_sunday_the_full_day_is_monday_across_the_daylight_saving_change():
 def test_a_date_that_is_not_one_is_refused():
     with pytest.raises(CommandError, match="YYYY-MM-DD"):
         call_command("seed_demo", "--today=3/12/2026", stdout=StringIO())
+
+
+def test_a_day_nobody_can_be_booked_is_not_taken_for_a_working_day(world):
+    """Everyone off on Thursday and on the Wednesday before: Friday is the full day, and
+    the past days skip that Wednesday (a closure the slots leave out would do the same)."""
+    clinic = world.clinic
+    for practitioner in clinic.practitioners.all():
+        for day in (2, 3):  # Wed 2 and Thu 3 December
+            TimeOff.objects.create(
+                practitioner=practitioner,
+                start=f.local(clinic, 2026, 12, day),
+                end=f.local(clinic, 2026, 12, day + 1),
+            )
+    summary = fortnight_seed(clinic=clinic, now=f.local(clinic, 2026, 12, 3, 12))
+    assert summary.full_day == date(2026, 12, 4)
+    assert date(2026, 12, 2) not in summary.past_days
+    assert summary.past_days == [date(2026, 11, d) for d in (23, 24, 25, 26, 27, 30)] + [
+        date(2026, 12, 1)
+    ]
+    assert not _on(date(2026, 12, 2), date(2026, 12, 3)).exists()
+    assert _on(date(2026, 12, 4)).count() >= 10
+    assert "the clinic is closed, so the full day is Fri 4 Dec" in summary.lines()[0]
