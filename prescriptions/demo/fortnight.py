@@ -64,10 +64,10 @@ NEXT_DAYS = 7
 """Calendar days after today's full day that are half booked ("next week")."""
 OPEN_DAYS_SEARCH = 60
 """How far to look for open days (today's full day, the past working days)."""
+# Share of a practitioner's working time held by visits (buffers included).
 FILL_PAST = 0.8
 FILL_TODAY = 0.8
 FILL_NEXT = 0.5
-"""Share of a practitioner's working time held by visits (buffers included)."""
 OUTCOMES = (
     (Appointment.Status.ATTENDED, 85),
     (Appointment.Status.NO_SHOW, 5),
@@ -167,7 +167,7 @@ def fortnight_seed(*, clinic: Clinic, now: datetime) -> FortnightSummary:
     full_day = seeder.open_days(today, step=1, count=1)[0]
     past_days = seeder.open_days(today - timedelta(days=1), step=-1, count=PAST_WORKING_DAYS)
     next_days = [full_day + timedelta(days=n) for n in range(1, NEXT_DAYS + 1)]
-    seeder.settle_passed(since=local_day_bounds(past_days[0], tz)[0])
+    seeder.settle_passed()
     for story in STORIES:
         seeder.story_tell(story, today=today)
     seeder.follow_up_ensure(
@@ -705,12 +705,12 @@ class _Seeder:
 
     # --- after the fills ---------------------------------------------------------------
 
-    def settle_passed(self, *, since: datetime) -> None:
+    def settle_passed(self) -> None:
         """Visits an earlier run booked whose time has now passed are marked as the front
         desk would have: attended, or now and then (OUTCOMES' share) not attended."""
         passed = (
             Appointment.objects.for_clinic(self.clinic)
-            .filter(status=Appointment.Status.BOOKED, start__gte=since, start__lte=self.now)
+            .filter(status=Appointment.Status.BOOKED, start__lte=self.now)
             .select_related("patient", "practitioner__user")
         )
         no_show = dict(OUTCOMES)[Appointment.Status.NO_SHOW]
