@@ -185,7 +185,8 @@ def fortnight_seed(*, clinic: Clinic, now: datetime) -> FortnightSummary:
         for practitioner in practitioners:
             available = minutes[practitioner.pk].get(day.weekday(), 0)
             if available:
-                seeder.day_fill(practitioner, day, target_minutes=available * fill)
+                with transaction.atomic():  # one commit a day, not one a visit
+                    seeder.day_fill(practitioner, day, target_minutes=available * fill)
     seeder.screening_flag_ensure()
     return FortnightSummary(
         today=today,
@@ -477,17 +478,22 @@ class _Seeder:
         ones too) hold `target_minutes`, at random free times with random patients who
         have no other visit that day. The same day and practitioner draw the same
         choices every run. A late cancellation leaves its gap: nobody else is booked
-        into it."""
+        into it.
+
+        The day's free times are read once per service; the visits made since are taken
+        out of them here (`taken`), and every insert is checked again anyway.
+        """
         start, end = local_day_bounds(day, self.tz)
         on_day = Appointment.objects.filter(start__gte=start, start__lt=end)
         held = 0.0
-        gaps: list[tuple[datetime, datetime]] = []
+        taken: list[tuple[datetime, datetime]] = []  # cancelled before this run, made in it
         for begins, until, status in on_day.filter(practitioner=practitioner).values_list(
             "start", "blocked_until", "status"
         ):
             held += (until - begins).total_seconds() / 60
             if status == Appointment.Status.CANCELLED:
-                gaps.append((begins, until))
+                taken.append((begins, until))
+        free: dict[int, list[Slot]] = {}
         busy = set(
             on_day.exclude(status=Appointment.Status.CANCELLED).values_list("patient_id", flat=True)
         )
@@ -499,10 +505,10 @@ class _Seeder:
         weights = [SERVICE_WEIGHTS.get(s.name, 1) for s in services]
         while held < target_minutes:
             service = rng.choices(services, weights)[0]
-            slot = self._pick_slot(service, practitioner, day, gaps, rng)
+            slot = self._pick_slot(service, practitioner, day, free, taken, rng)
             if slot is None and service != shortest:
                 service = shortest
-                slot = self._pick_slot(service, practitioner, day, gaps, rng)
+                slot = self._pick_slot(service, practitioner, day, free, taken, rng)
             if slot is None:
                 return  # the day is as full as it gets
             patient = self._pick_patient(service, busy, rng)
@@ -514,8 +520,7 @@ class _Seeder:
             if visit is None:
                 return
             busy.add(patient.pk)
-            if visit.status == Appointment.Status.CANCELLED:
-                gaps.append((visit.start, visit.blocked_until))
+            taken.append((visit.start, visit.blocked_until))
             held += service.duration_minutes + service.buffer_after_minutes
 
     def _pick_slot(
@@ -523,24 +528,27 @@ class _Seeder:
         service: Service,
         practitioner: Practitioner,
         day: date,
-        gaps: list[tuple[datetime, datetime]],
+        free: dict[int, list[Slot]],
+        taken: list[tuple[datetime, datetime]],
         rng: random.Random,
     ) -> Slot | None:
         """A random free time for the service on `day` (in clinic, or now and then by
-        video), outside the gaps late cancellations left."""
+        video): from its free times (read into `free` once), none overlapping `taken`."""
+        if service.pk not in free:
+            free[service.pk] = self.free_slots(service, practitioner, day)
         modalities = service.allowed_modalities()
         modality = modalities[0]
         if len(modalities) > 1:
             modality = Modality.TELEHEALTH if rng.random() < TELEHEALTH_SHARE else Modality.CLINIC
-        free = [
+        candidates = [
             s
-            for s in self.free_slots(service, practitioner, day)
+            for s in free[service.pk]
             if s.modality == modality
             and not any(
-                s.start < until and s.end + service.buffer > begins for begins, until in gaps
+                s.start < until and s.end + service.buffer > begins for begins, until in taken
             )
         ]
-        return rng.choice(free) if free else None
+        return rng.choice(candidates) if candidates else None
 
     def _pick_patient(self, service: Service, busy: set[int], rng: random.Random) -> Patient | None:
         """A patient with no other visit that day; for a new patients' service, one who
