@@ -7,11 +7,12 @@ Every person here is invented. All demo logins share the password DEMO_PASSWORD.
 from __future__ import annotations
 
 import logging
+from argparse import ArgumentTypeError
 from datetime import date, datetime, time
 from typing import Any
 
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
@@ -57,7 +58,7 @@ def _day(value: str) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise CommandError(f"--today takes a date as YYYY-MM-DD, not {value!r}.") from None
+        raise ArgumentTypeError(f"a date as YYYY-MM-DD, not {value!r}") from None
 
 
 class Command(BaseCommand):
