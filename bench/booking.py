@@ -227,6 +227,26 @@ def stance_round(service: Any, bookings: list[Booking]) -> tuple[float, list[flo
     return len(bookings) / (time.perf_counter() - began), latencies, worst
 
 
+def booking_profile(service: Any, bookings: list[Booking]) -> str:
+    """cProfile of a round of appointment_book: project code by cumulative time, then
+    everything by own time."""
+    import cProfile
+    import io
+    import pstats
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    stance_round(service, bookings)
+    profiler.disable()
+    out = io.StringIO()
+    out.write(f"cProfile of {len(bookings)} appointment_book calls\n")
+    stats = pstats.Stats(profiler, stream=out)
+    stats.sort_stats("cumulative").print_stats(rf"^{ROOT}/(bookings|clinic)/", 25)
+    stats.sort_stats("tottime").print_stats(20)
+    venv = str(ROOT / ".venv" / "lib")
+    return out.getvalue().replace(f"{ROOT}/", "").replace(venv, "…")
+
+
 class StatementCounter:
     def __init__(self) -> None:
         self.count = 0
@@ -532,7 +552,10 @@ def measure(
     wide = Service.objects.select_related("clinic").get(pk=data.service_ids[50])
     per_round = args.bookings
     slots = free_slots(
-        wide, anchor + timedelta(days=7), anchor + timedelta(days=34), 2 * per_round * args.rounds
+        wide,
+        anchor + timedelta(days=7),
+        anchor + timedelta(days=34),
+        2 * per_round * args.rounds + per_round,  # the last N for the profile, if wanted
     )
     # Warm-up bookings first: imports, the connection, Redis, the first plans.
     warm = free_slots(wide, anchor + timedelta(days=35), anchor + timedelta(days=38), 5)
@@ -618,6 +641,10 @@ def measure(
         results["booking"].update(peer=peer_rates, peer_rows=peer_rows_rates, peer_ratio=peer_ratio)
     table = "\n".join(rows)
     log("\n" + table + "\n\n" + "\n".join(verdicts))
+    if args.profile or not rate_met:
+        text = booking_profile(wide, slots[-per_round:])
+        log("\n" + text)
+        results["booking"]["profile"] = text
     summary.append(
         f"Booking rate: {per_round} bookings per round, {args.rounds} rounds interleaved; "
         f"load average (1 min) at each round: {', '.join(f'{x:.2f}' for x in loads)}.\n\n"
