@@ -6,22 +6,24 @@ not imported by Stance and needs nothing from Stance. It configures a minimal Dj
 project for django-appointment (the settings its documentation asks for, the middleware
 of `django-admin startproject`, e-mail into Django's in-memory backend, debug off), and:
 
-- `book`: migrates the database it is given (created by bench/booking.py), seeds one
+- `serve`: migrates the database it is given (created by bench/booking.py), seeds one
   service, one staff member with working hours every day and one client account, then
-  books N appointments on N distinct dates, `--rounds` times. One booking is what the
+  books on request: each line `full N` or `rows N` on stdin books N appointments at
+  distinct times and answers the seconds taken, so that bench/booking.py can interleave
+  small batches of the peer's bookings with its own. One booking is what the
   peer's two booking views do for a signed-out client whose account exists, without the
   HTTP layer: `AppointmentRequestForm` validates and saves the request,
   `AppointmentForm` and `ClientDataForm` validate the client's details, the request is
   saved again with its payment type, and `appointment.views.create_appointment` creates
   the appointment (`create_and_save_appointment`) and e-mails the staff member with an
-  .ics file (`notify_admin_about_appointment`). A second timing stops after
-  `create_and_save_appointment` (the rows only, no e-mail). Prints JSON: rates per round.
+  .ics file (`notify_admin_about_appointment`); `rows` stops after
+  `create_and_save_appointment` (the rows only, no e-mail).
 - `probe`: the trivial view's in-process latency (Django test client, the project's full
   middleware) and the process's resident memory after `get_wsgi_application()`, after one
   request and after the warm-up. Prints JSON.
 
 Usage (normally through bench/booking.py):
-    var/bench-peer/venv/bin/python bench/peer_appointment.py book --database-url URL -n 200
+    var/bench-peer/venv/bin/python bench/peer_appointment.py serve --setup --database-url URL
     var/bench-peer/venv/bin/python bench/peer_appointment.py probe --database-url URL
 """
 
@@ -234,14 +236,14 @@ def scene_get() -> dict[str, Any]:
     }
 
 
-def command_book(args: argparse.Namespace) -> dict[str, Any]:
+def command_serve(args: argparse.Namespace) -> None:
+    """Book on request: each line on stdin is `full N` or `rows N`; each answer is one
+    line `PEERJSON {"seconds": ..., "bookings": N, "emails": ...}`. `quit` ends."""
     import django
     from django.core import mail
     from django.core.management import call_command
 
     django.setup()
-    from appointment.models import Appointment, AppointmentRequest
-
     if args.setup:
         # The package ships no migrations (its documentation has the project run
         # `makemigrations appointment`): Django's own apps first, then its tables from
@@ -251,8 +253,10 @@ def command_book(args: argparse.Namespace) -> dict[str, Any]:
         scene = seed()
     else:
         scene = scene_get()
+    from appointment.models import AppointmentRequest
+
     # Distinct half-hour slots, 6 am to 10 pm, from the day after tomorrow on; a later
-    # call goes on after the requests already made.
+    # run on the same database goes on after the requests already made.
     first = datetime.now(UTC).date() + timedelta(days=2)  # the project's zone is UTC
     slot = itertools.islice(
         (
@@ -266,26 +270,23 @@ def command_book(args: argparse.Namespace) -> dict[str, Any]:
     for _ in range(5):  # warm-up: imports, templates, the connection
         day, start = next(slot)
         book_one(scene, day, start, notify=True)
-    results: dict[str, list[float]] = {"full": [], "rows": []}
-    emails = 0
-    for _ in range(args.rounds):
-        for variant in ("full", "rows"):
-            wanted = [next(slot) for _ in range(args.bookings)]
-            mail.outbox = []
-            began = time.perf_counter()
-            for day, start in wanted:
-                book_one(scene, day, start, notify=variant == "full")
-            results[variant].append(args.bookings / (time.perf_counter() - began))
-            if variant == "full":
-                emails = len(mail.outbox)
-    return {
-        "rate_full": results["full"],
-        "rate_rows": results["rows"],
-        "rate_full_median": statistics.median(results["full"]),
-        "rate_rows_median": statistics.median(results["rows"]),
-        "appointments": Appointment.objects.count(),
-        "emails_per_full_round": emails,
-    }
+    answer({"ready": True})
+    for line in sys.stdin:
+        words = line.split()
+        if not words or words[0] == "quit":
+            break
+        variant, count = words[0], int(words[1])
+        wanted = [next(slot) for _ in range(count)]
+        mail.outbox = []
+        began = time.perf_counter()
+        for day, start in wanted:
+            book_one(scene, day, start, notify=variant == "full")
+        seconds = time.perf_counter() - began
+        answer({"seconds": seconds, "bookings": count, "emails": len(mail.outbox)})
+
+
+def answer(data: dict[str, Any]) -> None:
+    print("PEERJSON " + json.dumps(data), flush=True)
 
 
 def command_probe(args: argparse.Namespace) -> dict[str, Any]:
@@ -323,18 +324,18 @@ def command_probe(args: argparse.Namespace) -> dict[str, Any]:
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = p.add_subparsers(dest="command", required=True)
-    book = sub.add_parser("book", help="migrate, seed and time N bookings per round")
-    book.add_argument("--database-url", required=True)
-    book.add_argument("-n", "--bookings", type=int, default=200)
-    book.add_argument("--rounds", type=int, default=3)
-    book.add_argument("--setup", action="store_true", help="migrate and seed first")
+    serve = sub.add_parser("serve", help="book on request from stdin (see command_serve)")
+    serve.add_argument("--database-url", required=True)
+    serve.add_argument("--setup", action="store_true", help="migrate and seed first")
     probe = sub.add_parser("probe", help="trivial view latency and resident memory")
     probe.add_argument("--database-url", required=True)
     probe.add_argument("--requests", type=int, default=2000)
     args = p.parse_args()
     configure(args.database_url)
-    out = command_book(args) if args.command == "book" else command_probe(args)
-    print("PEERJSON " + json.dumps(out), flush=True)
+    if args.command == "serve":
+        command_serve(args)
+    else:
+        answer(command_probe(args))
     return 0
 
 
