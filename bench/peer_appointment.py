@@ -213,7 +213,7 @@ def book_one(scene: dict[str, Any], day: date, start: wall_time, *, notify: bool
     ar.save()
     request = RequestFactory().post("/appointment/client-info/")
     request.user = AnonymousUser()
-    request.session = {}  # type: ignore[assignment]  # the view only stores a dict entry
+    request.session = {}  # the view only stores an entry in it
     if notify:
         return create_appointment(
             request, ar, client_form.cleaned_data, appointment_form.cleaned_data
