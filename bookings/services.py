@@ -282,6 +282,9 @@ def appointment_book(
         if existing is not None:
             return _repeat_answer(existing, fingerprint)
     _check_booking_shape(service=service, practitioner=practitioner, modality=modality)
+    # The same clinic row (checked above): planning the reminders reads its lead times
+    # from the practitioner's clinic, which callers rarely load with the practitioner.
+    practitioner.clinic = service.clinic
     if isinstance(patient, Patient) and patient.clinic_id != service.clinic_id:
         raise DomainError("That patient belongs to another clinic.", field="patient")
     enforce = source != Appointment.Source.STAFF
