@@ -7,12 +7,13 @@ writes inside a savepoint. On PostgreSQL the exclusion constraint
 can never leave two active appointments overlapping.
 
 Lock order, the same in every path (so two writers never wait on each other in a
-circle): practitioner rows in ascending id, then the appointment row alone
-(`select_for_update(of=("self",))`), then its notification rows. A wait longer than the
-connection's `lock_timeout` (clinic/settings.py), a deadlock the database broke, or
-SQLite's "database is locked" is not a server error: booking and moving answer
-`SlotUnavailable` with the nearest free times, cancelling answers `VisitBusy`; both are a
-409 to the person.
+circle): practitioner rows in ascending id, then the patient row (a booking, so that
+one person's two bookings at once are checked one after the other), then the
+appointment row alone (`select_for_update(of=("self",))`), then its notification rows.
+A wait longer than the connection's `lock_timeout` (clinic/settings.py), a deadlock the
+database broke, or SQLite's "database is locked" is not a server error: booking and
+moving answer `SlotUnavailable` with the nearest free times, cancelling answers
+`VisitBusy`; both are a 409 to the person.
 """
 
 from __future__ import annotations
@@ -226,13 +227,20 @@ def _taken_error(
     return SlotUnavailable(message, alternatives=alternatives)
 
 
-def _check_booking_shape(*, service: Service, practitioner: Practitioner, modality: str) -> None:
+NOT_OFFERED = "That practitioner does not offer this service."
+
+
+def _check_booking_shape(
+    *, service: Service, practitioner: Practitioner, modality: str, offers: bool = True
+) -> None:
+    """The service allows the modality and the practitioner offers it. A booking passes
+    `offers=False`: it asks whether they offer it in the query that locks their diary."""
     if modality not in service.allowed_modalities():
         raise DomainError(f"{service.name} is not offered as {modality}.", field="modality")
     if practitioner.clinic_id != service.clinic_id or not practitioner.is_active:
-        raise DomainError("That practitioner does not offer this service.", field="practitioner")
-    if not service.practitioners.filter(pk=practitioner.pk).exists():
-        raise DomainError("That practitioner does not offer this service.", field="practitioner")
+        raise DomainError(NOT_OFFERED, field="practitioner")
+    if offers and not service.practitioners.filter(pk=practitioner.pk).exists():
+        raise DomainError(NOT_OFFERED, field="practitioner")
 
 
 def appointment_book(
@@ -281,7 +289,9 @@ def appointment_book(
         existing = Appointment.objects.filter(booking_request_id=booking_request_id).first()
         if existing is not None:
             return _repeat_answer(existing, fingerprint)
-    _check_booking_shape(service=service, practitioner=practitioner, modality=modality)
+    _check_booking_shape(
+        service=service, practitioner=practitioner, modality=modality, offers=False
+    )
     # The same clinic row (checked above): planning the reminders reads its lead times
     # from the practitioner's clinic, which callers rarely load with the practitioner.
     practitioner.clinic = service.clinic
@@ -362,7 +372,12 @@ def _book_locked(
     enforce: bool,
     allow_patient_overlap: bool,
 ) -> Appointment:
-    _lock_practitioners(practitioner.pk)
+    # Lock the practitioner's diary, and in the same query make sure they offer the service.
+    offered = Practitioner.objects.select_for_update(of=("self",)).filter(
+        pk=practitioner.pk, services=service
+    )
+    if not offered.values_list("pk", flat=True):
+        raise DomainError(NOT_OFFERED, field="practitioner")
     if booking_request_id is not None:
         existing = Appointment.objects.filter(booking_request_id=booking_request_id).first()
         if existing is not None:
@@ -379,6 +394,10 @@ def _book_locked(
     if slot is None:
         raise SlotUnavailable("That time is no longer available.")
     if not allow_patient_overlap:
+        # The patient's row is locked after the practitioner's (the documented order), so
+        # two bookings of one person with two practitioners at once are checked one after
+        # the other: the second sees the first and is refused.
+        list(Patient.objects.select_for_update().filter(pk=patient.pk).values_list("pk"))
         clash = (
             Appointment.objects.active()
             .filter(patient=patient, start__lt=slot.end, end__gt=slot.start)
