@@ -26,7 +26,12 @@ from bookings.models import ARRIVAL_WINDOW, Appointment, BookingAnswers, TimeOff
 from clinic.lib.time import clock_label, day_label, local_day_bounds
 from clinic.models import Clinic, Practitioner
 
-MARKABLE = (Appointment.Status.BOOKED, Appointment.Status.ATTENDED, Appointment.Status.NO_SHOW)
+MARKABLE = (
+    Appointment.Status.BOOKED,
+    Appointment.Status.ATTENDED,
+    Appointment.Status.COMPLETED,
+    Appointment.Status.NO_SHOW,
+)
 """Visits whose attendance staff record (not cancelled ones, nor times held for the
 waitlist)."""
 

@@ -201,6 +201,7 @@ class Appointment(models.Model):
         BOOKED = "booked", "Booked"
         CANCELLED = "cancelled", "Cancelled"
         ATTENDED = "attended", "Attended"
+        COMPLETED = "completed", "Completed"
         NO_SHOW = "no_show", "Did not attend"
         HELD = "held", "Held for the waitlist"
 

@@ -566,13 +566,21 @@ def appointment_reschedule(
     return appt
 
 
+MARKS = {
+    Appointment.Status.ATTENDED,
+    Appointment.Status.COMPLETED,
+    Appointment.Status.NO_SHOW,
+}
+
+
 def appointment_mark(
     *, appointment: Appointment, status: str, by_user: User, now: datetime | None = None
 ) -> Appointment:
-    """Staff record that a visit was attended or not attended."""
+    """Staff record how a visit went: the patient arrived (attended, from an hour before),
+    the visit was completed, or they did not attend (both once it has started)."""
     now = now or timezone.now()
-    if status not in {Appointment.Status.ATTENDED, Appointment.Status.NO_SHOW}:
-        raise DomainError("Choose attended or did not attend.", field="status")
+    if status not in MARKS:
+        raise DomainError("Choose arrived, completed or did not attend.", field="status")
     with transaction.atomic():
         appt = Appointment.objects.select_for_update(of=("self",)).get(pk=appointment.pk)
         if appt.status == Appointment.Status.CANCELLED:
@@ -583,6 +591,8 @@ def appointment_mark(
             raise DomainError("A patient can be marked arrived from an hour before their visit.")
         if status == Appointment.Status.NO_SHOW and appt.start > now:
             raise DomainError("A visit can be marked not attended once it has started.")
+        if status == Appointment.Status.COMPLETED and appt.start > now:
+            raise DomainError("A visit can be marked completed once it has started.")
         appt.status = status
         appt.save(update_fields=["status", "updated_at"])
     logger.info("appointment marked id=%s status=%s by=%s", appt.pk, status, by_user.pk)

@@ -69,7 +69,7 @@ FILL_PAST = 0.8
 FILL_TODAY = 0.8
 FILL_NEXT = 0.5
 OUTCOMES = (
-    (Appointment.Status.ATTENDED, 85),
+    (Appointment.Status.COMPLETED, 85),
     (Appointment.Status.NO_SHOW, 5),
     (Appointment.Status.CANCELLED, 10),
 )
@@ -127,12 +127,15 @@ class FortnightSummary:
             else f"today ({self.today:%a} {self.today.day} {self.today:%b}) the clinic is "
             f"closed, so the full day is {label}"
         )
-        done = self.full_day_visits[Appointment.Status.ATTENDED]
+        done = (
+            self.full_day_visits[Appointment.Status.COMPLETED]
+            + self.full_day_visits[Appointment.Status.ATTENDED]
+        )
         booked = self.full_day_visits[Appointment.Status.BOOKED]
         day_total = done + booked + self.full_day_visits[Appointment.Status.NO_SHOW]
         return [
             f"Seeded {len(self.past_days)} past days: {past_total} visits "
-            f"({self.past[Appointment.Status.ATTENDED]} completed, "
+            f"({self.past[Appointment.Status.COMPLETED]} completed, "
             f"{self.past[Appointment.Status.NO_SHOW]} no-shows, "
             f"{self.past[Appointment.Status.CANCELLED]} cancelled); {today}: {day_total} "
             f"visits ({done} completed, {booked} booked); next week: "
@@ -603,7 +606,7 @@ class _Seeder:
                 slot=slot,
                 service=service,
                 patient=patient,
-                status=Appointment.Status.ATTENDED,
+                status=Appointment.Status.COMPLETED,
                 rng=rng,
             )
             if visit is None:
@@ -729,7 +732,7 @@ class _Seeder:
             missed = random.Random(str(key)).randrange(100) < no_show  # noqa: S311
             appointment_mark(
                 appointment=appointment,
-                status=Appointment.Status.NO_SHOW if missed else Appointment.Status.ATTENDED,
+                status=Appointment.Status.NO_SHOW if missed else Appointment.Status.COMPLETED,
                 by_user=appointment.practitioner.user,
                 now=self.now,
             )
