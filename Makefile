@@ -9,7 +9,7 @@ PORT ?= 8000
 # Test processes (pytest-xdist): one per core by default; TEST_WORKERS=0 runs in one process.
 TEST_WORKERS ?= auto
 
-.PHONY: install run serve migrate seed test test-fast lint fmt check-migrations audit ci compose-check bench bench-reminders clean need-chromium need-docker-compose
+.PHONY: install run serve migrate seed test test-fast lint fmt check-migrations audit ci compose-check bench bench-reminders bench-booking bench-peer-env clean need-chromium need-docker-compose
 
 # Debian packages that a target needs: installed when missing and this user may (root, or
 # sudo without a password), otherwise one line saying what to run.
@@ -74,6 +74,21 @@ bench: install ## Benchmarks; figures go to docs/BENCHMARKS.md by hand
 
 bench-reminders: install ## Email dispatch and outage recovery (PostgreSQL + Redis); see docs/BENCHMARKS.md
 	$(BIN)/python bench/reminders.py
+
+# django-appointment 3.12.0, the peer that bench/booking.py books against, in a virtualenv
+# of its own (never on Stance's path).
+PEER_VENV := var/bench-peer/venv
+PEER_REQUIREMENTS := "django-appointment==3.12.0" "psycopg[binary]"
+
+$(PEER_VENV)/.installed:
+	$(PYTHON) -m venv $(PEER_VENV)
+	$(PEER_VENV)/bin/python -m pip install --quiet $(PEER_REQUIREMENTS)
+	touch $@
+
+bench-peer-env: $(PEER_VENV)/.installed ## The peer's virtualenv for make bench-booking (var/bench-peer/venv)
+
+bench-booking: install bench-peer-env ## Booking rate vs raw INSERT and vs django-appointment; the availability API vs /healthz
+	$(BIN)/python bench/booking.py
 
 clean:
 	rm -rf $(VENV) var staticfiles test-results

@@ -62,6 +62,7 @@ from bookings.serializers import (
     DetailSerializer,
     PractitionerOutputSerializer,
     ServiceOutputSerializer,
+    slot_rows,
     validation_errors_for,
 )
 from bookings.services import (
@@ -291,9 +292,10 @@ class AvailabilityApi(APIView):
             modality=modality,
             practitioners=practitioners,
         )
-        body = {"slots": _slot_rows(slots, practitioners)}
-        data = AvailabilityOutputSerializer(body, context={"tz": service.clinic.tz}).data
-        response = HttpResponse(JSONRenderer().render(data), content_type="application/json")
+        # AvailabilityOutputSerializer's shape (the schema above), written by slot_rows.
+        codes = {p.pk: p.code for p in practitioners}
+        body = {"slots": slot_rows(slots, codes, service.clinic.tz)}
+        response = HttpResponse(JSONRenderer().render(body), content_type="application/json")
         return week_page_put(key, response)
 
 

@@ -28,8 +28,13 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from bookings.ics import appointment_ics
-from bookings.models import Appointment, Modality, Notification
-from bookings.tokens import manage_token_for, opt_out_token_for, same_person_token_for
+from bookings.models import Appointment, Modality, Notification, WaitlistOffer
+from bookings.tokens import (
+    manage_token_for,
+    opt_out_token_for,
+    same_person_token_for,
+    waitlist_offer_token_for,
+)
 from clinic.lib.time import when_label, zone_label
 from clinic.models import Clinic
 
@@ -171,6 +176,8 @@ def email_context(notification: Notification) -> dict[str, Any]:
                 )
         if notification.kind == Kind.CANCELLATION:
             context["video_url"] = ""  # no call to join: the link goes with the visit
+        if notification.kind == Kind.WAITLIST_OFFER:
+            context.update(_offer_context(notification, clinic))
     else:
         link = str(notification.context.get("link_path", "/"))
         context["link_url"] = absolute_url(link if link.startswith("/") else "/")
@@ -205,6 +212,26 @@ def _appointment_context(appointment: Appointment, clinic: Clinic) -> dict[str, 
         "manage_url": absolute_url(
             reverse("bookings:manage", args=[manage_token_for(appointment)])
         ),
+    }
+
+
+def _offer_context(notification: Notification, clinic: Clinic) -> dict[str, Any]:
+    """The earlier time held for a waitlisted patient, and the link to take it."""
+    offer = (
+        WaitlistOffer.objects.select_related("practitioner", "location")
+        .filter(code=notification.context.get("offer"))
+        .first()
+    )
+    if offer is None:
+        return {}
+    tz = clinic.tz
+    token = waitlist_offer_token_for(offer)
+    return {
+        "offer_when": when_label(offer.start, tz),
+        "offer_practitioner": offer.practitioner.display_name,
+        "offer_where": offer.location.name if offer.location else "",
+        "offer_expires": when_label(offer.expires_at, tz),
+        "offer_url": absolute_url(reverse("bookings:waitlist-offer", args=[token])),
     }
 
 

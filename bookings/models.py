@@ -284,12 +284,18 @@ class AppointmentQuerySet(models.QuerySet["Appointment"]):
         return self.filter(practitioner__clinic=clinic)
 
 
+ARRIVAL_WINDOW = timedelta(hours=1)
+"""Reception may mark a patient arrived this long before their visit starts."""
+
+
 class Appointment(models.Model):
     class Status(models.TextChoices):
         BOOKED = "booked", "Booked"
         CANCELLED = "cancelled", "Cancelled"
         ATTENDED = "attended", "Attended"
+        COMPLETED = "completed", "Completed"
         NO_SHOW = "no_show", "Did not attend"
+        HELD = "held", "Held for the waitlist"
 
     class Source(models.TextChoices):
         ONLINE = "online", "Online"
@@ -335,6 +341,17 @@ class Appointment(models.Model):
         editable=False,
         help_text="SHA-256 of the booking the idempotency key was first used for.",
     )
+    hold_expires_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="A held time (offered to the waitlist) is released at this moment.",
+    )
+    series = models.UUIDField(
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text="Shared by the visits of a recurring block, booked together.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -351,6 +368,11 @@ class Appointment(models.Model):
             models.CheckConstraint(
                 condition=Q(modality="telehealth") | Q(location__isnull=False),
                 name="appt_clinic_visit_has_location",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="held", hold_expires_at__isnull=False)
+                | (~Q(status="held") & Q(hold_expires_at__isnull=True)),
+                name="appt_hold_has_expiry",
             ),
             # No double booking, ever: a practitioner's held time ranges never overlap
             # among appointments that are not cancelled. A deny-list condition, so that a
@@ -397,6 +419,7 @@ class Notification(models.Model):
         CANCELLATION = "cancellation", "Cancellation notice"
         REMINDER = "reminder", "Reminder"
         PROGRAMME_READY = "programme_ready", "Programme ready"
+        WAITLIST_OFFER = "waitlist_offer", "Earlier time offered"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Planned"
@@ -555,3 +578,88 @@ class ScreeningEnquiry(models.Model):
     @property
     def stopped_by(self) -> list[str]:
         return [a["question"] for a in self.answers if a.get("answer") == "yes"]
+
+
+class WaitlistEntry(models.Model):
+    """A patient with a booked visit who would take an earlier time (bookings/waitlist.py).
+
+    The first on the list (oldest entry) is offered a matching free time first; while the
+    offer is open the time is held for them, then it goes to the next."""
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", "Waiting"
+        OFFERED = "offered", "Offered a time"
+        DONE = "done", "Moved to an earlier time"
+        LEFT = "left", "Left the waitlist"
+
+    appointment = models.ForeignKey(
+        Appointment, on_delete=models.CASCADE, related_name="waitlist_entries"
+    )
+    any_practitioner = models.BooleanField(
+        default=False, help_text="Any practitioner who offers the service, not only theirs."
+    )
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.WAITING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["appointment"],
+                condition=Q(status__in=["waiting", "offered"]),
+                name="waitlist_one_open_entry_per_visit",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Waitlist entry {self.pk} ({self.status})"
+
+
+class WaitlistOffer(models.Model):
+    """One earlier time offered to one waitlist entry, held for them until `expires_at`.
+
+    The hold is an appointment row with status "held": the database's no-overlap
+    constraint keeps everyone else off the time while the offer is open."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        TAKEN = "taken", "Taken"
+        DECLINED = "declined", "Declined"
+        EXPIRED = "expired", "Expired"
+        VOID = "void", "No longer possible"
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    entry = models.ForeignKey(WaitlistEntry, on_delete=models.CASCADE, related_name="offers")
+    hold = models.OneToOneField(
+        Appointment,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="waitlist_offer",
+    )
+    practitioner = models.ForeignKey(Practitioner, on_delete=models.CASCADE, related_name="+")
+    start = models.DateTimeField()
+    location = models.ForeignKey(
+        Location, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    expires_at = models.DateTimeField()
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            # A time is offered to an entry at most once: a declined or lapsed offer goes
+            # to the next person, never back to the same one.
+            models.UniqueConstraint(
+                fields=["entry", "practitioner", "start"], name="waitlist_offer_once_per_time"
+            ),
+            models.UniqueConstraint(
+                fields=["entry"], condition=Q(status="open"), name="waitlist_one_open_offer"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Waitlist offer {self.code} ({self.status})"

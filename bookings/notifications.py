@@ -56,7 +56,7 @@ from django.utils import timezone
 from celery.exceptions import SoftTimeLimitExceeded
 
 from bookings.emails import notification_email
-from bookings.models import OPEN_STATUSES, Appointment, Notification
+from bookings.models import OPEN_STATUSES, Appointment, Notification, WaitlistOffer
 from clinic.celery import app
 from clinic.errors import DomainError
 from clinic.models import Patient
@@ -352,6 +352,19 @@ def _publish_batch(ids: list[int], *, countdown: float | None = None) -> bool:
     return _send_task(SEND_BATCH_TASK, [ids], countdown=countdown, what=f"ids={ids}")
 
 
+WAITLIST_SWEEP_TASK = "bookings.tasks.waitlist_sweep"
+
+
+def waitlist_sweep_soon() -> None:
+    """Ask the worker for a waitlist sweep (bookings/waitlist.py) once the current
+    transaction commits: a cancellation or a move may have freed a time someone is
+    waiting for. A broker that is down costs nothing: beat's sweep comes within a minute."""
+    transaction.on_commit(
+        partial(_send_task, WAITLIST_SWEEP_TASK, [], countdown=None, what="waitlist sweep"),
+        robust=True,
+    )
+
+
 def _send_task(name: str, args: list[Any], *, countdown: float | None, what: str) -> bool:
     try:
         app.send_task(
@@ -599,6 +612,11 @@ def _void_reason(
         return "" if cancelled else "The visit is not cancelled."
     if cancelled:
         return "The visit was cancelled."
+    if row.kind == Kind.WAITLIST_OFFER:
+        still_open = WaitlistOffer.objects.filter(
+            code=row.context.get("offer"), status=WaitlistOffer.Status.OPEN, expires_at__gt=now
+        ).exists()
+        return "" if still_open else "The earlier time is no longer held."
     if row.kind != Kind.REMINDER:
         return ""
     if row.appointment_start_snapshot != appointment.start:

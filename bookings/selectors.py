@@ -348,8 +348,11 @@ def nearest_free_slots(
 
 
 def appointment_list_for_patient(*, patient_id: int) -> list[Appointment]:
+    """A patient's visits, newest first; a time held for them on the waitlist is an offer,
+    not a visit, and is left out."""
     return list(
         Appointment.objects.filter(patient_id=patient_id)
+        .exclude(status=Appointment.Status.HELD)
         .select_related("service", "practitioner__clinic", "location")
         .order_by("-start")
     )

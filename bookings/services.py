@@ -7,12 +7,13 @@ writes inside a savepoint. On PostgreSQL the exclusion constraint
 can never leave two active appointments overlapping.
 
 Lock order, the same in every path (so two writers never wait on each other in a
-circle): practitioner rows in ascending id, then the appointment row alone
-(`select_for_update(of=("self",))`), then its notification rows. A wait longer than the
-connection's `lock_timeout` (clinic/settings.py), a deadlock the database broke, or
-SQLite's "database is locked" is not a server error: booking and moving answer
-`SlotUnavailable` with the nearest free times, cancelling answers `VisitBusy`; both are a
-409 to the person.
+circle): practitioner rows in ascending id, then the patient row (a booking, so that
+one person's two bookings at once are checked one after the other), then the
+appointment row alone (`select_for_update(of=("self",))`), then its notification rows.
+A wait longer than the connection's `lock_timeout` (clinic/settings.py), a deadlock the
+database broke, or SQLite's "database is locked" is not a server error: booking and
+moving answer `SlotUnavailable` with the nearest free times, cancelling answers
+`VisitBusy`; both are a 409 to the person.
 """
 
 from __future__ import annotations
@@ -29,11 +30,12 @@ from django.conf import settings
 from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
-from bookings.models import Appointment, Modality, Service
+from bookings.models import ARRIVAL_WINDOW, Appointment, Modality, Service
 from bookings.notifications import (
     notifications_plan_for_booking,
     notifications_plan_for_cancel,
     notifications_plan_for_reschedule,
+    waitlist_sweep_soon,
 )
 from bookings.selectors import Slot, closure_reason_at, nearest_free_slots, slot_is_available
 from clinic.errors import DomainError
@@ -239,13 +241,20 @@ def _unavailable_message(
     return closed or "That time is no longer available."
 
 
-def _check_booking_shape(*, service: Service, practitioner: Practitioner, modality: str) -> None:
+NOT_OFFERED = "That practitioner does not offer this service."
+
+
+def _check_booking_shape(
+    *, service: Service, practitioner: Practitioner, modality: str, offers: bool = True
+) -> None:
+    """The service allows the modality and the practitioner offers it. A booking passes
+    `offers=False`: it asks whether they offer it in the query that locks their diary."""
     if modality not in service.allowed_modalities():
         raise DomainError(f"{service.name} is not offered as {modality}.", field="modality")
     if practitioner.clinic_id != service.clinic_id or not practitioner.is_active:
-        raise DomainError("That practitioner does not offer this service.", field="practitioner")
-    if not service.practitioners.filter(pk=practitioner.pk).exists():
-        raise DomainError("That practitioner does not offer this service.", field="practitioner")
+        raise DomainError(NOT_OFFERED, field="practitioner")
+    if offers and not service.practitioners.filter(pk=practitioner.pk).exists():
+        raise DomainError(NOT_OFFERED, field="practitioner")
 
 
 def appointment_book(
@@ -294,7 +303,12 @@ def appointment_book(
         existing = Appointment.objects.filter(booking_request_id=booking_request_id).first()
         if existing is not None:
             return _repeat_answer(existing, fingerprint)
-    _check_booking_shape(service=service, practitioner=practitioner, modality=modality)
+    _check_booking_shape(
+        service=service, practitioner=practitioner, modality=modality, offers=False
+    )
+    # The same clinic row (checked above): planning the reminders reads its lead times
+    # from the practitioner's clinic, which callers rarely load with the practitioner.
+    practitioner.clinic = service.clinic
     if isinstance(patient, Patient) and patient.clinic_id != service.clinic_id:
         raise DomainError("That patient belongs to another clinic.", field="patient")
     enforce = source != Appointment.Source.STAFF
@@ -372,7 +386,12 @@ def _book_locked(
     enforce: bool,
     allow_patient_overlap: bool,
 ) -> Appointment:
-    _lock_practitioners(practitioner.pk)
+    # Lock the practitioner's diary, and in the same query make sure they offer the service.
+    offered = Practitioner.objects.select_for_update(of=("self",)).filter(
+        pk=practitioner.pk, services=service
+    )
+    if not offered.values_list("pk", flat=True):
+        raise DomainError(NOT_OFFERED, field="practitioner")
     if booking_request_id is not None:
         existing = Appointment.objects.filter(booking_request_id=booking_request_id).first()
         if existing is not None:
@@ -393,6 +412,10 @@ def _book_locked(
             )
         )
     if not allow_patient_overlap:
+        # The patient's row is locked after the practitioner's (the documented order), so
+        # two bookings of one person with two practitioners at once are checked one after
+        # the other: the second sees the first and is refused.
+        list(Patient.objects.select_for_update().filter(pk=patient.pk).values_list("pk"))
         clash = (
             Appointment.objects.active()
             .filter(patient=patient, start__lt=slot.end, end__gt=slot.start)
@@ -428,6 +451,16 @@ def patient_can_change(appointment: Appointment, *, now: datetime) -> bool:
     clinic = appointment.practitioner.clinic
     cutoff = appointment.start - timedelta(hours=clinic.cancellation_notice_hours)
     return appointment.status == Appointment.Status.BOOKED and now < cutoff
+
+
+def patient_reschedule_earliest(*, clinic: Clinic, now: datetime) -> datetime:
+    """The earliest new time a patient may move a visit to online.
+
+    A visit inside the cancellation window can no longer be changed online, so a patient
+    who moved into it would be locked out of the visit they just chose. Online moves are
+    therefore held outside the window; staff may move a visit to any free time.
+    """
+    return now + timedelta(hours=clinic.cancellation_notice_hours)
 
 
 def _window_error(clinic: Clinic) -> CancellationWindowPassed:
@@ -471,12 +504,26 @@ def appointment_cancel(
                 ]
             )
             notifications_plan_for_cancel(appointment=appt, now=now)
+            waitlist_sweep_soon()  # the time is free: someone may be waiting for it
     except OperationalError as exc:
         if not lock_wait_failed(exc):
             raise
         raise VisitBusy() from exc
     logger.info("appointment cancelled id=%s staff=%s", appt.pk, as_staff)
     return appt
+
+
+def _check_patient_may_move(appt: Appointment, *, start: datetime, now: datetime) -> None:
+    clinic = appt.practitioner.clinic
+    if not patient_can_change(appt, now=now):
+        raise _window_error(clinic)
+    if start < patient_reschedule_earliest(clinic=clinic, now=now):
+        hours = clinic.cancellation_notice_hours
+        raise DomainError(
+            f"Times less than {hours} hours away can't be chosen online: a visit that close "
+            "can no longer be changed. Choose a later time, or call the clinic.",
+            field="start",
+        )
 
 
 def appointment_reschedule(
@@ -507,8 +554,8 @@ def appointment_reschedule(
             appt = _lock_visit(appointment, also=target.pk)
             if appt.status != Appointment.Status.BOOKED:
                 raise DomainError("Only a booked visit can be moved.")
-            if not as_staff and not patient_can_change(appt, now=now):
-                raise _window_error(appt.practitioner.clinic)
+            if not as_staff:
+                _check_patient_may_move(appt, start=start, now=now)
             _check_booking_shape(service=appt.service, practitioner=target, modality=appt.modality)
             slot = slot_is_available(
                 service=appt.service,
@@ -538,6 +585,7 @@ def appointment_reschedule(
             appt.sequence += 1
             _save_holding_time(appt)
             notifications_plan_for_reschedule(appointment=appt, now=now)
+            waitlist_sweep_soon()  # its old time is free
     except OperationalError as exc:
         if not lock_wait_failed(exc):
             raise
@@ -546,19 +594,33 @@ def appointment_reschedule(
     return appt
 
 
+MARKS = {
+    Appointment.Status.ATTENDED,
+    Appointment.Status.COMPLETED,
+    Appointment.Status.NO_SHOW,
+}
+
+
 def appointment_mark(
     *, appointment: Appointment, status: str, by_user: User, now: datetime | None = None
 ) -> Appointment:
-    """Staff record that a visit was attended or not attended."""
+    """Staff record how a visit went: the patient arrived (attended, from an hour before),
+    the visit was completed, or they did not attend (both once it has started)."""
     now = now or timezone.now()
-    if status not in {Appointment.Status.ATTENDED, Appointment.Status.NO_SHOW}:
-        raise DomainError("Choose attended or did not attend.", field="status")
+    if status not in MARKS:
+        raise DomainError("Choose arrived, completed or did not attend.", field="status")
     with transaction.atomic():
         appt = Appointment.objects.select_for_update(of=("self",)).get(pk=appointment.pk)
         if appt.status == Appointment.Status.CANCELLED:
             raise DomainError("A cancelled visit cannot be marked.")
-        if appt.start > now:
-            raise DomainError("Attendance can be recorded once the visit has started.")
+        if appt.status == Appointment.Status.HELD:
+            raise DomainError("A time held for the waitlist is not a visit yet.")
+        if status == Appointment.Status.ATTENDED and appt.start - ARRIVAL_WINDOW > now:
+            raise DomainError("A patient can be marked arrived from an hour before their visit.")
+        if status == Appointment.Status.NO_SHOW and appt.start > now:
+            raise DomainError("A visit can be marked not attended once it has started.")
+        if status == Appointment.Status.COMPLETED and appt.start > now:
+            raise DomainError("A visit can be marked completed once it has started.")
         appt.status = status
         appt.save(update_fields=["status", "updated_at"])
     logger.info("appointment marked id=%s status=%s by=%s", appt.pk, status, by_user.pk)

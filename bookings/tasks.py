@@ -7,6 +7,7 @@ from typing import Any
 
 from celery import Task, shared_task
 
+from bookings import waitlist
 from bookings.notifications import (
     TransientEmailError,
     notification_send,
@@ -56,3 +57,16 @@ def send_notifications(notification_ids: list[int]) -> dict[str, int]:
     the batch twice (or a row in two batches) sends nothing twice. A row that fails for
     now gets a `send_notification` retry of its own; the others are not sent again."""
     return notifications_send_batch(ids=notification_ids)
+
+
+@shared_task(
+    acks_late=True,
+    ignore_result=True,
+    soft_time_limit=50,
+    time_limit=55,
+)
+def waitlist_sweep() -> int:
+    """Every minute (beat) and after each cancellation or move: lapse waitlist offers that
+    ran out and offer free earlier times, oldest entry first (bookings/waitlist.py). Two
+    at once are harmless: the second waits for the first and finds its holds."""
+    return len(waitlist.waitlist_sweep())

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from bookings.models import Appointment
+from bookings.models import Appointment, WaitlistOffer
 from clinic.links import code_from_token, code_token
 from clinic.models import DeletionRequest, Patient
 
@@ -92,3 +92,17 @@ def possible_duplicate_from_token(token: str) -> Patient | None:
         .select_related("clinic", "possible_duplicate_of")
         .first()
     )
+
+
+# --- Waitlist offers ------------------------------------------------------------------
+
+WAITLIST_SALT = "stance.bookings.waitlist-offer"
+
+
+def waitlist_offer_token_for(offer: WaitlistOffer) -> str:
+    """The link in an offer email: it works until the hold runs out, and no longer."""
+    return code_token(offer.code, salt=WAITLIST_SALT, expires=offer.expires_at)
+
+
+def waitlist_offer_code_from_token(token: str, *, now: datetime | None = None) -> str | None:
+    return code_from_token(token, salt=WAITLIST_SALT, max_age=timedelta(days=1), now=now)

@@ -2,9 +2,20 @@
 and the JSON API. Each views module owns its patterns."""
 
 from bookings import api
-from bookings.views import closures, notifications, patient, public, staff
+from bookings.views import (
+    calendar,
+    closures,
+    notifications,
+    patient,
+    public,
+    series,
+    settings,
+    staff,
+    waitlist,
+)
 
 app_name = "bookings"
 
 urlpatterns = public.urlpatterns + patient.urlpatterns + staff.urlpatterns + api.urlpatterns
-urlpatterns += notifications.urlpatterns + closures.urlpatterns
+urlpatterns += notifications.urlpatterns + calendar.urlpatterns + settings.urlpatterns
+urlpatterns += series.urlpatterns + waitlist.urlpatterns + closures.urlpatterns

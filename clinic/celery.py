@@ -41,6 +41,12 @@ app.conf.beat_schedule = {
         "schedule": 60.0,
         "options": SWEEP_OPTIONS,
     },
+    # Lapse waitlist offers that ran out and offer free earlier times to the next in line.
+    "waitlist-sweep": {
+        "task": "bookings.tasks.waitlist_sweep",
+        "schedule": 60.0,
+        "options": SWEEP_OPTIONS,
+    },
 }
 
 

@@ -259,6 +259,9 @@ STANCE_MANAGE_LINK_MAX_AGE_DAYS = env_int("STANCE_MANAGE_LINK_MAX_AGE_DAYS", 90)
 # Seconds an anonymous visitor's copy of the booking week page is reused (bookings/
 # week_cache.py: any change to free times forgets it at once); 0 turns the cache off.
 STANCE_WEEK_PAGE_CACHE_SECONDS = env_int("STANCE_WEEK_PAGE_CACHE_SECONDS", 60)
+# How long an earlier time offered to the waitlist is held for the patient it was
+# offered to before it goes to the next (bookings/waitlist.py).
+STANCE_WAITLIST_HOLD_MINUTES = env_int("STANCE_WAITLIST_HOLD_MINUTES", 120)
 
 # --- Auth -----------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [

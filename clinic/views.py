@@ -1,8 +1,13 @@
 from django.contrib.auth import views as auth_views
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import resolve_url
 from django.views import defaults
 
+from clinic.access import is_staff
 from clinic.accounts.forms import EmailAuthenticationForm
+
+STAFF_LANDING = "bookings:staff-calendar"
+"""Where clinic staff land after signing in (with no `next`): today's calendar."""
 
 
 def healthz(request: HttpRequest) -> HttpResponse:
@@ -17,6 +22,13 @@ class StanceLoginView(auth_views.LoginView):
 
     authentication_form = EmailAuthenticationForm
     redirect_authenticated_user = True
+
+    def get_default_redirect_url(self) -> str:
+        """Staff land on today's calendar, patients where they always have; a safe `next`
+        still wins (LoginView checks it before asking here)."""
+        if is_staff(self.request.user):
+            return resolve_url(STAFF_LANDING)
+        return super().get_default_redirect_url()
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

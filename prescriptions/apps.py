@@ -8,7 +8,10 @@ class PrescriptionsConfig(AppConfig):
     def ready(self) -> None:
         # Prescriptions sits above bookings: it adds its pre-visit questionnaire link to
         # booking confirmations here, so bookings never imports prescriptions.
+        from bookings.calendar import calendar_flags_register
         from bookings.emails import confirmation_extra_register
+        from prescriptions.calendar_flags import calendar_patient_flags
         from prescriptions.previsit.questionnaires import previsit_email_context
 
         confirmation_extra_register(previsit_email_context)
+        calendar_flags_register(calendar_patient_flags)

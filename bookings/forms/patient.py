@@ -81,3 +81,26 @@ class RescheduleForm(ErrorSummaryMixin, forms.Form):
         except (ValueError, KeyError):
             raise invalid from None
         return SlotChoice(start=start, practitioner=practitioner)
+
+
+class WaitlistForm(ErrorSummaryMixin, forms.Form):
+    """Join the waitlist for an earlier time (with whom), or leave it."""
+
+    action = forms.ChoiceField(
+        choices=[("join", "Join"), ("leave", "Leave")], widget=forms.HiddenInput
+    )
+    who = forms.ChoiceField(
+        label="Who would you see at an earlier time?",
+        required=False,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+    )
+
+    def __init__(self, *args: Any, practitioner: Practitioner, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        kwargs.setdefault("initial", {"action": "join", "who": "same"})
+        super().__init__(*args, **kwargs)
+        self.fields["who"].choices = [  # type: ignore[attr-defined]
+            ("same", f"{practitioner.display_name} only"),
+            ("any", "Any practitioner who offers this service"),
+        ]
+        self.helper = form_helper("action", "who")

@@ -197,7 +197,8 @@ class MarkForm(StaffForm):
         label="Attendance",
         choices=[
             (Appointment.Status.ATTENDED, "Attended"),
+            (Appointment.Status.COMPLETED, "Completed"),
             (Appointment.Status.NO_SHOW, "Did not attend"),
         ],
-        error_messages={"required": "Choose attended or did not attend."},
+        error_messages={"required": "Choose attended, completed or did not attend."},
     )

@@ -28,7 +28,13 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from bookings.forms.patient import CancelForm, RescheduleForm, SlotChoice, slot_value
+from bookings.forms.patient import (
+    CancelForm,
+    RescheduleForm,
+    SlotChoice,
+    WaitlistForm,
+    slot_value,
+)
 from bookings.ics import appointment_ics
 from bookings.models import Appointment, Modality
 from bookings.selectors import (
@@ -45,12 +51,14 @@ from bookings.services import (
     appointment_cancel,
     appointment_reschedule,
     patient_can_change,
+    patient_reschedule_earliest,
 )
 from bookings.tokens import (
     appointment_code_from_manage_token,
     manage_link_usable,
     possible_duplicate_from_token,
 )
+from bookings.waitlist import waitlist_entry_open
 from clinic.access import own_record_or_404
 from clinic.errors import DomainError
 from clinic.lib.time import clock_label, day_label, week_start, when_label, zone_label
@@ -127,7 +135,7 @@ class VisitLinks:
     detail: str
     cancel: str
     reschedule: str
-    after_cancel: str
+    waitlist: str
     calendar: str | None
     via_link: bool
 
@@ -138,7 +146,7 @@ class VisitLinks:
             detail=reverse("bookings:my-appointment", args=args),
             cancel=reverse("bookings:my-cancel", args=args),
             reschedule=reverse("bookings:my-reschedule", args=args),
-            after_cancel=reverse("bookings:my-appointments"),
+            waitlist=reverse("bookings:my-waitlist", args=args),
             calendar=_calendar_url(appointment, token=None),
             via_link=False,
         )
@@ -150,7 +158,7 @@ class VisitLinks:
             detail=detail,
             cancel=reverse("bookings:manage-cancel", args=[token]),
             reschedule=reverse("bookings:manage-reschedule", args=[token]),
-            after_cancel=detail,
+            waitlist=reverse("bookings:manage-waitlist", args=[token]),
             calendar=_calendar_url(appointment, token=token),
             via_link=True,
         )
@@ -376,8 +384,26 @@ def _base_context(appointment: Appointment, links: VisitLinks, now: datetime) ->
     }
 
 
+def _book_again_url(appointment: Appointment) -> str:
+    """Where "Book again" leads after a cancellation: the same service, way of attending
+    and practitioner's free times when they can still be booked online, else the list
+    of services."""
+    service = appointment.service
+    if not (service.is_active and service.bookable_online):
+        return reverse("bookings:service-list")
+    url = reverse("bookings:slot-list", args=[service.code, appointment.modality])
+    if any(p.pk == appointment.practitioner_id for p in bookable_practitioners(service=service)):
+        url += "?" + urlencode({"practitioner": str(appointment.practitioner.code)})
+    return url
+
+
 def _detail(request: HttpRequest, appointment: Appointment, links: VisitLinks) -> HttpResponse:
     context = _base_context(appointment, links, timezone.now())
+    if appointment.status == Appointment.Status.CANCELLED:
+        context["book_again_url"] = _book_again_url(appointment)
+    if context["visit"].can_change:
+        context["waitlist_entry"] = waitlist_entry_open(appointment)
+        context["waitlist_form"] = WaitlistForm(practitioner=appointment.practitioner)
     return render(request, "bookings/patient_appointment_detail.html", context)
 
 
@@ -398,7 +424,7 @@ def _cancel(request: HttpRequest, appointment: Appointment, links: VisitLinks) -
         context["refusal"] = exc.message
         return render(request, "bookings/patient_appointment_cancel.html", context, status=409)
     messages.success(request, f"Your visit on {context['visit'].when} has been cancelled.")
-    return HttpResponseRedirect(links.after_cancel)
+    return HttpResponseRedirect(links.detail)  # it offers to book again
 
 
 @dataclass(frozen=True)
@@ -424,13 +450,14 @@ class WeekChoice:
 def _week_choice(
     params: Any, appointment: Appointment, now: datetime, around: date | None = None
 ) -> WeekChoice:
-    """The week asked for in `?week=YYYY-MM-DD`, held inside the booking window.
+    """The week asked for in `?week=YYYY-MM-DD`, held between the first week a patient
+    may move the visit to and the end of the booking window.
 
     A malformed week shows the first week rather than an error: it only comes from a
     hand-edited address.
     """
     clinic = appointment.practitioner.clinic
-    today = now.astimezone(clinic.tz).date()
+    today = patient_reschedule_earliest(clinic=clinic, now=now).astimezone(clinic.tz).date()
     last_day = booking_window(clinic=clinic, now=now)[1].astimezone(clinic.tz).date()
     first, last = week_start(today), week_start(last_day - timedelta(days=1))
     day = around
@@ -461,6 +488,7 @@ def _reschedule(request: HttpRequest, appointment: Appointment, links: VisitLink
         request.POST if request.method == "POST" else None, practitioners=practitioners
     )
     alternatives: list[Slot] = []
+    earliest = patient_reschedule_earliest(clinic=context["clinic"], now=now)
     if form.is_bound and form.is_valid():
         choice: SlotChoice = form.cleaned_data["slot"]
         if "confirm" not in request.POST:
@@ -470,6 +498,7 @@ def _reschedule(request: HttpRequest, appointment: Appointment, links: VisitLink
         except SlotUnavailable as exc:
             form.add_error("slot", "That time was just taken. Choose another time.")
             alternatives = exc.alternatives or _alternatives(appointment, choice, week, now)
+            alternatives = [s for s in alternatives if s.start >= earliest]
             around = choice.start.astimezone(context["clinic"].tz).date()
             week = _week_choice(params, appointment, now, around=around)
         except CancellationWindowPassed as exc:
@@ -478,6 +507,7 @@ def _reschedule(request: HttpRequest, appointment: Appointment, links: VisitLink
         except DomainError as exc:
             form.add_error("slot", exc.message)
     context.update(_week_context(appointment, week, practitioners, now, alternatives=alternatives))
+    context["earliest_when"] = when_label(earliest, context["clinic"].tz)
     context["form"] = form
     return render(request, RESCHEDULE_TEMPLATE, context)
 
@@ -519,7 +549,9 @@ def _week_context(
 ) -> dict[str, Any]:
     """The free times of one week, grouped by day, for the reschedule page (in the visit's
     zone, which the page names)."""
+    clinic = appointment.practitioner.clinic
     tz = appointment.tz
+    earliest = patient_reschedule_earliest(clinic=clinic, now=now)
     by_id = {p.pk: p for p in practitioners}
     slots = available_slots(
         service=appointment.service,
@@ -532,6 +564,8 @@ def _week_context(
     )
     days = {d: DayOptions(d, day_label(d)) for d in week.days}
     for slot in slots:
+        if slot.start < earliest:
+            continue  # inside the cancellation window: the patient could not change it again
         if slot.start == appointment.start and slot.practitioner_id == appointment.practitioner_id:
             continue  # the visit's own time: nothing to move to
         option = _option(slot, tz=tz, practitioners=by_id, named=week.any_practitioner, full=False)

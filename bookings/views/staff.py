@@ -13,7 +13,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -25,6 +25,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from bookings import slots
@@ -68,6 +69,7 @@ from bookings.services import (
     appointment_reschedule,
     patient_match_or_create,
 )
+from bookings.views.calendar import calendar_card_response
 from clinic.access import (
     is_clinician,
     record_for_staff_or_404,
@@ -412,6 +414,7 @@ class SlotChoice:
     id: str
     value: str
     label: str
+    checked: bool = False
 
 
 @dataclass
@@ -459,19 +462,65 @@ def _book_url(**params: Any) -> str:
     return f"{reverse('bookings:staff-book')}?{urlencode(params)}"
 
 
+@dataclass(frozen=True)
+class BookPrefill:
+    """A free time chosen on the calendar (`?practitioner=<code>&start=<ISO 8601>`): it
+    travels through the three steps and is chosen in advance on the last. A value that
+    does not parse is left out, as if it had not been given."""
+
+    practitioner: str = ""
+    start: datetime | None = None
+
+    @property
+    def params(self) -> dict[str, str]:
+        found = {"practitioner": self.practitioner} if self.practitioner else {}
+        if self.start is not None:
+            found["start"] = self.start.isoformat()
+        return found
+
+
+def _book_prefill(request: HttpRequest, practitioners: Iterable[Practitioner]) -> BookPrefill:
+    code = request.GET.get("practitioner", "")
+    known = code if any(str(p.code) == code for p in practitioners) else ""
+    text = request.GET.get("start", "").strip().replace(" ", "+")  # an unencoded "+"
+    try:
+        start: datetime | None = datetime.fromisoformat(text) if text else None
+    except ValueError:
+        start = None
+    if start is not None and (
+        start.tzinfo is None or not FIRST_DATE <= start.date() <= LATEST_DATE
+    ):
+        start = None
+    return BookPrefill(known, start)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def book(request: HttpRequest) -> HttpResponse:
     """Book on a patient's behalf: 1. the patient; 2. what, how, who, which day; 3. a time."""
     clinic = staff_clinic_or_404(request)
+    prefill = _book_prefill(
+        request, Practitioner.objects.filter(clinic=clinic, is_active=True).only("code")
+    )
     code = request.GET.get("patient", "")
     if not code:
-        return _book_choose_patient(request, clinic)
+        return _book_choose_patient(request, clinic, prefill)
     patient = record_for_staff_or_404(request, patient_records(), code)
-    return _book_for_patient(request, clinic, patient)
+    return _book_for_patient(request, clinic, patient, prefill)
 
 
-def _book_choose_patient(request: HttpRequest, clinic: Clinic) -> HttpResponse:
+def _prefill_label(prefill: BookPrefill, clinic: Clinic) -> str:
+    """ "Tuesday 3 March, 10:15 am with Sam Lee": the time chosen on the calendar."""
+    if prefill.start is None:
+        return ""
+    label = _when(prefill.start, clinic.tz)
+    who = Practitioner.objects.filter(clinic=clinic, code=prefill.practitioner).first()
+    return f"{label} with {who.display_name}" if who and prefill.practitioner else label
+
+
+def _book_choose_patient(
+    request: HttpRequest, clinic: Clinic, prefill: BookPrefill
+) -> HttpResponse:
     search = PatientSearchForm(request.GET if "q" in request.GET else None)
     results: list[Patient] = []
     if search.is_valid() and search.cleaned_data["q"]:
@@ -491,11 +540,14 @@ def _book_choose_patient(request: HttpRequest, clinic: Clinic) -> HttpResponse:
             )
         else:
             messages.success(request, f"Added {patient.full_name} as a new patient.")
-        return redirect(_book_url(patient=patient.code))
+        return redirect(_book_url(patient=patient.code, **prefill.params))
     return render(
         request,
         "bookings/staff_book_patient.html",
         {
+            "prefill": prefill.params,
+            "prefill_query": urlencode(prefill.params),
+            "prefill_label": _prefill_label(prefill, clinic),
             "search": search,
             "results": results,
             "searched": search.is_bound,
@@ -505,14 +557,25 @@ def _book_choose_patient(request: HttpRequest, clinic: Clinic) -> HttpResponse:
     )
 
 
-def _book_for_patient(request: HttpRequest, clinic: Clinic, patient: Patient) -> HttpResponse:
+def _book_for_patient(
+    request: HttpRequest, clinic: Clinic, patient: Patient, prefill: BookPrefill
+) -> HttpResponse:
     tz = clinic.tz
     details = BookingDetailsForm(
         request.GET if "service" in request.GET else None,
         clinic=clinic,
-        initial={"date": _today(clinic), "practitioner": ANY, "modality": Modality.CLINIC},
+        initial={
+            "date": prefill.start.astimezone(tz).date() if prefill.start else _today(clinic),
+            "practitioner": prefill.practitioner or ANY,
+            "modality": Modality.CLINIC,
+        },
     )
-    context: dict[str, Any] = {"patient": patient, "details": details, "clinic": clinic}
+    context: dict[str, Any] = {
+        "patient": patient,
+        "details": details,
+        "clinic": clinic,
+        "prefill_start": prefill.start.isoformat() if prefill.start else "",
+    }
     if not details.is_valid():
         if request.method == "POST":
             messages.error(request, "Choose the service, how, practitioner and day first.")
@@ -569,19 +632,22 @@ def _book_for_patient(request: HttpRequest, clinic: Clinic, patient: Patient) ->
     alternative_groups = _slot_groups(
         alternatives, practitioners=offerers, locations=locations, tz=tz, with_day=True
     )
+    groups = _slot_groups(
+        free,
+        practitioners=offerers,
+        locations=locations,
+        tz=tz,
+        first_id=sum(len(g.choices) for g in alternative_groups),
+    )
+    if prefill.start is not None and prefill.practitioner and not pick.is_bound:
+        _check_prefilled(groups, practitioner=prefill.practitioner, start=prefill.start)
     context.update(
         {
             "pick": pick,
             "service": service,
             "day_label": _day_label(day, this_year=_today(clinic).year),
             "alternative_groups": alternative_groups,
-            "groups": _slot_groups(
-                free,
-                practitioners=offerers,
-                locations=locations,
-                tz=tz,
-                first_id=sum(len(g.choices) for g in alternative_groups),
-            ),
+            "groups": groups,
             "next_day_url": _book_url(
                 **{**request.GET.dict(), "date": (day + timedelta(days=1)).isoformat()}
             )
@@ -590,6 +656,15 @@ def _book_for_patient(request: HttpRequest, clinic: Clinic, patient: Patient) ->
         }
     )
     return render(request, "bookings/staff_book.html", context)
+
+
+def _check_prefilled(groups: list[SlotGroup], *, practitioner: str, start: datetime) -> None:
+    """Choose in advance the free time picked on the calendar, when it is in the list."""
+    wanted = f"{practitioner}|{start.astimezone(UTC).isoformat()}|"
+    for choice in (c for g in groups for c in g.choices):
+        if choice.value.startswith(wanted):
+            choice.checked = True
+            return
 
 
 # --- One appointment ----------------------------------------------------------------
@@ -646,7 +721,8 @@ def appointment_detail(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
             "booked_at": _when(appointment.created_at, tz),
             "cancelled_at": _when(appointment.cancelled_at, tz) if appointment.cancelled_at else "",
             "is_booked": appointment.status == Appointment.Status.BOOKED,
-            "can_mark": appointment.status != Appointment.Status.CANCELLED,
+            "can_mark": appointment.status
+            not in (Appointment.Status.CANCELLED, Appointment.Status.HELD),
             "has_started": appointment.start <= timezone.now(),
             "appointment_date": appointment.start.astimezone(tz).date().isoformat(),
             "notification_rows": _message_rows(appointment, tz),
@@ -721,7 +797,10 @@ def move(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
     appointment = record_for_staff_or_404(
         request, appointment_records(), code, clinic="practitioner__clinic"
     )
+    dragged = request.method == "POST" and getattr(request, "htmx", False)
     if appointment.status != Appointment.Status.BOOKED:
+        if dragged:
+            return _move_answer("Only a booked visit can be moved.", status=409)
         messages.error(request, "Only a booked visit can be moved.")
         return redirect("bookings:staff-appointment", code=appointment.code)
     clinic = appointment.practitioner.clinic
@@ -751,7 +830,11 @@ def move(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
         target = next((p for p in offerers.values() if p.code == picked.practitioner_code), None)
         try:
             if target is None:
-                raise DomainError("Choose a time from the list.")
+                raise DomainError(
+                    f"That practitioner does not offer {appointment.service.name}."
+                    if dragged
+                    else "Choose a time from the list."
+                )
             moved = appointment_reschedule(
                 appointment=appointment,
                 start=picked.start,
@@ -761,13 +844,17 @@ def move(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
                 as_staff=True,
             )
         except DomainError as exc:
+            if dragged:  # the calendar puts the visit back and reads this out
+                return _move_answer(exc.message, status=409)
             pick.add_error("slot", exc.message)
         else:
-            messages.success(
-                request,
-                f"Moved to {_when(moved.start, tz)} with {target.display_name}.",
-            )
+            done = f"Moved to {_when(moved.start, tz)} with {target.display_name}."
+            if dragged:
+                return _move_answer(f"{appointment.patient.full_name}: {done}", status=200)
+            messages.success(request, done)
             return redirect("bookings:staff-appointment", code=appointment.code)
+    elif dragged:
+        return _move_answer("Choose a free time to move the visit to.", status=400)
     day = form.cleaned_data["date"]
     code_text = form.cleaned_data["practitioner"]
     chosen = next((p for p in offerers.values() if str(p.code) == code_text), None)
@@ -796,31 +883,58 @@ def move(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
     return render(request, "bookings/staff_appointment_move.html", context)
 
 
+def _move_answer(message: str, *, status: int) -> HttpResponse:
+    """What a drag on the calendar gets back: one sentence to read out (409 when the time
+    is not free, so the calendar puts the visit back)."""
+    return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
+
+
 @login_required
 @require_POST
 def mark(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
-    """Record attended or did not attend, once the visit has started."""
+    """Record attended or did not attend, once the visit has started. With htmx (the
+    calendar's one-click buttons) the answer is the visit's calendar card alone; without
+    it, back to a safe `next` (the calendar) or to the appointment."""
     appointment = record_for_staff_or_404(
         request, appointment_records(), code, clinic="practitioner__clinic"
     )
+    back = _safe_next(request) or reverse("bookings:staff-appointment", args=[appointment.code])
     form = MarkForm(request.POST)
+    error = ""
     if not form.is_valid():
-        messages.error(request, "Choose attended or did not attend.")
-        return redirect("bookings:staff-appointment", code=appointment.code)
-    try:
-        marked = appointment_mark(
-            appointment=appointment,
-            status=form.cleaned_data["status"],
-            by_user=staff_or_404(request),
-        )
-    except DomainError as exc:
-        messages.error(request, exc.message)
+        error = "Choose attended or did not attend."
     else:
-        messages.success(
-            request,
-            f"Recorded {appointment.patient.full_name} as {marked.get_status_display().lower()}.",
+        try:
+            appointment = appointment_mark(
+                appointment=appointment,
+                status=form.cleaned_data["status"],
+                by_user=staff_or_404(request),
+            )
+        except DomainError as exc:
+            error = exc.message
+    done = (
+        f"Recorded {appointment.patient.full_name} as {appointment.get_status_display().lower()}."
+    )
+    if getattr(request, "htmx", False):
+        fresh = appointment_records().get(pk=appointment.pk)
+        return calendar_card_response(
+            request, fresh, error=error, message="" if error else done, next_url=back
         )
-    return redirect("bookings:staff-appointment", code=appointment.code)
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, done)
+    return redirect(back)
+
+
+def _safe_next(request: HttpRequest) -> str:
+    """The POSTed `next` when it is a page of this site, else ""."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return ""
 
 
 # --- Patients -------------------------------------------------------------------------

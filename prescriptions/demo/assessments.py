@@ -17,6 +17,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from bookings.models import Appointment
 from clinic.models import Clinic, Patient, Practitioner
 from prescriptions.assessments.services import (
     assessment_create,
@@ -129,6 +130,46 @@ REASSESSMENT: dict[str, Any] = {
 }
 
 
+def signed_assessment_record(
+    *,
+    patient: Patient,
+    practitioner: Practitioner,
+    day: date,
+    conditions: list[str],
+    side: str,
+    measures: list[str],
+    fields: dict[str, Any],
+    responses: dict[str, ResponseInput],
+    results: dict[str, Any] | None = None,
+    findings: dict[str, list[str]] | None = None,
+    previous: Assessment | None = None,
+    appointment: Appointment | None = None,
+) -> Assessment:
+    """Record and sign one demo assessment through the real services (derived values,
+    flags and scores worked out as for a clinician's record). A re-assessment passes the
+    `previous` one, whose battery it repeats."""
+    assessment = assessment_create(
+        patient=patient,
+        practitioner=practitioner,
+        created_by=practitioner.user,
+        assessed_on=day,
+        appointment=appointment,
+        conditions=conditions,
+        involved_side=side,
+        tests=previous.battery if previous else None,
+        measures=measures,
+    )
+    assessment_update_draft(
+        assessment=assessment,
+        by=practitioner.user,
+        fields=fields,
+        results=results,
+        findings=findings or {},
+        responses=responses,
+    )
+    return assessment_sign(assessment=assessment, by=practitioner.user)
+
+
 def _record(
     *,
     patient: Patient,
@@ -137,39 +178,34 @@ def _record(
     data: dict[str, Any],
     previous: Assessment | None,
 ) -> Assessment:
-    assessment = assessment_create(
-        patient=patient,
-        practitioner=practitioner,
-        created_by=practitioner.user,
-        assessed_on=day,
-        conditions=["lateral_hip"],
-        involved_side="right",
-        tests=previous.battery if previous else None,
-        measures=[*instruments.CONDITION_MEASURES["lateral_hip"], "PSFS"],
-    )
     if previous is not None:
         carried = previous.outcome_responses.get(instrument="PSFS").activities
         activities = [(a["id"], a["text"]) for a in carried]
     else:
         activities = [("", text) for text in ACTIVITIES]
-    assessment_update_draft(
-        assessment=assessment,
-        by=practitioner.user,
+    return signed_assessment_record(
+        patient=patient,
+        practitioner=practitioner,
+        day=day,
+        conditions=["lateral_hip"],
+        side="right",
+        measures=[*instruments.CONDITION_MEASURES["lateral_hip"], "PSFS"],
         fields=data["fields"],
         results=data["results"],
         findings=data["findings"],
+        previous=previous,
         responses={
             "VISA-G": ResponseInput(data["visa_g"], branch="B"),
             "NPRS": ResponseInput([data["nprs"]]),
             "PSFS": ResponseInput(data["psfs"], activities=activities),
         },
     )
-    return assessment_sign(assessment=assessment, by=practitioner.user)
 
 
-def demo_assessments(clinic: Clinic) -> Assessment | None:
-    """Seed the demo patient's screening and two signed assessments once; return their
-    latest signed assessment (None without the demo patient or practitioner)."""
+def demo_assessments(clinic: Clinic, *, today: date | None = None) -> Assessment | None:
+    """Seed the demo patient's screening and two signed assessments once (dated from
+    `today`, the clinic's today by default); return their latest signed assessment (None
+    without the demo patient or practitioner)."""
     patient = Patient.objects.filter(clinic=clinic, email=DEMO_PATIENT_EMAIL).first()
     practitioner = Practitioner.objects.filter(
         clinic=clinic, user__email=DEMO_PRACTITIONER_EMAIL
@@ -179,7 +215,7 @@ def demo_assessments(clinic: Clinic) -> Assessment | None:
     signed = Assessment.objects.filter(patient=patient, status=Assessment.Status.SIGNED)
     if Assessment.objects.filter(patient=patient).exists():
         return signed.order_by("-assessed_on", "-signed_at").first()
-    today = timezone.now().astimezone(clinic.tz).date()
+    today = today or timezone.now().astimezone(clinic.tz).date()
     baseline_day = today - timedelta(weeks=BASELINE_WEEKS_AGO)
     with transaction.atomic():
         screening_record(

@@ -12,7 +12,9 @@ day's bridge hurt at 6/10 and the next morning was 2 or more above the patient's
 from __future__ import annotations
 
 import random
+from collections.abc import Collection, Sequence
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -54,8 +56,9 @@ def _assessment(patient: Patient, started: datetime) -> Assessment | None:
     return before.first() or signed.order_by("-assessed_on", "-signed_at").first()
 
 
-def demo_programme_seed(clinic: Clinic) -> str | None:
-    """Create the demo programme and its sessions once; say what was made, or None."""
+def demo_programme_seed(clinic: Clinic, *, today: date | None = None) -> str | None:
+    """Create the demo programme and its sessions once (the two weeks before `today`, the
+    clinic's today by default); say what was made, or None."""
     patient = Patient.objects.filter(clinic=clinic, email=DEMO_PATIENT_EMAIL).first()
     practitioner = Practitioner.objects.filter(
         clinic=clinic, user__email=DEMO_PRACTITIONER_EMAIL
@@ -69,56 +72,102 @@ def demo_programme_seed(clinic: Clinic) -> str | None:
     if not Exercise.objects.shipped().exists():
         return None  # the library is loaded first (load_exercises)
     tz = clinic.tz
-    today = timezone.now().astimezone(tz).date()
+    today = today or timezone.now().astimezone(tz).date()
     start = today - timedelta(days=DAYS + 1)
     started = datetime.combine(start, time(17, 30), tzinfo=tz)
     with transaction.atomic():
-        programme = _programme(patient, practitioner, started)
-        flagged = _sessions(programme, start)
+        programme = programme_publish_backdated(
+            patient=patient,
+            practitioner=practitioner,
+            started=started,
+            goal=Programme.Goal.GT_LOAD_MANAGEMENT,
+            title="Settling your lateral hip pain",
+            items=ITEMS,
+            assessment=_assessment(patient, started),
+        )
+        flagged = sessions_log(
+            programme=programme,
+            start=start,
+            days=DAYS,
+            skipped=SKIPPED,
+            flag_day=FLAG_DAY,
+            flag_slug="glute-bridge",
+            flag_comment="My right hip ached during the bridges today.",
+        )
     return (
         f"Demo programme for {DEMO_PATIENT_EMAIL}: {len(ITEMS)} exercises, "
         f"{DAYS - len(SKIPPED)} sessions over two weeks ({flagged} flagged for pain)."
     )
 
 
-def _programme(patient: Patient, practitioner: Practitioner, started: datetime) -> Programme:
+def programme_publish_backdated(
+    *,
+    patient: Patient,
+    practitioner: Practitioner,
+    started: datetime,
+    goal: str,
+    title: str,
+    items: Sequence[tuple[str, dict[str, Any]]],
+    assessment: Assessment | None,
+) -> Programme:
+    """Prescribe and publish a programme of shipped exercises (slug, dose overrides)
+    through the real services, then date its publication `started`, so sessions fit
+    after it. Call it inside a transaction."""
     by = practitioner.user
     programme = programme_create(
         patient=patient,
         practitioner=practitioner,
-        goal=Programme.Goal.GT_LOAD_MANAGEMENT,
+        goal=goal,
         by=by,
-        assessment=_assessment(patient, started),
-        title="Settling your lateral hip pain",
+        assessment=assessment,
+        title=title,
     )
     draft = programme_draft_get_or_create(programme=programme, by=by)
-    for slug, overrides in ITEMS:
+    for slug, overrides in items:
         exercise = Exercise.objects.shipped().get(slug=slug)
         programme_item_add(version=draft, exercise=exercise, by=by, **overrides)
     version = programme_publish(
         programme=programme, by=by, change_note="First programme after your assessment."
     )
-    # Backdate the publish so two weeks of sessions fit after it.
+    # Backdate the publish so the sessions fit after it.
     ProgrammeVersion.objects.filter(pk=version.pk).update(published_at=started)
     programme.refresh_from_db()
     return programme
 
 
-def _sessions(programme: Programme, start: date) -> int:
-    rng = random.Random(5)  # noqa: S311 - the same invented demo every time
+def sessions_log(
+    *,
+    programme: Programme,
+    start: date,
+    days: int,
+    skipped: Collection[int],
+    flag_day: int | None = None,
+    flag_slug: str = "",
+    flag_comment: str = "",
+    seed: int = 5,
+) -> int:
+    """Log the patient's sessions on days 1..`days` after `start` (but the `skipped`
+    ones) through the real services, with next-morning pain for all but the last day
+    (the patient records it this morning), and return how many sessions are flagged.
+
+    Pain during is 1-3, except on `flag_day`, when the `flag_slug` exercise hurt at 6/10
+    and the next morning was 5: the pain-monitoring model flags it. Morning pain eases
+    over the days otherwise.
+    """
+    rng = random.Random(seed)  # noqa: S311 - the same invented demo every time
     version = programme.current_version
     assert version is not None  # noqa: S101 - just published
     items = list(version.items.select_related("exercise").order_by("order"))
     tz = programme.clinic.tz
     morning = 3
-    for day in range(1, DAYS + 1):
-        if day in SKIPPED:
+    for day in range(1, days + 1):
+        if day in skipped:
             continue
         performed_on = start + timedelta(days=day)
         entries = []
         for item in items:
             pain = rng.choice([1, 2, 2, 3])
-            if day == FLAG_DAY and item.exercise.slug == "glute-bridge":
+            if day == flag_day and item.exercise.slug == flag_slug:
                 pain = 6
             hold = item.dose_type == "hold_seconds"
             entries.append(
@@ -131,20 +180,19 @@ def _sessions(programme: Programme, start: date) -> int:
                     rpe=rng.choice([3, 4, 4, 5]),
                 )
             )
-        comment = "My right hip ached during the bridges today." if day == FLAG_DAY else ""
         session, _check = session_log_record(
             patient=programme.patient,
             version=version,
             performed_on=performed_on,
             entries=entries,
-            comment=comment,
+            comment=flag_comment if day == flag_day else "",
             today=performed_on,
         )
-        if day == DAYS:
-            continue  # yesterday's: the demo patient records it this morning
-        # Morning pain eases over the fortnight, except after the sore day.
-        morning = 5 if day == FLAG_DAY else max(1, morning - (1 if day in (5, 12) else 0))
-        if day == FLAG_DAY + 1:
+        if day == days:
+            continue  # yesterday's: the patient records it this morning
+        # Morning pain eases over the days, except after the sore day.
+        morning = 5 if day == flag_day else max(1, morning - (1 if day in (5, 12) else 0))
+        if flag_day is not None and day == flag_day + 1:
             morning = 3
         next_morning = datetime.combine(performed_on + timedelta(days=1), time(7), tzinfo=tz)
         session_morning_pain_record(session=session, morning_pain=morning, now=next_morning)

@@ -19,6 +19,7 @@ from drf_spectacular.validation import validate_schema
 
 from bookings.models import Appointment
 from bookings.selectors import available_slots
+from bookings.serializers import SlotOutputSerializer, slot_rows
 from bookings.tokens import appointment_code_from_manage_token, manage_token_for
 from clinic.models import Patient, User
 from tests import factories as f
@@ -201,6 +202,40 @@ def test_availability_matches_the_selector_with_sydney_offsets(client, world):
     assert {s["modality"] for s in slots} == {"clinic", "telehealth"}
     assert all(s["location"] is None for s in slots if s["modality"] == "telehealth")
     assert all(s["location"] == world.location.id for s in slots if s["modality"] == "clinic")
+
+
+def test_availability_rows_are_what_the_documented_serializer_writes(world):
+    """The API writes its slots directly (slot_rows, for speed): the same JSON as the
+    SlotOutputSerializer the schema documents, a practitioner left out included."""
+    start = monday(world)
+    slots = available_slots(
+        service=world.service,
+        start_date=start,
+        end_date=start + timedelta(days=6),
+        now=timezone.now(),
+    )
+    codes = {world.ep.pk: world.ep.code}
+    assert any(s.practitioner_id not in codes for s in slots)
+
+    rows = slot_rows(slots, codes, world.clinic.tz)
+
+    documented = SlotOutputSerializer(
+        [
+            {
+                "start": s.start,
+                "end": s.end,
+                "practitioner": codes[s.practitioner_id],
+                "modality": s.modality,
+                "location": s.location_id,
+            }
+            for s in slots
+            if s.practitioner_id in codes
+        ],
+        many=True,
+        context={"tz": world.clinic.tz},
+    ).data
+    assert rows == documented
+    assert len(rows) > 0
 
 
 def test_availability_narrows_to_one_practitioner_and_modality(client, world):

@@ -12,7 +12,7 @@ from django.db import connection
 import pytest
 
 from bookings.models import Appointment
-from bookings.services import SlotUnavailable, appointment_book
+from bookings.services import PatientAlreadyBooked, SlotUnavailable, appointment_book
 from tests import factories as f
 
 pytestmark = [
@@ -101,3 +101,34 @@ def test_partially_overlapping_slots_of_different_lengths_exactly_one_booked(wor
     assert kinds.count("booked") == 1, results
     rows = list(Appointment.objects.active().filter(practitioner=world.ep))
     assert len(rows) == 1
+
+
+def test_one_patient_booked_with_two_practitioners_at_once_gets_one_visit(world):
+    """The patient's row is locked after the practitioner's: the second booking sees the
+    first and is refused, though the two practitioners' locks never meet."""
+    start = f.next_weekday_at(world.clinic, 1, 11)
+    refused = []
+
+    def attempt_with(practitioner):
+        def attempt():
+            try:
+                return appointment_book(
+                    service=world.service,
+                    practitioner=practitioner,
+                    modality="clinic",
+                    start=start,
+                    patient=world.patient,
+                )
+            except PatientAlreadyBooked:
+                refused.append(practitioner.pk)
+                return None
+
+        return attempt
+
+    for _ in range(3):
+        Appointment.objects.filter(patient=world.patient).delete()
+        refused.clear()
+        results = _race([attempt_with(world.ep), attempt_with(world.physio)])
+        assert [r for r in results if r[0] == "error"] == []
+        assert Appointment.objects.filter(patient=world.patient, status="booked").count() == 1
+        assert len(refused) == 1

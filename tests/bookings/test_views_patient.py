@@ -218,7 +218,7 @@ def test_a_patient_cancels_outside_the_window(world, client_as_patient):
     response = client_as_patient.post(
         _url("my-cancel", appt), {"reason": "Feeling better"}, follow=True
     )
-    assert response.redirect_chain[-1][0] == reverse("bookings:my-appointments")
+    assert response.redirect_chain[-1][0] == _url("my-appointment", appt)
     assert "has been cancelled" in response.content.decode()
     appt.refresh_from_db()
     assert appt.status == Appointment.Status.CANCELLED
@@ -341,6 +341,78 @@ def test_rescheduling_inside_the_window_is_refused(world, client_as_patient):
     moved = Appointment.objects.get(pk=appt.pk)
     assert moved.start == appt.start
     assert moved.sequence == 0
+
+
+def _window_mid_week(world):
+    """A visit on a Wednesday more than a week away, and a cancellation window that ends
+    early on the Tuesday before it: Monday's times are inside the window."""
+    start = f.next_weekday_at(world.clinic, 2, 10) + timedelta(days=7)
+    hours_away = (start - timezone.now()).total_seconds() // 3600
+    world.clinic.cancellation_notice_hours = int(hours_away) - 30
+    world.clinic.save()
+    return _book(world, start), start
+
+
+def test_times_inside_the_cancellation_window_are_not_offered(world, client_as_patient):
+    appt, start = _window_mid_week(world)
+    body = _text(client_as_patient.get(_url("my-reschedule", appt, _week_query(world, start))))
+    monday = start - timedelta(days=2)
+    assert _slot_value(monday, world.ep) not in body
+    assert _slot_value(start - timedelta(days=1), world.ep) in body  # Tuesday 10:00
+    assert "Times before" in body
+    assert "can no longer be changed, so you could not move it again" in body
+    assert world.clinic.phone in body
+
+
+def test_a_move_into_the_cancellation_window_is_refused(world, client_as_patient):
+    appt, start = _window_mid_week(world)
+    monday = start - timedelta(days=2)
+    data = {"slot": _slot_value(monday, world.ep), "confirm": "yes"}
+    response = client_as_patient.post(_url("my-reschedule", appt), data)
+    assert response.status_code == 200
+    body = _text(response)
+    assert "There is a problem" in body
+    assert "can no longer be changed" in body
+    appt.refresh_from_db()
+    assert (appt.start, appt.sequence) == (start, 0)
+
+
+def test_staff_may_still_move_a_visit_inside_the_window(world):
+    from bookings.services import appointment_reschedule
+
+    appt, start = _window_mid_week(world)
+    monday = start - timedelta(days=2)
+    moved = appointment_reschedule(
+        appointment=appt, start=monday, by_user=world.reception, as_staff=True
+    )
+    assert moved.start == monday
+
+
+def test_after_a_cancellation_the_visit_offers_to_book_again(world, client_as_patient):
+    appt = _book(world, f.next_weekday_at(world.clinic, 0, 10))
+    response = client_as_patient.post(_url("my-cancel", appt), {"reason": ""}, follow=True)
+    body = _text(response)
+    again = reverse("bookings:slot-list", args=[world.service.code, "clinic"])
+    assert f'href="{again}?practitioner={world.ep.code}"' in body
+    assert f"Book {world.service.name} again" in body
+    # The link leads to that practitioner's free times.
+    assert client_as_patient.get(f"{again}?practitioner={world.ep.code}").status_code == 200
+
+
+def test_the_manage_link_offers_to_book_again_after_cancelling(world, client):
+    appt = _book(world, f.next_weekday_at(world.clinic, 0, 10))
+    token = manage_token_for(appt)
+    response = client.post(_manage_url("manage-cancel", token), {"reason": ""}, follow=True)
+    assert f"Book {world.service.name} again" in _text(response)
+
+
+def test_book_again_falls_back_to_the_service_list(world, client_as_patient):
+    appt = _book(world, f.next_weekday_at(world.clinic, 0, 10))
+    client_as_patient.post(_url("my-cancel", appt), {"reason": ""})
+    world.service.bookable_online = False
+    world.service.save()
+    body = _text(client_as_patient.get(_url("my-appointment", appt)))
+    assert f'href="{reverse("bookings:service-list")}"' in body
 
 
 def test_the_window_checked_at_submit_time_refuses_the_move(world, client_as_patient):

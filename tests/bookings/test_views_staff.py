@@ -680,11 +680,26 @@ def test_bad_move_params_are_form_errors(client_as_reception, booked, query):
     assert booked.sequence == 0
 
 
+def test_a_patient_early_for_their_visit_can_be_marked_arrived(world, client_as_reception):
+    soon = f.make_appointment(
+        patient=world.patient,
+        practitioner=world.ep,
+        service=world.service,
+        start=(timezone.now() + timedelta(minutes=40)).replace(second=0, microsecond=0),
+    )
+    url = reverse("bookings:staff-mark", args=[soon.code])
+    refused = client_as_reception.post(url, {"status": "no_show"}, follow=True)
+    assert "A visit can be marked not attended once it has started." in _messages(refused)
+    client_as_reception.post(url, {"status": "attended"})
+    soon.refresh_from_db()
+    assert soon.status == Appointment.Status.ATTENDED
+
+
 def test_marking_before_the_start_is_refused(client_as_reception, booked):
     response = client_as_reception.post(
         reverse("bookings:staff-mark", args=[booked.code]), {"status": "attended"}, follow=True
     )
-    assert "Attendance can be recorded once the visit has started." in _messages(response)
+    assert "A patient can be marked arrived from an hour before their visit." in _messages(response)
     booked.refresh_from_db()
     assert booked.status == Appointment.Status.BOOKED
 
@@ -857,3 +872,27 @@ def test_the_patient_search_answers_htmx_with_the_list_alone(client_as_reception
     # The count is a live region that stays in the page: swapped in place, out of band.
     assert '<span id="results-count" hx-swap-oob="innerHTML">1 patient matching “quinn”.' in part
     assert 'href="/staff/patients/"' in part or "Clear search" in part
+
+
+def test_a_started_visit_is_marked_completed(world, client_as_reception):
+    started = f.make_appointment(
+        patient=world.patient,
+        practitioner=world.ep,
+        service=world.service,
+        start=(timezone.now() - timedelta(minutes=10)).replace(second=0, microsecond=0),
+    )
+    url = reverse("bookings:staff-mark", args=[started.code])
+    client_as_reception.post(url, {"status": "attended"})
+    client_as_reception.post(url, {"status": "completed"})
+    started.refresh_from_db()
+    assert started.status == Appointment.Status.COMPLETED
+    assert started.get_status_display() == "Completed"
+
+
+def test_a_visit_not_started_cannot_be_completed(client_as_reception, booked):
+    response = client_as_reception.post(
+        reverse("bookings:staff-mark", args=[booked.code]), {"status": "completed"}, follow=True
+    )
+    assert "A visit can be marked completed once it has started." in _messages(response)
+    booked.refresh_from_db()
+    assert booked.status == Appointment.Status.BOOKED

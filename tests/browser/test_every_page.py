@@ -87,8 +87,8 @@ def _png(width: int = 640, height: int = 420) -> bytes:
 def _build() -> dict[str, Any]:
     """The demo clinic, and what a tour of every page needs on top of it. Returns the
     addresses (and a few objects) the tests visit."""
-    from bookings.models import Appointment, Service
-    from bookings.tokens import manage_token_for, opt_out_token_for
+    from bookings.models import Appointment, Service, WaitlistEntry, WaitlistOffer
+    from bookings.tokens import manage_token_for, opt_out_token_for, waitlist_offer_token_for
     from clinic.models import Clinic, Patient, Practitioner, User
     from prescriptions.assessments.services import assessment_create
     from prescriptions.library.services import exercise_create
@@ -193,6 +193,17 @@ def _build() -> dict[str, Any]:
     mine = reverse("prescriptions:my-programme", args=[programme.code])
     staff_prog = reverse("prescriptions:programme-detail", args=[programme.code])
     day = upcoming.start.astimezone(clinic.tz).date().isoformat()
+    # The first visit of a recurring block (its series pages).
+    Appointment.objects.filter(pk=upcoming.pk).update(series=uuid.uuid4())
+    # The patient is on the waitlist and has been offered an earlier time.
+    entry = WaitlistEntry.objects.create(appointment=upcoming, status="offered")
+    offer = WaitlistOffer.objects.create(
+        entry=entry,
+        practitioner=upcoming.practitioner,
+        start=upcoming.start - timedelta(days=1),
+        location=upcoming.location,
+        expires_at=timezone.now() + timedelta(hours=2),
+    )
     shipped = wall_sit.__class__.objects.shipped().get(slug="glute-bridge")
     reset = reverse(
         "password_reset_confirm",
@@ -245,6 +256,8 @@ def _build() -> dict[str, Any]:
         # Staff
         "schedule-day": f"{reverse('bookings:staff-schedule')}?view=day&date={day}",
         "schedule-week": f"{reverse('bookings:staff-schedule')}?view=week&date={day}",
+        "calendar-day": f"{reverse('bookings:staff-calendar')}?view=day&date={day}",
+        "calendar-week": f"{reverse('bookings:staff-calendar')}?view=week&date={day}",
         "staff-book": reverse("bookings:staff-book"),
         "staff-book-search": reverse("bookings:staff-book") + "?q=Demo",
         "staff-book-patient": reverse("bookings:staff-book") + f"?patient={patient.code}",
@@ -252,6 +265,15 @@ def _build() -> dict[str, Any]:
         "appointment-flagged": reverse("bookings:staff-appointment", args=[flagged_visit.code]),
         "appointment-move": reverse("bookings:staff-move", args=[upcoming.code]),
         "appointment-cancel": reverse("bookings:staff-cancel", args=[upcoming.code]),
+        "appointment-repeat": reverse("bookings:staff-repeat", args=[upcoming.code])
+        + "?every_weeks=1&repeats=3",
+        "appointment-series-move": reverse("bookings:staff-series-move", args=[upcoming.code])
+        + f"?date={day}&time=16:00",
+        "waitlist-offer": reverse(
+            "bookings:waitlist-offer", args=[waitlist_offer_token_for(offer)]
+        ),
+        "staff-waitlist": reverse("bookings:staff-waitlist"),
+        "appointment-series-cancel": reverse("bookings:staff-series-cancel", args=[upcoming.code]),
         "patients": reverse("bookings:staff-patient-list"),
         "enquiries": reverse("bookings:staff-enquiries"),
         "patients-search": reverse("bookings:staff-patient-list") + "?q=Demo",
@@ -510,6 +532,7 @@ PAGES = [
     # A practitioner
     ("practitioner", "schedule-day", 200),
     ("practitioner", "schedule-week", 200),
+    ("practitioner", "calendar-day", 200),
     ("practitioner", "staff-book", 200),
     ("practitioner", "staff-book-search", 200),
     ("practitioner", "staff-book-patient", 200),
@@ -552,10 +575,17 @@ PAGES = [
     # Reception: schedules and contact details, no clinical records
     ("reception", "schedule-day", 200),
     ("reception", "schedule-week", 200),
+    ("reception", "calendar-day", 200),
+    ("reception", "calendar-week", 200),
     ("reception", "appointment", 200),
     ("reception", "appointment-flagged", 200),
     ("reception", "patient", 200),
     ("reception", "staff-book-patient", 200),
+    ("reception", "appointment-repeat", 200),
+    ("reception", "appointment-series-move", 200),
+    ("reception", "staff-waitlist", 200),
+    ("anonymous", "waitlist-offer", 200),
+    ("reception", "appointment-series-cancel", 200),
     # The clinic admin
     ("admin", "audit", 200),
     ("admin", "audit-patient", 200),

@@ -43,7 +43,9 @@ def test_the_demo_patient_gets_a_baseline_and_a_reassessment_once():
     }
     assert totals[(baseline.pk, "VISA-G")] == Decimal("37.0")
     assert totals[(current.pk, "VISA-G")] == Decimal("60.0")
-    psfs = [r.activities for r in OutcomeResponse.objects.filter(instrument="PSFS")]
+    psfs = [
+        r.activities for r in OutcomeResponse.objects.filter(patient=patient, instrument="PSFS")
+    ]
     assert psfs[0] == psfs[1]  # the same activities, re-rated
     assert PreExerciseScreening.objects.filter(patient=patient).count() == 1
     # The function hands back the latest signed assessment, for the demo programme.

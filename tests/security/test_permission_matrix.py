@@ -20,6 +20,7 @@ it, so no view ships without its expectations.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.contrib import admin
@@ -28,10 +29,18 @@ from django.db import transaction
 from django.db.models import Count, Max
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 import pytest
 
-from bookings.models import Appointment, Closure, HolidayOptOut, Notification
+from bookings.models import (
+    Appointment,
+    Closure,
+    HolidayOptOut,
+    Notification,
+    ScreeningQuestion,
+    TimeOff,
+)
 from clinic.models import AccessLog, Patient, User
 from prescriptions.models import (
     Assessment,
@@ -98,6 +107,26 @@ CLINIC_STAFF_POST = post(NOT_FOUND, ("practitioner", "reception", "admin"))
 GET_NOT_ALLOWED = expect(NOT_ALLOWED)
 """GET of a POST-only view behind a login: 405 to anyone logged in (the method is wrong
 whatever the object), the login page to anyone else."""
+
+
+ADMIN = expect(admin=OK)
+"""The clinic's settings: its clinic admins only."""
+ADMIN_POST = post(NOT_FOUND, ("admin",))
+
+
+def _ep_hours(s: Scene) -> list[Any]:
+    return [s.w.ep.code, s.w.ep.working_hours.order_by("pk").first().pk]
+
+
+def _time_off(s: Scene) -> list[Any]:
+    start = timezone.now() + timedelta(days=30)
+    off = TimeOff.objects.create(practitioner=s.w.ep, start=start, end=start + timedelta(hours=8))
+    return [off.pk]
+
+
+def _question(s: Scene) -> list[Any]:
+    question = ScreeningQuestion.objects.create(clinic=s.w.clinic, text="Any chest pain?")
+    return [question.pk]
 
 
 def _uid_token(s: Scene) -> list[Any]:
@@ -198,8 +227,34 @@ ROWS: list[Row] = [
     Row("bookings:manage", expect(anonymous=NOT_FOUND), args=lambda s: ["forged"], label="bad"),
     Row("bookings:reminders-opt-out", EVERYONE, args=lambda s: [s.opt_out_token]),
     Row("bookings:same-person", expect(anonymous=NOT_FOUND), args=lambda s: ["forged"]),
+    Row("bookings:my-waitlist", GET_NOT_ALLOWED, args=lambda s: [s.visit.code]),
+    Row(  # leaving a waitlist Pat is not on changes nothing
+        "bookings:my-waitlist",
+        post(NOT_FOUND, ("patient",)),
+        method="post",
+        args=lambda s: [s.visit.code],
+        data=lambda s: {"action": "leave"},
+    ),
+    Row(
+        "bookings:manage-waitlist",
+        expect(NOT_ALLOWED, anonymous=NOT_ALLOWED),
+        args=lambda s: [s.manage_token],
+    ),
+    Row(
+        "bookings:manage-waitlist",
+        expect(REDIRECT, anonymous=REDIRECT),
+        method="post",
+        args=lambda s: [s.manage_token],
+        data=lambda s: {"action": "leave"},
+    ),
+    Row(
+        "bookings:waitlist-offer",
+        expect(NOT_FOUND, anonymous=NOT_FOUND),
+        args=lambda s: ["forged"],
+    ),
     # --- Staff: schedule, bookings, patients (reception included) ------------------------
     Row("bookings:staff-schedule", ANY_STAFF),
+    Row("bookings:staff-calendar", ANY_STAFF),
     Row("bookings:staff-book", ANY_STAFF),
     Row("bookings:staff-patient-list", ANY_STAFF),
     Row("bookings:staff-patient-detail", CLINIC_STAFF, args=lambda s: [s.w.patient.code]),
@@ -230,6 +285,18 @@ ROWS: list[Row] = [
         data=lambda s: {"notification": str(s.failed_message.pk)},
     ),
     Row("bookings:staff-enquiries", ANY_STAFF),  # each clinic's own
+    Row("bookings:staff-waitlist", ANY_STAFF),  # each clinic's own
+    Row("bookings:staff-repeat", CLINIC_STAFF, args=lambda s: [s.visit.code]),
+    Row(  # no series yet: back to the visit, saying so
+        "bookings:staff-series-move",
+        expect(practitioner=REDIRECT, reception=REDIRECT, admin=REDIRECT),
+        args=lambda s: [s.visit.code],
+    ),
+    Row(
+        "bookings:staff-series-cancel",
+        expect(practitioner=REDIRECT, reception=REDIRECT, admin=REDIRECT),
+        args=lambda s: [s.visit.code],
+    ),
     # --- Settings (clinic admins) ----------------------------------------------------------
     Row("bookings:staff-settings-closures", expect(admin=OK)),
     Row(  # an empty form: the admin gets it back with its errors, nothing is added
@@ -253,6 +320,32 @@ ROWS: list[Row] = [
         method="post",
         args=lambda s: [s.enquiry.code],
     ),
+    # --- The clinic's settings (its clinic admins only) ------------------------------------
+    Row("bookings:staff-settings", ADMIN),
+    Row("bookings:staff-settings-rules", ADMIN),
+    Row("bookings:staff-settings-locations", ADMIN),
+    Row("bookings:staff-settings-location-add", ADMIN),
+    Row("bookings:staff-settings-location-edit", ADMIN, args=lambda s: [s.w.location.pk]),
+    Row("bookings:staff-settings-practitioners", ADMIN),
+    Row("bookings:staff-settings-practitioner-add", ADMIN),
+    Row("bookings:staff-settings-practitioner-edit", ADMIN, args=lambda s: [s.w.ep.code]),
+    Row("bookings:staff-settings-practitioner-hours", ADMIN, args=lambda s: [s.w.ep.code]),
+    Row("bookings:staff-settings-hours-add", ADMIN, args=lambda s: [s.w.ep.code]),
+    Row("bookings:staff-settings-hours-edit", ADMIN, args=_ep_hours),
+    Row("bookings:staff-settings-hours-delete", GET_NOT_ALLOWED, args=_ep_hours),
+    Row("bookings:staff-settings-hours-delete", ADMIN_POST, method="post", args=_ep_hours),
+    Row("bookings:staff-settings-time-off", ADMIN),
+    Row("bookings:staff-settings-time-off-add", ADMIN),
+    Row("bookings:staff-settings-time-off-delete", GET_NOT_ALLOWED, args=_time_off),
+    Row("bookings:staff-settings-time-off-delete", ADMIN_POST, method="post", args=_time_off),
+    Row("bookings:staff-settings-services", ADMIN),
+    Row("bookings:staff-settings-service-add", ADMIN),
+    Row("bookings:staff-settings-service-edit", ADMIN, args=lambda s: [s.w.service.code]),
+    Row("bookings:staff-settings-questions", ADMIN),
+    Row("bookings:staff-settings-question-add", ADMIN),
+    Row("bookings:staff-settings-question-edit", ADMIN, args=_question),
+    Row("bookings:staff-settings-question-move", GET_NOT_ALLOWED, args=_question),
+    Row("bookings:staff-settings-question-move", ADMIN_POST, method="post", args=_question),
     # --- Assessments, outcome measures, screening (clinicians only) ----------------------
     Row("prescriptions:assessment-new", CLINICIANS, args=lambda s: [s.w.patient.code]),
     Row("prescriptions:assessment-detail", CLINICIANS, args=lambda s: [s.signed.code]),

@@ -1,23 +1,25 @@
-"""Demo data for local development and the docker-compose stack. Safe to run twice.
+"""Demo data for local development and the docker-compose stack. Safe to run twice, and
+on a later day (the fortnight is topped up: prescriptions/demo/fortnight.py).
 
 Every person here is invented. All demo logins share the password DEMO_PASSWORD.
 """
 
 from __future__ import annotations
 
-import random
-from datetime import date, datetime, time, timedelta
+import logging
+from argparse import ArgumentTypeError
+from datetime import date, datetime, time
 from typing import Any
 
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
-from bookings.models import Appointment, ScreeningQuestion, Service, WorkingHours
-from bookings.services import PatientAlreadyBooked, SlotUnavailable, appointment_book
+from bookings.models import ScreeningQuestion, Service, WorkingHours
 from clinic.models import Clinic, Location, Patient, Practitioner, User
 from prescriptions.demo.assessments import demo_assessments
+from prescriptions.demo.fortnight import fortnight_seed
 from prescriptions.demo.programme import demo_programme_seed
 
 DEMO_PASSWORD = "stance-demo-2026"  # noqa: S105 - published demo password
@@ -40,21 +42,6 @@ SCREENING_QUESTIONS = [
 """(question, what a yes does): "I should only exercise under supervision" is an
 exercise physiologist's everyday patient, so it flags and never blocks."""
 
-PATIENT_NAMES = [
-    ("Mia", "Harrow"),
-    ("Noah", "Quill"),
-    ("Ava", "Brindle"),
-    ("Leo", "Farrant"),
-    ("Isla", "Penrose"),
-    ("Oscar", "Wilding"),
-    ("Zara", "Coltrane"),
-    ("Finn", "Mabry"),
-    ("Ruby", "Ashdown"),
-    ("Hugo", "Tarrant"),
-    ("Ella", "Vance"),
-    ("Jack", "Orrell"),
-]
-
 
 def _user(email: str, role: str, clinic: Clinic | None, first: str, last: str) -> User:
     user, created = User.objects.get_or_create(
@@ -67,25 +54,56 @@ def _user(email: str, role: str, clinic: Clinic | None, first: str, last: str) -
     return user
 
 
+def _day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ArgumentTypeError(f"a date as YYYY-MM-DD, not {value!r}") from None
+
+
 class Command(BaseCommand):
-    help = "Create a demo clinic in Sydney with practitioners, services, hours and bookings."
+    help = (
+        "Create a demo clinic in Sydney with practitioners, services and hours, and a "
+        "working fortnight around today: past visits with their records, today's full day "
+        "and next week's bookings."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--today",
+            type=_day,
+            help="Seed as if it were noon on this day in the clinic (YYYY-MM-DD); for tests "
+            "and screenshots. Default: now.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         call_command("load_exercises", stdout=self.stdout)  # the shipped exercise library
         with transaction.atomic():
             clinic = self._clinic()
-        created = self._appointments(clinic)
+        now = timezone.now()
+        if options.get("today"):
+            now = datetime.combine(options["today"], time(12), tzinfo=clinic.tz)
+        today = now.astimezone(clinic.tz).date()
         self.stdout.write(self.style.SUCCESS(f"Demo clinic ready: {clinic.name}"))
-        if created:
-            self.stdout.write(f"Booked {created} demo appointments over the next 4 weeks.")
         # The demo patient's screening, baseline and re-assessment (lateral hip pain).
-        latest = demo_assessments(clinic)
+        latest = demo_assessments(clinic, today=today)
         if latest is not None:
             self.stdout.write(f"Demo patient's latest signed assessment: {latest.assessed_on}.")
-        # Last: the programme is prescribed from the demo patient's signed assessment.
-        programme = demo_programme_seed(clinic)
+        # The programme is prescribed from the demo patient's signed assessment.
+        programme = demo_programme_seed(clinic, today=today)
         if programme:
             self.stdout.write(programme)
+        # Last: the clinic's fortnight (the demo patient's record is there to build on).
+        # The booking service logs every booking: hundreds of lines would bury the logins.
+        booking_log = logging.getLogger("bookings.services")
+        level = booking_log.level
+        booking_log.setLevel(logging.WARNING)
+        try:
+            summary = fortnight_seed(clinic=clinic, now=now)
+        finally:
+            booking_log.setLevel(level)
+        for line in summary.lines():
+            self.stdout.write(line)
         self.stdout.write(f"Demo logins (password {DEMO_PASSWORD}) at /accounts/login/:")
         for email, role in DEMO_LOGINS:
             self.stdout.write(f"  {role:<22} {email}")
@@ -276,52 +294,3 @@ class Command(BaseCommand):
                 break_start=break_start,
                 break_end=break_end,
             )
-
-    def _appointments(self, clinic: Clinic) -> int:
-        """About 40 bookings over the next four weeks, once (skipped when any exist)."""
-        if Appointment.objects.for_clinic(clinic).exists():
-            return 0
-        rng = random.Random(2026)  # same demo every time
-        patients = [Patient.objects.get(clinic=clinic, email="demo-patient@example.org")]
-        for first, last in PATIENT_NAMES:
-            patient, _ = Patient.objects.get_or_create(
-                clinic=clinic,
-                email=f"{first.lower()}.{last.lower()}@example.org",
-                defaults={
-                    "first_name": first,
-                    "last_name": last,
-                    "date_of_birth": date(
-                        rng.randint(1945, 2005), rng.randint(1, 12), 1 + rng.randrange(28)
-                    ),
-                    "phone": f"0400 555 {100 + len(patients):03d}",
-                },
-            )
-            patients.append(patient)
-        services = list(clinic.services.all())
-        tz = clinic.tz
-        today = timezone.now().astimezone(tz).date()
-        created = 0
-        tries = 0
-        while created < 40 and tries < 400:
-            tries += 1
-            service = rng.choice(services)
-            practitioner = rng.choice(list(service.practitioners.all()))
-            modality = rng.choice(service.allowed_modalities())
-            day = today + timedelta(days=rng.randint(1, 28))
-            start = datetime.combine(
-                day, time(rng.randint(8, 16), rng.choice([0, 15, 30, 45])), tzinfo=tz
-            )
-            patient = patients[0] if created < 2 else rng.choice(patients)
-            try:
-                appointment_book(
-                    service=service,
-                    practitioner=practitioner,
-                    modality=modality,
-                    start=start,
-                    patient=patient,
-                    source=Appointment.Source.STAFF,
-                )
-            except (SlotUnavailable, PatientAlreadyBooked):  # closed, taken, or they are busy
-                continue
-            created += 1
-        return created

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('bookings', '0005_appointment_booking_request_hash'),
+        ('bookings', '0008_appointment_completed'),
         ('clinic', '0009_location_timezone_state'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
