@@ -125,7 +125,6 @@ class Command(BaseCommand):
             name="Surry Hills",
             defaults={
                 "address": "Level 2, 10 Example Lane, Surry Hills NSW 2010",
-                "state": "NSW",  # New South Wales public holidays close it
                 "directions": "Lift to level 2; our rooms are opposite the lift.",
                 "parking": "Two-hour street parking on Example Lane; a paid car park next door.",
             },
@@ -135,7 +134,6 @@ class Command(BaseCommand):
             name="Parramatta",
             defaults={
                 "address": "Suite 4, 99 Sample Street, Parramatta NSW 2150",
-                "state": "NSW",  # New South Wales public holidays close it
                 "directions": "Ground floor, beside the pharmacy.",
                 "parking": "Free customer parking behind the building.",
             },
