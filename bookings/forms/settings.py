@@ -284,6 +284,21 @@ class LocationForm(SettingsModelForm):
         help_text="Shown in the booking confirmation and reminders: where to park, "
         "public transport, wheelchair access.",
     )
+    timezone = forms.ChoiceField(
+        label="Time zone (optional)",
+        required=False,
+        help_text="Working hours here, the times offered and the times in patients' emails "
+        "are in this zone. Leave it empty for the clinic's zone.",
+        error_messages={"invalid_choice": "Choose a time zone from the list."},
+    )
+    state = forms.ChoiceField(
+        label="State or territory (optional)",
+        required=False,
+        choices=[("", "None: national public holidays only"), *Location.State.choices],
+        help_text="Its public holidays close this location (you can open on one on the "
+        "closures page).",
+        error_messages={"invalid_choice": "Choose a state or territory from the list."},
+    )
     is_active = _checkbox(
         "Open for bookings",
         "Untick to stop offering visits here. Visits already booked stay booked.",
@@ -291,9 +306,15 @@ class LocationForm(SettingsModelForm):
 
     class Meta:
         model = Location
-        # Listed one by one: a field added to Location later (its own time zone, its
-        # state for public holidays) is added here on purpose.
-        fields = ["name", "address", "directions", "parking", "is_active"]
+        # Listed one by one: a field added to Location later is added here on purpose.
+        fields = ["name", "address", "directions", "parking", "timezone", "state", "is_active"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["timezone"]).choices = [
+            ("", "The clinic's zone"),
+            *zone_choices(),
+        ]
 
 
 # --- Practitioners ----------------------------------------------------------------------

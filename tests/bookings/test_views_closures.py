@@ -213,3 +213,28 @@ def test_the_switch_refuses_another_clinics_location_and_a_day_that_is_no_holida
     )
     assert "is not a public holiday there" in response.content.decode()
     assert not HolidayOptOut.objects.exists()
+
+
+def test_the_location_settings_set_its_zone_and_state(world, client_as_admin):
+    edit = reverse("bookings:staff-settings-location-edit", args=[world.second_location.pk])
+    data = {
+        "name": "Perth rooms",
+        "address": "1 Hay Street, Perth WA 6000",
+        "timezone": "Australia/Perth",
+        "state": "WA",
+        "is_active": "on",
+    }
+    assert client_as_admin.post(edit, data).status_code == 302
+    world.second_location.refresh_from_db()
+    assert (world.second_location.timezone, world.second_location.state) == (
+        "Australia/Perth",
+        "WA",
+    )
+    bad = client_as_admin.post(edit, {**data, "timezone": "Mars/Base", "state": "ZZ"})
+    html = bad.content.decode()
+    assert "Choose a time zone from the list." in html
+    assert "Choose a state or territory from the list." in html
+    # Left empty, the zone is the clinic's.
+    client_as_admin.post(edit, {**data, "timezone": ""})
+    world.second_location.refresh_from_db()
+    assert world.second_location.timezone == world.clinic.timezone
