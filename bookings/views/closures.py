@@ -25,6 +25,7 @@ from bookings.closures import (
 )
 from bookings.forms.closures import ClosureForm, HolidaySwitchForm
 from bookings.models import Closure
+from bookings.views.settings import SECTIONS
 from clinic.access import clinic_admin_or_404
 from clinic.errors import DomainError
 from clinic.lib.time import clock_label, day_label
@@ -61,6 +62,8 @@ def _render(
     today = form.today
     closures = closure_list_upcoming(clinic=clinic, today=today)
     context = {
+        "sections": SECTIONS,
+        "section": "staff-settings-closures",
         "clinic": clinic,
         "form": form,
         "holidays": holiday_list_for_clinic(clinic=clinic, today=today),

@@ -95,6 +95,11 @@ SECTIONS = (
         "The yes-or-no questions asked before a clinic visit is booked online, and what a "
         "yes does.",
     ),
+    Section(
+        "staff-settings-closures",
+        "Closures and public holidays",
+        "Days or part-days a location is closed, and the public holidays you open on.",
+    ),
 )
 SAVED_NOTE = "Nothing has been saved yet. Everything you typed is still below."
 
