@@ -684,7 +684,8 @@ class MessageRow:
 def _message_label(notification: Notification) -> str:
     """ "Booking confirmation", "Reminder (2 hours before)"."""
     if notification.kind == Notification.Kind.REMINDER and notification.lead_minutes:
-        return f"Reminder ({lead_label(notification.lead_minutes)})"
+        by_text = " by text message" if notification.channel == Notification.Channel.SMS else ""
+        return f"Reminder ({lead_label(notification.lead_minutes)}){by_text}"
     return notification.get_kind_display()
 
 
