@@ -475,3 +475,44 @@ def test_a_bad_link_cannot_change_the_choice(client, world):
     assert response.status_code == 404
     world.patient.refresh_from_db()
     assert world.patient.reminder_channel == "email"
+
+
+# --- Staff set the choice on the patient's page ----------------------------------------
+
+
+def _staff_url(patient):
+    return reverse("bookings:staff-patient-reminder-channel", args=[patient.code])
+
+
+def test_reception_set_text_messages_and_the_page_says_why_email_goes_instead(
+    client_as_reception, world
+):
+    _patient(world, Patient.ReminderChannel.EMAIL, phone="02 9000 0000")
+    response = client_as_reception.post(
+        _staff_url(world.patient), {"reminder_channel": "sms"}, follow=True
+    )
+    assert response.status_code == 200
+    html = response.text
+    assert "Reminders now go by text message." in html
+    assert "no Australian mobile number on record, so they go by email" in html
+    world.patient.refresh_from_db()
+    assert world.patient.reminder_channel == "sms"
+
+
+def test_staff_get_a_message_for_a_choice_that_is_not_offered(client_as_reception, world):
+    response = client_as_reception.post(
+        _staff_url(world.patient), {"reminder_channel": "fax"}, follow=True
+    )
+    assert "Choose email, text message or both." in response.text
+    world.patient.refresh_from_db()
+    assert world.patient.reminder_channel == "email"
+
+
+def test_patients_and_other_clinics_cannot_set_the_choice(
+    client_as_patient, client_as_outsider, world
+):
+    for client in (client_as_patient, client_as_outsider):
+        response = client.post(_staff_url(world.patient), {"reminder_channel": "sms"})
+        assert response.status_code == 404
+    world.patient.refresh_from_db()
+    assert world.patient.reminder_channel == "email"
