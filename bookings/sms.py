@@ -36,7 +36,7 @@ from django.utils.module_loading import import_string
 
 from bookings.models import Notification
 from bookings.tokens import manage_token_for
-from clinic.lib.time import when_label
+from clinic.lib.time import when_label, zone_label
 
 _NOT_DIGITS = re.compile(r"[\s\-().]")
 _AU_MOBILE = re.compile(r"4\d{8}")
@@ -199,12 +199,12 @@ def sms_reminder_text(notification: Notification) -> str:
     if appointment is None:
         raise ValueError("A text reminder is about a visit.")
     clinic = appointment.practitioner.clinic
-    when = when_label(appointment.start, clinic.tz, year=False)
+    when = f"{when_label(appointment.start, clinic.tz, year=False)} ({zone_label(clinic.tz)} time)"
     manage = (
         f"{settings.SITE_URL}{reverse('bookings:manage', args=[manage_token_for(appointment)])}"
     )
     return (
-        f"{clinic.name}: hi {notification.patient.first_name}, a reminder of your visit "
+        f"{clinic.name}: hi {notification.patient.first_name}, a reminder of your visit on "
         f"{when} with {appointment.practitioner.display_name}. "
         f"To change or cancel: {manage}"
     )

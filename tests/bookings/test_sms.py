@@ -260,8 +260,9 @@ def test_a_patient_who_chose_text_gets_texts_and_no_reminder_email(world):
         assert _send_due(text) == "sent"
     assert [m.to for m in sms.outbox] == [E164, E164]
     body = sms.outbox[0].body
-    assert body.startswith(f"{world.clinic.name}: hi Pat, a reminder of your visit ")
-    assert "Sam Lee" in body and "/manage/" in body
+    assert body.startswith(f"{world.clinic.name}: hi Pat, a reminder of your visit on ")
+    assert "10:00 am (Sydney time) with Sam Lee. To change or cancel: http" in body
+    assert "/manage/" in body
     assert world.service.name not in body  # nothing clinical
     assert world.patient.last_name not in body
 
