@@ -10,19 +10,23 @@ import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from unittest import mock
 from urllib.parse import parse_qs
 
 from django.core import mail
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 
 import pytest
 
+from bookings import notifications as outbox
 from bookings import sms
 from bookings.models import Appointment, Notification
 from bookings.notifications import (
     TransientEmailError,
     notification_send,
+    notifications_send_batch,
     patient_set_reminder_channel,
 )
 from bookings.services import appointment_book, appointment_reschedule
@@ -410,6 +414,28 @@ def test_a_text_out_of_tries_fails(world, twilio, settings):
     assert _send_due(row) == "failed"
     row.refresh_from_db()
     assert row.last_error.startswith("Gave up after 1 tries.")
+
+
+def test_a_provider_that_is_down_delays_only_the_text_in_a_batch_of_emails(world, twilio):
+    _patient(world, Patient.ReminderChannel.BOTH)
+    appointment = _book(world)
+    due = appointment.start - timedelta(hours=2)
+    rows = Notification.objects.filter(appointment=appointment, kind=Kind.REMINDER, due_at=due)
+    rows.update(due_at=timezone.now() - timedelta(minutes=1))  # a batch sends what is due now
+    rows = Notification.objects.filter(
+        appointment=appointment, kind=Kind.REMINDER, lead_minutes=120
+    )
+    twilio.status = 503
+    text = rows.get(channel=Channel.SMS)
+    email_row = rows.get(channel=Channel.EMAIL)
+    ids = [text.pk, email_row.pk]
+    with mock.patch.object(outbox, "_publish", return_value=True) as retry:
+        outcomes = notifications_send_batch(ids=ids)
+    assert outcomes == {"retry": 1, "sent": 1}
+    retry.assert_called_once()
+    assert len(mail.outbox) == 1
+    text.refresh_from_db()
+    assert text.status == Status.QUEUED
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
