@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -118,6 +119,7 @@ class FakeTwilio:
 
     def __init__(self) -> None:
         self.status = 201
+        self.delay = 0.0
         self.reply: dict[str, object] = {"sid": "SM1", "status": "queued"}
         self.requests: list[dict[str, object]] = []
         fake = self
@@ -132,6 +134,7 @@ class FakeTwilio:
                         "form": {k: v[0] for k, v in parse_qs(body).items()},
                     }
                 )
+                time.sleep(fake.delay)
                 payload = json.dumps(fake.reply).encode()
                 self.send_response(fake.status)
                 self.send_header("Content-Type", "application/json")
@@ -184,6 +187,14 @@ def test_a_twilio_400_is_permanent_and_its_reason_has_no_number(twilio):
 @pytest.mark.parametrize("status", [429, 500, 503])
 def test_a_twilio_429_or_5xx_is_transient(twilio, status):
     twilio.status = status
+    with pytest.raises(SmsError) as caught:
+        TwilioBackend().send(SmsMessage(to=E164, body="Hello"))
+    assert caught.value.permanent is False
+
+
+def test_a_provider_that_does_not_answer_in_time_is_transient(twilio, settings):
+    settings.STANCE_SMS_TIMEOUT_SECONDS = 0.2
+    twilio.delay = 1.0
     with pytest.raises(SmsError) as caught:
         TwilioBackend().send(SmsMessage(to=E164, body="Hello"))
     assert caught.value.permanent is False
