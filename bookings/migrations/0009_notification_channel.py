@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('bookings', '0007_waitlist'),
+        ('bookings', '0008_appointment_completed'),
     ]
 
     operations = [
