@@ -87,6 +87,7 @@ class NotificationAdmin(admin.ModelAdmin[Notification]):
     list_display = [
         "id",
         "kind",
+        "channel",
         "status",
         "due_at",
         "sent_at",
@@ -94,7 +95,7 @@ class NotificationAdmin(admin.ModelAdmin[Notification]):
         "appointment",
         "last_error",
     ]
-    list_filter = ["status", "kind", "due_at", "sent_at"]
+    list_filter = ["status", "kind", "channel", "due_at", "sent_at"]
     list_select_related = ["appointment"]
     date_hierarchy = "due_at"
     search_fields = ["=id", "=appointment__code", "=patient__code"]
@@ -102,6 +103,7 @@ class NotificationAdmin(admin.ModelAdmin[Notification]):
     actions = ["retry_failed"]
     fields = (
         "kind",
+        "channel",
         "status",
         "patient",
         "appointment",

@@ -246,6 +246,7 @@ def _planned_reminders(notification: Notification) -> str:
         Notification.objects.filter(
             appointment_id=notification.appointment.pk,
             kind=Kind.REMINDER,
+            channel=Notification.Channel.EMAIL,  # one per time, whatever the channels
             status__in=[Notification.Status.PENDING, Notification.Status.QUEUED],
             appointment_start_snapshot=notification.appointment.start,
         )

@@ -421,6 +421,10 @@ class Notification(models.Model):
         PROGRAMME_READY = "programme_ready", "Programme ready"
         WAITLIST_OFFER = "waitlist_offer", "Earlier time offered"
 
+    class Channel(models.TextChoices):
+        EMAIL = "email", "Email"
+        SMS = "sms", "Text message"
+
     class Status(models.TextChoices):
         PENDING = "pending", "Planned"
         QUEUED = "queued", "Queued"
@@ -439,6 +443,12 @@ class Notification(models.Model):
         help_text="Empty for messages about something else (a programme that is ready).",
     )
     kind = models.CharField(max_length=20, choices=Kind.choices)
+    channel = models.CharField(
+        max_length=5,
+        choices=Channel.choices,
+        default=Channel.EMAIL,
+        help_text="How it goes out. Only reminders go by text message.",
+    )
     lead_minutes = models.PositiveIntegerField(
         null=True, blank=True, help_text="Reminders: how long before the visit, in minutes."
     )
@@ -475,9 +485,14 @@ class Notification(models.Model):
         ordering = ["due_at", "pk"]
         indexes = [models.Index(fields=["status", "due_at"], name="notification_status_due")]
         constraints = [
-            # Planning twice is harmless: one row per appointment, kind and planned time.
+            # Planning twice is harmless: one row per appointment, kind, channel and time.
             models.UniqueConstraint(
-                fields=["appointment", "kind", "due_at"], name="notification_once_per_time"
+                fields=["appointment", "kind", "channel", "due_at"],
+                name="notification_once_per_time",
+            ),
+            models.CheckConstraint(
+                condition=Q(channel="email") | Q(channel="sms", kind="reminder"),
+                name="notification_sms_reminders_only",
             ),
             models.CheckConstraint(
                 condition=~Q(kind="reminder") | Q(lead_minutes__isnull=False),

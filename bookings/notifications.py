@@ -1,4 +1,5 @@
-"""Patient email through an outbox: planning, hand-off to the worker, and sending once.
+"""Patient email (and text message reminders) through an outbox: planning, hand-off to
+the worker, and sending once.
 
 Every email is a `Notification` row. How a row moves (README "Emails and reminders"):
 
@@ -25,6 +26,10 @@ Every email is a `Notification` row. How a row moves (README "Emails and reminde
    sends it with Django's mail API, and marks it sent; a batch does this row after row
    over one mail connection. A second message for the same row finds it sending or sent
    and does nothing.
+
+Text messages: a patient who chose them (Patient.reminder_channel) gets each reminder as
+a row of its own with channel "sms", planned, claimed, retried and voided exactly like an
+email, and sent through the SMS backend (bookings/sms.py) instead of the mailer.
 
 Duplicate window: the only way one email goes out twice is a worker that dies after the
 SMTP server accepted the message and before the `sent` update commits (milliseconds).
@@ -57,6 +62,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 
 from bookings.emails import notification_email
 from bookings.models import OPEN_STATUSES, Appointment, Notification, WaitlistOffer
+from bookings.sms import SmsError, SmsMessage, au_mobile_e164, sms_backend, sms_reminder_text
 from clinic.celery import app
 from clinic.errors import DomainError
 from clinic.models import Patient
@@ -65,6 +71,7 @@ logger = logging.getLogger(__name__)
 
 Kind = Notification.Kind
 Status = Notification.Status
+Channel = Notification.Channel
 
 MINUTES_PER_DAY = 24 * 60
 SWEEP_BATCH = 200
@@ -119,12 +126,15 @@ def reminder_due_at(*, start: datetime, lead_minutes: int, tz: ZoneInfo) -> date
 
 def notifications_plan_for_booking(*, appointment: Appointment, now: datetime) -> None:
     """A new booking: the confirmation (handed to the worker after commit) and the
-    reminders at the clinic's lead times that are still ahead, in one insert."""
+    reminders at the clinic's lead times that are still ahead, by each channel the patient
+    chose (`reminder_channels`), in one insert."""
+    channels = reminder_channels(appointment.patient)
     rows = [
         Notification(kind=Kind.CONFIRMATION, due_at=now),
         *(
-            Notification(kind=Kind.REMINDER, due_at=due, lead_minutes=lead)
+            Notification(kind=Kind.REMINDER, channel=channel, due_at=due, lead_minutes=lead)
             for lead, due in _reminder_times(appointment, now=now)
+            for channel in channels
         ),
     ]
     for row in rows:
@@ -135,7 +145,7 @@ def notifications_plan_for_booking(*, appointment: Appointment, now: datetime) -
     confirmation, *_ = Notification.objects.bulk_create(
         rows,
         update_conflicts=True,
-        unique_fields=["appointment", "kind", "due_at"],
+        unique_fields=["appointment", "kind", "channel", "due_at"],
         update_fields=["appointment_start_snapshot"],
     )
     _dispatch_on_commit([confirmation.pk])
@@ -203,13 +213,15 @@ def _plan_once(
     *,
     due_at: datetime,
     lead_minutes: int | None = None,
+    channel: str = Channel.EMAIL,
 ) -> Notification:
-    """The row for (appointment, kind, due_at), created or revived: planning twice is
-    harmless. A row that was void (say, the visit moved away and back) is planned again;
+    """The row for (appointment, kind, channel, due_at), created or revived: planning twice
+    is harmless. A row that was void (say, the visit moved away and back) is planned again;
     one already sent stays sent."""
     row, created = Notification.objects.get_or_create(
         appointment=appointment,
         kind=kind,
+        channel=channel,
         due_at=due_at,
         defaults={
             "patient_id": appointment.patient_id,
@@ -247,9 +259,25 @@ def _reminder_times(appointment: Appointment, *, now: datetime) -> list[tuple[in
     return times
 
 
-def _plan_reminders(appointment: Appointment, *, now: datetime) -> None:
+def _plan_reminders(
+    appointment: Appointment, *, now: datetime, channels: list[str] | None = None
+) -> None:
+    channels = channels or reminder_channels(appointment.patient)
     for lead, due in _reminder_times(appointment, now=now):
-        _plan_once(appointment, Kind.REMINDER, due_at=due, lead_minutes=lead)
+        for channel in channels:
+            _plan_once(appointment, Kind.REMINDER, due_at=due, lead_minutes=lead, channel=channel)
+
+
+def reminder_channels(patient: Patient) -> list[str]:
+    """The channels a patient's reminders are planned on: email always, and text message
+    when they chose it. Which of them goes out is decided when it is due
+    (`_channel_void_reason`), from the choice and the phone number then: text only with a
+    valid mobile, and email unless the patient chose text only and has one. So a patient
+    who chose text without a usable mobile still gets email, and staff see why on the
+    text message's row."""
+    if patient.reminder_channel in (Patient.ReminderChannel.SMS, Patient.ReminderChannel.BOTH):
+        return [Channel.EMAIL, Channel.SMS]
+    return [Channel.EMAIL]
 
 
 def _void_open(appointment: Appointment, *, kinds: list[str] | None, reason: str) -> int:
@@ -436,6 +464,8 @@ def notification_send(
     if isinstance(claimed, str):
         return claimed
     row = claimed
+    if row.channel == Channel.SMS:
+        return _sms_send(row)
     try:
         message = notification_email(row)
     except Exception as exc:  # a template or data bug: retrying would not help
@@ -449,27 +479,64 @@ def notification_send(
     except Exception as exc:
         _mail_close(conn)
         permanent, reason = classify_send_error(exc)
-        if permanent or row.attempts >= settings.STANCE_EMAIL_MAX_ATTEMPTS:
-            if not permanent:
-                reason = f"Gave up after {row.attempts} tries. Last: {reason}"
-            _finish(row, Status.FAILED, reason)
-            logger.warning("notification id=%s failed: %s", row.pk, reason)
-            return "failed"
-        Notification.objects.filter(pk=row.pk, status=Status.SENDING).update(
-            status=Status.QUEUED,
-            claimed_at=timezone.now(),
-            last_error=reason,
-            updated_at=timezone.now(),
-        )
-        logger.info("notification id=%s try %s failed for now: %s", row.pk, row.attempts, reason)
-        raise TransientEmailError(
-            reason, attempts=row.attempts, unreachable=_server_unreachable(exc)
-        ) from None
+        return _send_failed(row, permanent=permanent, reason=reason, mail_error=exc)
     _mark_sent(row)  # first: the duplicate window closes when this commits
     if own:
         _mail_close(conn)
     logger.info("notification id=%s kind=%s sent", row.pk, row.kind)
     return "sent"
+
+
+def _sms_send(row: Notification) -> str:
+    """Steps 2 to 4 of `notification_send` for a text message (a reminder), through the
+    SMS backend (bookings/sms.py). The number was checked when the row was claimed. A
+    provider that is down fails this row for now but not the rest of a batch (emails)."""
+    to = au_mobile_e164(row.patient.phone)
+    try:
+        if to is None:
+            raise ValueError("no mobile number")
+        message = SmsMessage(to=to, body=sms_reminder_text(row))
+    except Exception as exc:  # a data or template bug: retrying would not help
+        logger.exception("notification id=%s could not be rendered", row.pk)
+        _finish(row, Status.FAILED, f"The text could not be built ({type(exc).__name__}).")
+        return "failed"
+    try:
+        sms_backend().send(message)
+    except SmsError as exc:
+        return _send_failed(row, permanent=exc.permanent, reason=str(exc))
+    except Exception as exc:  # the file backend's disk, the task's time limit
+        permanent, reason = classify_send_error(exc)
+        return _send_failed(row, permanent=permanent, reason=reason)
+    _mark_sent(row)
+    logger.info("notification id=%s kind=%s channel=sms sent", row.pk, row.kind)
+    return "sent"
+
+
+def _send_failed(
+    row: Notification, *, permanent: bool, reason: str, mail_error: BaseException | None = None
+) -> str:
+    """After a failed send: mark the row failed (a permanent error, or out of tries) and
+    return "failed"; else hand it back (queued) and raise TransientEmailError for a retry.
+    `mail_error`: what the mailer raised, to tell whether the mail server could not be
+    reached (the rest of a batch then waits too); None for a text message."""
+    if permanent or row.attempts >= settings.STANCE_EMAIL_MAX_ATTEMPTS:
+        if not permanent:
+            reason = f"Gave up after {row.attempts} tries. Last: {reason}"
+        _finish(row, Status.FAILED, reason)
+        logger.warning("notification id=%s failed: %s", row.pk, reason)
+        return "failed"
+    Notification.objects.filter(pk=row.pk, status=Status.SENDING).update(
+        status=Status.QUEUED,
+        claimed_at=timezone.now(),
+        last_error=reason[:300],
+        updated_at=timezone.now(),
+    )
+    logger.info("notification id=%s try %s failed for now: %s", row.pk, row.attempts, reason)
+    raise TransientEmailError(
+        reason,
+        attempts=row.attempts,
+        unreachable=mail_error is not None and _server_unreachable(mail_error),
+    ) from None
 
 
 def _mark_sent(row: Notification) -> None:
@@ -553,6 +620,7 @@ def _claim(pk: int, *, now: datetime) -> Notification | str:
         later = Notification.objects.filter(
             appointment=OuterRef("appointment"),
             kind=Kind.REMINDER,
+            channel=OuterRef("channel"),
             due_at__gt=OuterRef("due_at"),
             due_at__lte=now,
             status__in=[*OPEN_STATUSES, Status.SENT],
@@ -623,8 +691,26 @@ def _void_reason(
         return "The visit was moved."
     if row.patient.reminders_opt_out:
         return "The patient turned reminders off."
+    if channel_reason := _channel_void_reason(row):
+        return channel_reason
     if replaced:
         return "A later reminder replaces it (this one was late)."
+    return ""
+
+
+def _channel_void_reason(row: Notification) -> str:
+    """Why a reminder must not go out on its channel, or "": the patient's choice of
+    email, text or both, and whether their phone number is a mobile a text can reach."""
+    choice = row.patient.reminder_channel
+    has_mobile = au_mobile_e164(row.patient.phone) is not None
+    if row.channel == Channel.SMS:
+        if choice == Patient.ReminderChannel.EMAIL:
+            return "The patient chose reminders by email."
+        if not has_mobile:
+            return "No Australian mobile number on the patient's record: reminded by email."
+        return ""
+    if choice == Patient.ReminderChannel.SMS and has_mobile:
+        return "The patient chose reminders by text message."
     return ""
 
 
@@ -722,6 +808,28 @@ def patient_set_reminders(*, patient: Patient, opt_out: bool) -> Patient:
     Patient.objects.filter(pk=patient.pk).update(reminders_opt_out=opt_out)
     patient.reminders_opt_out = opt_out
     logger.info("patient id=%s reminders_opt_out=%s", patient.pk, opt_out)
+    return patient
+
+
+def patient_set_reminder_channel(
+    *, patient: Patient, channel: str, now: datetime | None = None
+) -> Patient:
+    """How the patient's reminders reach them: email, text message or both. Text message
+    reminders are planned for their booked visits still ahead; every reminder already
+    planned follows the new choice when it is due (`_channel_void_reason`)."""
+    if channel not in Patient.ReminderChannel.values:
+        raise DomainError("Choose email, text message or both.")
+    now = now or timezone.now()
+    with transaction.atomic():
+        Patient.objects.filter(pk=patient.pk).update(reminder_channel=channel)
+        patient.reminder_channel = channel
+        if channel != Patient.ReminderChannel.EMAIL:
+            upcoming = Appointment.objects.select_related("practitioner__clinic").filter(
+                patient=patient, status=Appointment.Status.BOOKED, start__gt=now
+            )
+            for appointment in upcoming:
+                _plan_reminders(appointment, now=now, channels=[Channel.SMS])
+    logger.info("patient id=%s reminder_channel=%s", patient.pk, channel)
     return patient
 
 

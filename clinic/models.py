@@ -324,6 +324,19 @@ class Patient(models.Model):
         help_text="The patient's own time zone, when known (telehealth times are shown in it).",
     )
     reminders_opt_out = models.BooleanField(default=False)
+
+    class ReminderChannel(models.TextChoices):
+        EMAIL = "email", "Email"
+        SMS = "sms", "Text message"
+        BOTH = "both", "Both"
+
+    reminder_channel = models.CharField(
+        max_length=5,
+        choices=ReminderChannel.choices,
+        default=ReminderChannel.EMAIL,
+        help_text="How reminders reach the patient. Text messages need an Australian "
+        "mobile number; without one, reminders go by email.",
+    )
     possible_duplicate_of = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,
@@ -358,6 +371,10 @@ class Patient(models.Model):
             models.CheckConstraint(
                 condition=_no_bidi_controls("first_name") & _no_bidi_controls("last_name"),
                 name="patient_name_no_bidi_controls",
+            ),
+            models.CheckConstraint(
+                condition=Q(reminder_channel__in=["email", "sms", "both"]),
+                name="patient_reminder_channel_valid",
             ),
         ]
 

@@ -251,6 +251,19 @@ STANCE_EMAIL_RETRY_MAX_SECONDS = 300.0
 # is handed over again by the sweep (its message or its worker was lost).
 STANCE_EMAIL_STALE_CLAIM_MINUTES = 10
 
+# --- Text messages (SMS) ---------------------------------------------------------------
+# Reminders by text for patients who choose it (bookings/sms.py). The backend is a dotted
+# path like Django's email backends: FileBackend (each message a file under var/sms/),
+# ConsoleBackend, LocmemBackend (tests) or TwilioBackend (Twilio's Messages API at
+# STANCE_SMS_API_URL with the account SID, auth token and sender number below).
+SMS_BACKEND = env_str("STANCE_SMS_BACKEND", "bookings.sms.FileBackend")
+SMS_FILE_PATH = env_str("STANCE_SMS_FILE_PATH", str(BASE_DIR / "var" / "sms"))
+STANCE_SMS_API_URL = env_str("STANCE_SMS_API_URL", "https://api.twilio.com")
+STANCE_SMS_ACCOUNT_SID = env_str("STANCE_SMS_ACCOUNT_SID", "")
+STANCE_SMS_AUTH_TOKEN = env_str("STANCE_SMS_AUTH_TOKEN", "")
+STANCE_SMS_FROM = env_str("STANCE_SMS_FROM", "")
+STANCE_SMS_TIMEOUT_SECONDS = 10.0
+
 # --- Stance ---------------------------------------------------------------------------
 TELEHEALTH_BASE_URL = env_str("TELEHEALTH_BASE_URL", "https://meet.jit.si").rstrip("/")
 STANCE_BOOKING_RATE_LIMIT = env_str("STANCE_BOOKING_RATE_LIMIT", "20/min")

@@ -36,6 +36,7 @@ from clinic.settings import *  # noqa: E402, F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+SMS_BACKEND = "bookings.sms.LocmemBackend"  # texts collect in bookings.sms.outbox
 # The plain storage: pages render without `collectstatic`. tests/clinic/test_static_files.py
 # collects and serves with the app's own (hashed, compressed) storage.
 STORAGES = {

@@ -50,7 +50,11 @@ from bookings.models import (
     TimeOff,
     WorkingHours,
 )
-from bookings.notifications import notification_list_for_appointment, notification_retry
+from bookings.notifications import (
+    notification_list_for_appointment,
+    notification_retry,
+    patient_set_reminder_channel,
+)
 from bookings.screening import enquiry_list_for_clinic, screening_enquiry_done
 from bookings.selectors import (
     Slot,
@@ -69,6 +73,7 @@ from bookings.services import (
     appointment_reschedule,
     patient_match_or_create,
 )
+from bookings.sms import au_mobile_e164
 from bookings.views.calendar import calendar_card_response
 from clinic.access import (
     is_clinician,
@@ -684,7 +689,8 @@ class MessageRow:
 def _message_label(notification: Notification) -> str:
     """ "Booking confirmation", "Reminder (2 hours before)"."""
     if notification.kind == Notification.Kind.REMINDER and notification.lead_minutes:
-        return f"Reminder ({lead_label(notification.lead_minutes)})"
+        by_text = " by text message" if notification.channel == Notification.Channel.SMS else ""
+        return f"Reminder ({lead_label(notification.lead_minutes)}){by_text}"
     return notification.get_kind_display()
 
 
@@ -996,6 +1002,8 @@ def patient_detail(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
             "upcoming": [_row(a, tz) for a in upcoming],
             "past": [_row(a, tz) for a in past],
             "book_url": _book_url(patient=patient.code),
+            "has_mobile": au_mobile_e164(patient.phone) is not None,
+            "reminder_channels": Patient.ReminderChannel.choices,
             "answered": list(
                 BookingAnswers.objects.filter(appointment__patient=patient)
                 .select_related("appointment__service")
@@ -1021,6 +1029,26 @@ def patient_join(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
         return redirect(duplicate.get_absolute_url())
     messages.success(request, f"Joined into {original.full_name}'s record.")
     return redirect(original.get_absolute_url())
+
+
+@login_required
+@require_POST
+def patient_reminder_channel(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
+    """Staff set how the patient's reminders go (email, text message or both), as the
+    patient asked them to, on the phone or at the desk."""
+    patient = record_for_staff_or_404(request, patient_records(), code)
+    try:
+        patient = patient_set_reminder_channel(
+            patient=patient, channel=request.POST.get("reminder_channel", "")
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect(patient.get_absolute_url())
+    label = "email and text message" if patient.reminder_channel == "both" else ""
+    messages.success(
+        request, f"Reminders now go by {label or patient.get_reminder_channel_display().lower()}."
+    )
+    return redirect(patient.get_absolute_url())
 
 
 @login_required
@@ -1068,6 +1096,11 @@ urlpatterns: list[URLPattern] = [
     path("staff/patients/", patient_list, name="staff-patient-list"),
     path("staff/patients/<uuid:code>/", patient_detail, name="staff-patient-detail"),
     path("staff/patients/<uuid:code>/join/", patient_join, name="staff-patient-join"),
+    path(
+        "staff/patients/<uuid:code>/reminders/",
+        patient_reminder_channel,
+        name="staff-patient-reminder-channel",
+    ),
     path("staff/enquiries/", enquiry_list, name="staff-enquiries"),
     path("staff/enquiries/<uuid:code>/done/", enquiry_done, name="staff-enquiry-done"),
 ]

@@ -694,7 +694,7 @@ def _opt_out_url(patient):
 def test_the_opt_out_link_asks_first_and_changes_nothing_on_a_visit(client, world):
     response = client.get(_opt_out_url(world.patient))
     assert response.status_code == 200
-    assert "Turn off reminder emails?" in response.text
+    assert "Turn off reminders" in response.text
     assert 'name="action" value="stop"' in response.text
     world.patient.refresh_from_db()
     assert world.patient.reminders_opt_out is False
@@ -704,14 +704,14 @@ def test_the_opt_out_button_turns_reminders_off_and_back_on(client, world):
     url = _opt_out_url(world.patient)
     response = client.post(url, {"action": "stop"})
     assert response.status_code == 200
-    assert "Done: reminder emails are off." in response.text
+    assert "Done: reminders are off." in response.text
     world.patient.refresh_from_db()
     assert world.patient.reminders_opt_out is True
     world.other_patient.refresh_from_db()
     assert world.other_patient.reminders_opt_out is False
 
     response = client.post(url, {"action": "resume"})
-    assert "Done: reminder emails are on." in response.text
+    assert "Done: reminders are on." in response.text
     world.patient.refresh_from_db()
     assert world.patient.reminders_opt_out is False
 

@@ -265,6 +265,18 @@ ROWS: list[Row] = [
         method="post",
         args=lambda s: [s.w.patient.code],
     ),
+    Row(
+        "bookings:staff-patient-reminder-channel",
+        GET_NOT_ALLOWED,
+        args=lambda s: [s.w.patient.code],
+    ),
+    Row(  # Pat's choice set to what it is: email
+        "bookings:staff-patient-reminder-channel",
+        CLINIC_STAFF_POST,
+        method="post",
+        args=lambda s: [s.w.patient.code],
+        data=lambda s: {"reminder_channel": "email"},
+    ),
     Row("bookings:staff-appointment", CLINIC_STAFF, args=lambda s: [s.visit.code]),
     Row("bookings:staff-cancel", CLINIC_STAFF, args=lambda s: [s.visit.code]),
     Row("bookings:staff-move", CLINIC_STAFF, args=lambda s: [s.visit.code]),

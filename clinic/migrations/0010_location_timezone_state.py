@@ -40,7 +40,7 @@ def fill_zones(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('clinic', '0008_patient_possible_duplicate'),
+        ('clinic', '0009_patient_reminder_channel'),
     ]
 
     operations = [

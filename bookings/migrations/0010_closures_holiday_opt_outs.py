@@ -8,8 +8,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('bookings', '0008_appointment_completed'),
-        ('clinic', '0009_location_timezone_state'),
+        ('bookings', '0009_notification_channel'),
+        ('clinic', '0010_location_timezone_state'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
