@@ -50,6 +50,15 @@ class Service(models.Model):
     modalities = models.CharField(
         max_length=12, choices=Modalities.choices, default=Modalities.BOTH
     )
+    price = models.DecimalField(
+        max_digits=7,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text="What the patient pays, in Australian dollars including GST; empty: no "
+        "price is shown.",
+    )
     bookable_online = models.BooleanField(default=True)
     audience = models.CharField(max_length=10, choices=Audience.choices, default=Audience.ANY)
     practitioners = models.ManyToManyField(Practitioner, blank=True, related_name="services")
@@ -62,6 +71,9 @@ class Service(models.Model):
             models.CheckConstraint(
                 condition=Q(duration_minutes__gte=5, duration_minutes__lte=480),
                 name="service_duration_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(price__isnull=True) | Q(price__gte=0), name="service_price_not_negative"
             ),
         ]
 

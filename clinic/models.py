@@ -231,6 +231,9 @@ class Location(models.Model):
     clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="locations")
     name = models.CharField(max_length=120)
     address = models.TextField()
+    phone = models.CharField(
+        max_length=30, blank=True, help_text="These rooms' own number; empty: the clinic's."
+    )
     directions = models.TextField(blank=True)
     parking = models.TextField(blank=True)
     timezone = models.CharField(

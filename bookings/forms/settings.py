@@ -268,6 +268,15 @@ class LocationForm(SettingsModelForm):
     address = text_field(
         "Address", max_length=500, rows=3, help_text="Street, suburb, state and postcode."
     )
+    phone = forms.CharField(
+        label="Phone (optional)",
+        max_length=30,
+        required=False,
+        validators=[phone_validator],
+        help_text="Given to patients in their emails for a visit here. Leave it empty for "
+        "the clinic's number.",
+        error_messages={"max_length": "Enter at most %(limit_value)d characters."},
+    )
     directions = text_field(
         "Finding us (optional)",
         max_length=1000,
@@ -307,7 +316,16 @@ class LocationForm(SettingsModelForm):
     class Meta:
         model = Location
         # Listed one by one: a field added to Location later is added here on purpose.
-        fields = ["name", "address", "directions", "parking", "timezone", "state", "is_active"]
+        fields = [
+            "name",
+            "address",
+            "phone",
+            "directions",
+            "parking",
+            "timezone",
+            "state",
+            "is_active",
+        ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -597,6 +615,23 @@ class ServiceForm(SettingsModelForm):
         what="minutes",
         help_text="For notes or setting up the room; nobody can book it. 0 for none.",
     )
+    price = forms.DecimalField(
+        label="Price (optional)",
+        required=False,
+        min_value=0,
+        max_value=99999,
+        max_digits=7,
+        decimal_places=2,
+        help_text="In dollars, including GST, as the patient pays it: 95 or 95.50. Leave it "
+        "empty to show no price.",
+        error_messages={
+            "invalid": "Enter the price in dollars, like 95 or 95.50.",
+            "min_value": "Enter a price of 0 or more.",
+            "max_value": "Enter a price of at most 99,999 dollars.",
+            "max_digits": "Enter a price of at most 99,999 dollars.",
+            "max_decimal_places": "Enter the price to the cent at most, like 95.50.",
+        },
+    )
     modalities = forms.ChoiceField(
         label="How it is given",
         choices=Service.Modalities.choices,
@@ -636,6 +671,7 @@ class ServiceForm(SettingsModelForm):
             "description",
             "duration_minutes",
             "buffer_after_minutes",
+            "price",
             "modalities",
             "audience",
             "practitioners",
@@ -653,6 +689,7 @@ class ServiceForm(SettingsModelForm):
             "description",
             Unit("duration_minutes", "minutes"),
             Unit("buffer_after_minutes", "minutes"),
+            "price",
             "modalities",
             "audience",
             "practitioners",

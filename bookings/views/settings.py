@@ -518,7 +518,7 @@ def _service_form(
         title=title,
         submit=submit,
         back="Services",
-        intro="Prices are not kept in Stance yet.",
+        intro="A price, when there is one, is shown to patients when they choose a service.",
     )
 
 

@@ -680,9 +680,60 @@ def test_an_admin_adds_and_edits_a_service(client_as_admin, world):
     assert list(service.practitioners.all()) == [world.ep]
 
 
+def test_a_services_price_is_shown_to_patients_when_they_choose(client_as_admin, client, world):
+    url = reverse("bookings:staff-settings-service-edit", args=[world.service.code])
+    practitioners = [p.code for p in world.service.practitioners.all()]
+    client_as_admin.post(
+        url,
+        _service(world, name=world.service.name, price="95.50", practitioners=practitioners),
+    )
+    world.service.refresh_from_db()
+    assert str(world.service.price) == "95.50"
+    assert "$95.50" in client.get(reverse("bookings:service-list")).content.decode()
+
+
+def test_a_locations_phone_and_parking_reach_the_confirmation(client_as_admin, world):
+    from django.core import mail
+
+    from bookings.emails import notification_email
+    from bookings.models import Notification
+    from bookings.services import appointment_book
+
+    edit = reverse("bookings:staff-settings-location-edit", args=[world.location.pk])
+    client_as_admin.post(
+        edit,
+        {
+            "name": world.location.name,
+            "address": world.location.address,
+            "phone": "02 9000 1111",
+            "parking": "Two-hour street parking on Wilson Street.",
+            "is_active": "on",
+        },
+    )
+    world.location.refresh_from_db()
+    assert world.location.phone == "02 9000 1111"
+    visit = appointment_book(
+        service=world.service,
+        practitioner=world.ep,
+        modality="clinic",
+        start=f.next_weekday_at(world.clinic, 1, 10),
+        patient=world.patient,
+    )
+    row = Notification.objects.get(appointment=visit, kind="confirmation")
+    message = notification_email(row)
+    assert "Phone: 02 9000 1111" in message.body
+    assert "Parking: Two-hour street parking on Wilson Street." in message.body
+    html = message.alternatives[0].content
+    assert "Getting here" in html and "02 9000 1111" in html
+    assert not mail.outbox  # rendered, not sent
+
+
 @pytest.mark.parametrize(
     ("changes", "field", "words"),
     [
+        ({"price": "-1"}, "price", "Enter a price of 0 or more."),
+        ({"price": "ninety"}, "price", "Enter the price in dollars"),
+        ({"price": "9.999"}, "price", "to the cent at most"),
         ({"duration_minutes": "3"}, "duration_minutes", "Enter minutes from 5 to 480"),
         ({"buffer_after_minutes": "-5"}, "buffer_after_minutes", "Enter minutes from 0 to 120"),
         ({"name": ""}, "name", "Enter the name."),
@@ -842,3 +893,13 @@ def test_a_settings_form_answers_anything_without_a_server_error(
         response = client_as_admin.post(reverse(f"bookings:{name}"), posted)
         assert response.status_code in (200, 302)
         transaction.set_rollback(True)
+
+
+def test_a_location_phone_that_is_not_one_is_refused(client_as_admin, world):
+    edit = reverse("bookings:staff-settings-location-edit", args=[world.location.pk])
+    response = client_as_admin.post(
+        edit, {"name": "Rooms", "address": "1 Example St", "phone": "call me", "is_active": "on"}
+    )
+    _error_next_to(response, "phone", "Enter a phone number using digits")
+    world.location.refresh_from_db()
+    assert world.location.phone == "" and world.location.name != "Rooms"
