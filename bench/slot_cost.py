@@ -8,7 +8,8 @@
    this tree and, with --against REF, the same two modules as they were at git REF, so
    the before/after ratio comes from one run on the same loaded machine.
 3. The same SQL statements, replayed on a raw cursor, give the bare fetch time; total -
-   fetch is the Python cost, reported in microseconds per slot returned.
+   fetch is the Python cost, reported in microseconds per slot returned, and as the
+   marginal cost per slot: its growth from 10 to 50 practitioners over the slots'.
 
 With --profile, a cProfile of each 50-practitioner call follows (own time, top 25).
 """
@@ -246,6 +247,21 @@ def main() -> int:
             f"| {total * 1000:.2f} | {fetch * 1000:.2f} | {python * 1000:.2f} "
             f"| {total / case.slots * 1e6:.2f} | {python / case.slots * 1e6:.2f} |"
         )
+    # The marginal cost: the growth of the Python time from 10 to 50 practitioners over
+    # the growth of the slots (the engine's output), free of what every call costs once.
+    slots_by = {(c.label, c.practitioners, c.code): c.slots for c in cases}
+    small, large = SIZES
+    print(f"\nMarginal Python cost per slot ({small} to {large} practitioners, µs):")
+    for label in dict.fromkeys(c.label for c in cases):
+        figures = []
+        for code, _ in codes:
+            grown = python_by[(label, large, code)] - python_by[(label, small, code)]
+            found = slots_by[(label, large, code)] - slots_by[(label, small, code)]
+            figures.append((code, grown / found * 1e6 if found else float("nan")))
+        text = ", ".join(f"{code} {us:.2f}" for code, us in figures)
+        if len(figures) == 2:
+            text += f", ratio {figures[1][1] / figures[0][1]:.2f}"
+        print(f"- {label}: {text}")
     if args.against:
         print(f"\nPython cost per slot, this tree / {args.against}:")
         for case in cases:
