@@ -7,9 +7,12 @@
    public "no preference" week: one slot per time). Calls alternate between the code of
    this tree and, with --against REF, the same two modules as they were at git REF, so
    the before/after ratio comes from one run on the same loaded machine.
-3. The same SQL statements, replayed on a raw cursor, give the bare fetch time; total -
-   fetch is the Python cost, reported in microseconds per slot returned, and as the
-   marginal cost per slot: its growth from 10 to 50 practitioners over the slots'.
+3. The same SQL statements, replayed on a raw cursor, give the bare fetch cost. The Python
+   cost is the CPU time of this process during a call minus that of its replay (CPU time,
+   not wall time: waiting for PostgreSQL or for a core other work holds is left out, so
+   the figure moves little with the load of a shared machine). It is reported in
+   microseconds per slot returned, and as the marginal cost per slot: its growth from 10
+   to 50 practitioners over the growth of the slots.
 
 With --profile, a cProfile of each 50-practitioner call follows (own time, top 25).
 """
@@ -100,8 +103,9 @@ class Case:
     call: Callable[[], list[Any]]
     statements: list[str]
     slots: int = 0
-    totals: list[float] | None = None
-    fetches: list[float] | None = None
+    totals: list[float] | None = None  # wall time of the call
+    cpus: list[float] | None = None  # CPU time of this process during the call
+    fetches: list[float] | None = None  # CPU time of replaying its SQL
 
 
 def main() -> int:
@@ -181,6 +185,7 @@ def main() -> int:
                         [q["sql"] for q in captured.captured_queries],
                         slots=len(found),
                         totals=[],
+                        cpus=[],
                         fetches=[],
                     )
                 )
@@ -191,12 +196,12 @@ def main() -> int:
                 raise SystemExit(f"{a.label} ({a.practitioners}): the two versions disagree")
 
     def replay(statements: list[str]) -> float:
-        t0 = clock.perf_counter()
+        c0 = clock.process_time()
         with connection.cursor() as cursor:
             for sql in statements:
                 cursor.execute(sql)
                 cursor.fetchall()
-        return clock.perf_counter() - t0
+        return clock.process_time() - c0
 
     load_before = os.getloadavg()[0]
     for case in cases:  # warm-up
@@ -204,10 +209,12 @@ def main() -> int:
         replay(case.statements)
     for _ in range(args.repeats):  # interleaved, so a burst of load hits every case alike
         for case in cases:
-            assert case.totals is not None and case.fetches is not None
+            assert case.totals is not None and case.cpus is not None
+            assert case.fetches is not None
             gc.collect()
-            t0 = clock.perf_counter()
+            t0, c0 = clock.perf_counter(), clock.process_time()
             case.call()
+            case.cpus.append(clock.process_time() - c0)
             case.totals.append(clock.perf_counter() - t0)
             gc.collect()
             case.fetches.append(replay(case.statements))
@@ -232,20 +239,20 @@ def main() -> int:
         f"{load_after:.2f} after ({'fresh' if fresh else 'reused'} {args.database_url})\n"
     )
     print(
-        "| Call | Code | Practitioners | Slots | Total median (ms) | Fetch median (ms) "
-        "| Python (ms) | µs per slot (total) | µs per slot (Python) |"
+        "| Call | Code | Practitioners | Slots | Wall median (ms) | CPU median (ms) "
+        "| CPU of the SQL replay (ms) | Python (ms) | µs per slot (Python) |"
     )
     print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     python_by: dict[tuple[str, int, str], float] = {}
     for case in cases:
-        assert case.totals is not None and case.fetches is not None
-        total, fetch = median(case.totals), median(case.fetches)
-        python = max(total - fetch, 0.0)
+        assert case.totals is not None and case.cpus is not None and case.fetches is not None
+        total, cpu, fetch = median(case.totals), median(case.cpus), median(case.fetches)
+        python = max(cpu - fetch, 0.0)
         python_by[(case.label, case.practitioners, case.code)] = python
         print(
             f"| {case.label} | {case.code} | {case.practitioners} | {case.slots} "
-            f"| {total * 1000:.2f} | {fetch * 1000:.2f} | {python * 1000:.2f} "
-            f"| {total / case.slots * 1e6:.2f} | {python / case.slots * 1e6:.2f} |"
+            f"| {total * 1000:.2f} | {cpu * 1000:.2f} | {fetch * 1000:.2f} "
+            f"| {python * 1000:.2f} | {python / case.slots * 1e6:.2f} |"
         )
     # The marginal cost: the growth of the Python time from 10 to 50 practitioners over
     # the growth of the slots (the engine's output), free of what every call costs once.
