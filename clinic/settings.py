@@ -97,8 +97,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    # Clinical records' history rows name who made each change (django-simple-history).
-    "simple_history.middleware.HistoryRequestMiddleware",
+    # Clinical records' history rows name who made each change (django-simple-history's
+    # middleware, for the requests that can change something).
+    "clinic.accounts.middleware.HistoryOnWritesMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

@@ -1,7 +1,10 @@
-"""Session rules applied to every request: idle timeout, then two-step verification.
+"""Session rules applied to every request: idle timeout, the clinic's time zone, then
+two-step verification; and the request that django-simple-history's rows name the user of.
 
-Both read only the session and the settings on the common path (no extra query): the
-login receiver (clinic.accounts.signals) records what they need.
+They read only the session and the settings on the common path (no extra query): the
+login receiver (clinic.accounts.signals) records what they need. A request without a
+signed-in session (most public pages, `/healthz`, the load balancer's probes) passes each
+of them after one look at the session, without loading the user.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 
 from django_htmx.http import HttpResponseClientRedirect
+from simple_history.middleware import HistoryRequestMiddleware
 
 from clinic.accounts.selectors import mfa_enforced_for, mfa_is_enrolled, user_time_zone
 from clinic.accounts.signals import LAST_SEEN_KEY, MFA_ENROLLED_KEY, STAFF_KEY, ZONE_KEY
@@ -30,6 +34,8 @@ TOUCH_EVERY_SECONDS = 60
 
 MFA_EXEMPT_URL_NAMES = {"logout", "healthz"}
 """Pages an unverified user may still reach, besides the accounts: pages themselves."""
+
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
 
 def idle_timeout_seconds(*, staff: bool) -> int:
@@ -116,6 +122,8 @@ class StaffMFAMiddleware:
         view_args: Any,
         view_kwargs: Any,
     ) -> HttpResponse | None:
+        if SESSION_KEY not in request.session:
+            return None  # nobody is signed in: no need to load the (anonymous) user
         user = request.user
         if not user.is_authenticated:
             return None
@@ -129,6 +137,26 @@ class StaffMFAMiddleware:
         ):
             return None
         return _verification_needed(request)
+
+
+class HistoryOnWritesMiddleware:
+    """django-simple-history's HistoryRequestMiddleware for the requests that may change
+    a record: it hands the request to the history rows, which name its signed-in user.
+
+    GET, HEAD, OPTIONS and TRACE change nothing here (views write on POST), so they skip
+    the thread-local bookkeeping it costs every request. Changes made outside a request
+    (tasks, commands) never had a request to name anyone by.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.with_history = HistoryRequestMiddleware(get_response)
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method in READ_ONLY_METHODS:
+            return self.get_response(request)
+        response: HttpResponse = self.with_history(request)
+        return response
 
 
 def _verification_needed(request: HttpRequest) -> HttpResponse:

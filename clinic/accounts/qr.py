@@ -7,12 +7,14 @@ from base64 import b32encode
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-import qrcode
-from qrcode.image.svg import SvgPathFillImage
-
 
 def qr_svg(data: str, *, label: str) -> SafeString:
     """An accessible <svg> QR code for `data` (white background, quiet zone included)."""
+    # Imported here: qrcode brings Pillow (about 4 MiB) into every worker that imports
+    # it, and only the two-step set-up page draws a code (docs/BENCHMARKS.md).
+    import qrcode
+    from qrcode.image.svg import SvgPathFillImage
+
     image = qrcode.make(
         data,
         image_factory=SvgPathFillImage,

@@ -27,8 +27,6 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any, Protocol
 
-from jsonschema import Draft202012Validator
-
 DATA_PATH = Path(__file__).parent / "data" / "exercises.json"
 
 GLUTEAL_TENDINOPATHY = "gluteal_tendinopathy"
@@ -311,6 +309,10 @@ def _where(path: Iterable[Any]) -> str:
 
 
 def _schema_problems(data: Any) -> list[str]:
+    # Imported on the first load of a library: a process that never reads one (a Celery
+    # worker, most web requests) does without jsonschema and its dependencies.
+    from jsonschema import Draft202012Validator
+
     validator = Draft202012Validator(SCHEMA)
     errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
     return [f"{_where(e.absolute_path)}: {e.message}" for e in errors]

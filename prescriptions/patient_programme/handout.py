@@ -12,10 +12,9 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 from io import BytesIO
+from typing import TYPE_CHECKING
 
 from django.utils import timezone
-
-from fpdf import FPDF
 
 from prescriptions.models import Phase, Programme, ProgrammeItem, ProgrammeVersion
 from prescriptions.patient_programme.selectors import (
@@ -26,6 +25,9 @@ from prescriptions.patient_programme.selectors import (
     split_by_phase,
     version_items,
 )
+
+if TYPE_CHECKING:  # imported by programme_pdf: fpdf brings fontTools and Pillow, ~16 MiB
+    from fpdf import FPDF
 
 PAIN_RULE_WORDS = (
     "Pain during an exercise is fine up to 5 out of 10, and it should settle by the next "
@@ -105,18 +107,6 @@ def handout_sections(version: ProgrammeVersion, today: object) -> list[HandoutSe
     return sections
 
 
-class _Handout(FPDF):
-    footer_text = ""
-
-    def footer(self) -> None:
-        self.set_y(-14)
-        self.set_font("helvetica", size=8)
-        self.set_text_color(80, 90, 95)
-        self.cell(
-            0, 6, pdf_text(f"{self.footer_text}   Page {self.page_no()} of {{nb}}"), align="C"
-        )
-
-
 def _line(pdf: FPDF, label: str, value: str) -> None:
     if not value:
         return
@@ -159,11 +149,26 @@ def _item(pdf: FPDF, view: ItemView) -> None:
 
 def programme_pdf(programme: Programme, version: ProgrammeVersion) -> bytes:
     """The current version of `programme` as a PDF document."""
+    # Imported here, not at the top: with fontTools and Pillow it adds about 16 MiB to
+    # a process, which only the workers that make a PDF should carry (docs/BENCHMARKS.md).
+    from fpdf import FPDF
+
+    class Handout(FPDF):
+        footer_text = ""
+
+        def footer(self) -> None:
+            self.set_y(-14)
+            self.set_font("helvetica", size=8)
+            self.set_text_color(80, 90, 95)
+            self.cell(
+                0, 6, pdf_text(f"{self.footer_text}   Page {self.page_no()} of {{nb}}"), align="C"
+            )
+
     patient = programme.patient
     clinic = programme.clinic
     tz = patient_tz(patient, programme)
     today = timezone.now().astimezone(tz).date()
-    pdf = _Handout(format="A4")
+    pdf = Handout(format="A4")
     pdf.set_title(pdf_text(programme.display_title))
     pdf.set_author(pdf_text(clinic.name))
     pdf.set_creator("Stance")

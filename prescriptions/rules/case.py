@@ -15,8 +15,6 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from jsonschema import Draft202012Validator, FormatChecker
-
 from prescriptions.assessments import battery
 from prescriptions.rules import measures, postop
 from prescriptions.rules.pain import PainSession
@@ -96,6 +94,10 @@ def _where(path: Iterable[Any]) -> str:
 
 def case_errors(data: Any, schema: Mapping[str, Any]) -> list[str]:
     """Every way `data` breaks `schema`, each as "field: message", in document order."""
+    # Imported here: jsonschema and its dependencies stay out of the processes (most web
+    # requests, the Celery worker) that never check a case (docs/BENCHMARKS.md).
+    from jsonschema import Draft202012Validator, FormatChecker
+
     validator = Draft202012Validator(schema, format_checker=FormatChecker())
     errors = sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
     out = []
