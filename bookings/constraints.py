@@ -59,3 +59,34 @@ class PortableExclusionConstraint(ExclusionConstraint):
             clash = clash.exclude(pk=instance.pk)
         if clash.exists():
             raise ValidationError(self.get_violation_error_message(), code="overlap")
+
+
+class PatientOverlapConstraint(PortableExclusionConstraint):
+    """One person, one place at a time: a patient's visits never overlap, unless staff
+    booked one knowing ("Book anyway": `patient_overlap_ok`)."""
+
+    def validate(
+        self, model: Any, instance: Any, exclude: Any = None, using: str = "default"
+    ) -> None:
+        """The same check as a portable query, for forms and the admin (not race-free:
+        the database constraint is)."""
+        if exclude and {"patient", "start"} & set(exclude):
+            return
+        if not (instance.patient_id and instance.start and instance.end):
+            return
+        if instance.status == "cancelled" or instance.patient_overlap_ok:
+            return
+        clash = (
+            model._default_manager.using(using)
+            .filter(
+                patient_id=instance.patient_id,
+                start__lt=instance.end,
+                end__gt=instance.start,
+                patient_overlap_ok=False,
+            )
+            .exclude(status="cancelled")
+        )
+        if instance.pk:
+            clash = clash.exclude(pk=instance.pk)
+        if clash.exists():
+            raise ValidationError(self.get_violation_error_message(), code="patient_overlap")

@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import F, Func, Q
 from django.utils.functional import cached_property
 
-from bookings.constraints import PortableExclusionConstraint
+from bookings.constraints import PatientOverlapConstraint, PortableExclusionConstraint
 from clinic.models import Clinic, Location, Patient, Practitioner, User
 
 
@@ -353,6 +353,10 @@ class Appointment(models.Model):
         editable=False,
         help_text="SHA-256 of the booking the idempotency key was first used for.",
     )
+    patient_overlap_ok = models.BooleanField(
+        default=False,
+        help_text="Staff booked it knowing the patient has another visit at the same time.",
+    )
     hold_expires_at = models.DateTimeField(
         null=True,
         blank=True,
@@ -397,6 +401,17 @@ class Appointment(models.Model):
                 ],
                 condition=~Q(status="cancelled"),
                 violation_error_message="That time overlaps another appointment.",
+            ),
+            # One person, one place at a time, whoever the practitioners are; staff may
+            # book an overlap knowingly (patient_overlap_ok), which the rule then skips.
+            PatientOverlapConstraint(
+                name="appt_no_overlap_per_patient",
+                expressions=[
+                    (TsTzRange("start", "end", RangeBoundary()), RangeOperators.OVERLAPS),
+                    ("patient", RangeOperators.EQUAL),
+                ],
+                condition=~Q(status="cancelled") & Q(patient_overlap_ok=False),
+                violation_error_message="The patient already has a visit at that time.",
             ),
         ]
 

@@ -4,12 +4,13 @@ Every write that moves a practitioner's time locks the practitioner row (Postgre
 holds SQLite's single write lock (IMMEDIATE transactions), re-checks availability, and
 writes inside a savepoint. On PostgreSQL the exclusion constraint
 `appt_no_overlap_per_practitioner` is the backstop for any path that forgets, so a race
-can never leave two active appointments overlapping.
+can never leave two active appointments overlapping; `appt_no_overlap_per_patient` does
+the same for one person booked with two practitioners at once (unless staff booked it
+knowingly, "Book anyway").
 
 Lock order, the same in every path (so two writers never wait on each other in a
-circle): practitioner rows in ascending id, then the patient row (a booking, so that
-one person's two bookings at once are checked one after the other), then the
-appointment row alone (`select_for_update(of=("self",))`), then its notification rows.
+circle): practitioner rows in ascending id, then the appointment row alone
+(`select_for_update(of=("self",))`), then its notification rows.
 A wait longer than the connection's `lock_timeout` (clinic/settings.py), a deadlock the
 database broke, or SQLite's "database is locked" is not a server error: booking and
 moving answer `SlotUnavailable` with the nearest free times, cancelling answers
@@ -45,6 +46,7 @@ from clinic.models import Clinic, Patient, Practitioner, User
 logger = logging.getLogger(__name__)
 
 EXCLUSION_VIOLATION = "23P01"
+PATIENT_OVERLAP = "appt_no_overlap_per_patient"
 TAKEN_MESSAGE = "That time was just taken."
 LOCK_WAIT_FAILED = {
     "55P03",  # lock_not_available: waited longer than lock_timeout
@@ -88,14 +90,16 @@ class VisitBusy(DomainError):
 class PatientAlreadyBooked(DomainError):
     """The patient already has an active visit overlapping the time (with anyone)."""
 
-    def __init__(self, clash: Appointment) -> None:
-        tz = clash.tz
-        super().__init__(
-            f"{clash.patient.first_name} already has a visit at that time: "
-            f"{when_label(clash.start, tz)} with {clash.practitioner.display_name}. Choose "
-            "another time, or change that visit first.",
-            field="start",
-        )
+    def __init__(self, clash: Appointment | None) -> None:
+        if clash is None:  # caught by the database in a race: the transaction is over
+            message = "The patient already has a visit at that time. Choose another time."
+        else:
+            message = (
+                f"{clash.patient.first_name} already has a visit at that time: "
+                f"{when_label(clash.start, clash.tz)} with {clash.practitioner.display_name}. "
+                "Choose another time, or change that visit first."
+            )
+        super().__init__(message, field="start")
         self.clash = clash
 
 
@@ -202,14 +206,18 @@ def _lock_visit(appointment: Appointment, *, also: int | None = None) -> Appoint
 
 
 def _save_holding_time(appointment: Appointment, **save_kwargs: object) -> None:
-    """Save; an overlap caught by the database becomes SlotUnavailable. No savepoint: the
+    """Save; an overlap caught by the database becomes SlotUnavailable (the
+    practitioner's time) or PatientAlreadyBooked (the patient's). No savepoint: the
     caller's transaction is given up either way, so the error only needs a new name."""
     try:
         appointment.save(**save_kwargs)  # type: ignore[arg-type]
     except IntegrityError as exc:
-        if getattr(exc.__cause__, "sqlstate", None) == EXCLUSION_VIOLATION:
-            raise SlotUnavailable("That time was just taken.") from exc
-        raise
+        if getattr(exc.__cause__, "sqlstate", None) != EXCLUSION_VIOLATION:
+            raise
+        diag = getattr(exc.__cause__, "diag", None)
+        if getattr(diag, "constraint_name", "") == PATIENT_OVERLAP:
+            raise PatientAlreadyBooked(None) from exc
+        raise SlotUnavailable("That time was just taken.") from exc
 
 
 def _taken_error(
@@ -412,10 +420,6 @@ def _book_locked(
             )
         )
     if not allow_patient_overlap:
-        # The patient's row is locked after the practitioner's (the documented order), so
-        # two bookings of one person with two practitioners at once are checked one after
-        # the other: the second sees the first and is refused.
-        list(Patient.objects.select_for_update().filter(pk=patient.pk).values_list("pk"))
         clash = (
             Appointment.objects.active()
             .filter(patient=patient, start__lt=slot.end, end__gt=slot.start)
@@ -438,6 +442,7 @@ def _book_locked(
         booking_request_id=booking_request_id,
         booking_request_hash=booking_request_hash,
         telehealth_url=telehealth_room_url() if modality == Modality.TELEHEALTH else "",
+        patient_overlap_ok=allow_patient_overlap,
     )
     if slot.tz is not None:
         appointment.tz = slot.tz  # the location's zone, without reading the location again

@@ -104,8 +104,8 @@ def test_partially_overlapping_slots_of_different_lengths_exactly_one_booked(wor
 
 
 def test_one_patient_booked_with_two_practitioners_at_once_gets_one_visit(world):
-    """The patient's row is locked after the practitioner's: the second booking sees the
-    first and is refused, though the two practitioners' locks never meet."""
+    """The two practitioners' locks never meet; the database's per-patient exclusion
+    constraint refuses the second, which reaches the booker as PatientAlreadyBooked."""
     start = f.next_weekday_at(world.clinic, 1, 11)
     refused = []
 

@@ -93,3 +93,31 @@ def test_the_staff_page_warns_and_offers_book_anyway(client_as_reception, world,
     anyway = client_as_reception.post(url, {"slot": value, "allow_overlap": "on"})
     assert anyway.status_code == 302
     assert Appointment.objects.filter(patient=world.patient).count() == 2
+
+
+def test_a_visit_booked_anyway_is_marked_so_and_the_rule_skips_it(world):
+    from django.core.exceptions import ValidationError
+
+    start = f.next_weekday_at(world.clinic, 1, 10)
+    first = appointment_book(
+        service=world.service,
+        practitioner=world.ep,
+        modality="clinic",
+        start=start,
+        patient=world.patient,
+        source=Appointment.Source.STAFF,
+    )
+    second = appointment_book(
+        service=world.service,
+        practitioner=world.physio,
+        modality="clinic",
+        start=start,
+        patient=world.patient,
+        source=Appointment.Source.STAFF,
+        allow_patient_overlap=True,
+    )
+    assert (first.patient_overlap_ok, second.patient_overlap_ok) == (False, True)
+    # The admin's and forms' check says the same as the database for an unmarked one.
+    second.patient_overlap_ok = False
+    with pytest.raises(ValidationError, match="already has a visit at that time"):
+        second.full_clean()
