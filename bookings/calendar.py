@@ -302,11 +302,13 @@ def calendar_load(
     practitioners: list[Practitioner],
     location_id: int | None,
     with_flags: bool,
+    tz: ZoneInfo | None = None,
 ) -> CalendarRows:
     """Active appointments, working hours and time off of these practitioners on these
-    days (at one location, if given), and with `with_flags` the patients' flags. Four
-    queries plus one per flag source, whatever the number of visits."""
-    tz = clinic.tz
+    days (in `tz`, the clinic's zone unless given; at one location, if given), and with
+    `with_flags` the patients' flags. Four queries plus one per flag source, whatever the
+    number of visits."""
+    tz = tz or clinic.tz
     start, end = local_day_bounds(days[0], tz)[0], local_day_bounds(days[-1], tz)[1]
     ids = [p.pk for p in practitioners]
     appointments_qs = (

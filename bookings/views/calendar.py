@@ -121,11 +121,17 @@ def staff_calendar(request: HttpRequest) -> HttpResponse:
     clinic = staff_clinic_or_404(request)
     everyone = list(Practitioner.objects.filter(clinic=clinic).order_by("display_name"))
     practitioners = [p for p in everyone if p.is_active]
-    locations = list(Location.objects.filter(clinic=clinic, is_active=True))
+    locations = list(
+        Location.objects.filter(clinic=clinic, is_active=True).select_related("clinic")
+    )
     form, filters = _filters(
         request, clinic=clinic, practitioners=practitioners, locations=locations
     )
     today = _today(clinic)
+    # The grid is in one zone: the chosen location's, or the one all locations share;
+    # with rooms in several zones and none chosen, the clinic's (and the page says so).
+    zones = {filters.location.tz} if filters.location else {loc.tz for loc in locations}
+    tz = next(iter(zones)) if len(zones) == 1 else clinic.tz
     if filters.view == "week":
         first = week_start(filters.day)
         days = calendar.week_days(first)
@@ -140,9 +146,10 @@ def staff_calendar(request: HttpRequest) -> HttpResponse:
         practitioners=shown,
         location_id=filters.location.pk if filters.location else None,
         with_flags=is_clinician(request.user),
+        tz=tz,
     )
     grid = calendar.calendar_arrange(
-        tz=clinic.tz,
+        tz=tz,
         cells=_columns(filters, shown, rows),
         rows_read=rows,
         now=timezone.now(),
@@ -164,7 +171,9 @@ def staff_calendar(request: HttpRequest) -> HttpResponse:
         "grid": grid,
         "title": title,
         "nav": _nav(filters, today),
-        "zone": zone_label(clinic.tz),
+        "zone": zone_label(tz),
+        "zone_name": str(tz),
+        "mixed_zones": len(zones) > 1,
         "appointment_count": len(rows.appointments),
         "list_url": f"{reverse('bookings:staff-schedule')}?"
         + urlencode(

@@ -447,9 +447,12 @@ def _slot_groups(
     for slot in sorted(free, key=order):
         p = practitioners[slot.practitioner_id]
         place = locations[slot.location_id].name if slot.location_id in locations else None
+        zone = slot.tz or tz  # a clinic visit's time in its location's zone
         heading = f"{p.display_name} at {place}" if place else f"{p.display_name}, telehealth"
+        if zone != tz:
+            heading += f" ({zone_label(zone)} time)"
         group = groups.setdefault(heading, SlotGroup(heading, []))
-        label = _when(slot.start, tz) if with_day else _clock(slot.start, tz)
+        label = _when(slot.start, zone) if with_day else _clock(slot.start, zone)
         value = slot_value(practitioner_code=p.code, start=slot.start, location_id=slot.location_id)
         group.choices.append(SlotChoice(f"id_slot_{n}", value, label))
         n += 1

@@ -367,3 +367,50 @@ def test_the_public_week_shows_perth_rooms_in_perth_time(two_cities, client):
     # 9:00 to 16:00 Perth time, not 12:00 to 19:00 as Sydney reads them.
     assert "9:00 am" in page and "4:00 pm" in page
     assert "6:00 pm" not in page and "7:00 pm" not in page
+
+
+def test_staff_see_perth_visits_at_perth_times_on_the_calendar_and_booking_page(two_cities):
+    from django.test import Client
+    from django.urls import reverse
+
+    from bookings.services import appointment_book
+    from clinic.models import User
+
+    reception = f.make_user(
+        role=User.Role.RECEPTION, clinic=two_cities.clinic, email="desk@example.org"
+    )
+    client = Client()
+    client.force_login(reception)
+    day = (timezone.now() + timedelta(days=8)).astimezone(PERTH).date()
+    nine_perth = datetime.combine(day, time(9), tzinfo=PERTH)
+    patient = f.make_patient(two_cities.clinic)
+    appointment_book(
+        service=two_cities.service,
+        practitioner=two_cities.in_perth,
+        modality="clinic",
+        start=nine_perth,
+        patient=patient,
+        source="staff",
+    )
+    page = client.get(
+        reverse("bookings:staff-calendar"),
+        {"date": day.isoformat(), "location": two_cities.perth.pk},
+    ).content.decode()
+    assert "Australia/Perth" in page
+    assert "9:00 am to 10:00 am" in page
+
+    mixed = client.get(reverse("bookings:staff-calendar"), {"date": day.isoformat()})
+    assert "choose a location to see its visits and hours in its own time" in mixed.content.decode()
+
+    booking = client.get(
+        reverse("bookings:staff-book"),
+        {
+            "patient": patient.code,
+            "service": two_cities.service.code,
+            "modality": "clinic",
+            "practitioner": two_cities.in_perth.code,
+            "date": day.isoformat(),
+        },
+    ).content.decode()
+    assert "Per Th at Perth rooms (Perth time)" in booking
+    assert ">10:00 am<" in booking  # the first free hour after the 9:00 visit, Perth time
