@@ -63,7 +63,7 @@ def parse_args() -> argparse.Namespace:
 
 def middleware_at(ref: str) -> list[str]:
     """MIDDLEWARE of clinic/settings.py at `ref`, its own middleware module swapped in."""
-    from bench.slot_cost import _module, git_show
+    from bench.slot_cost import git_show, module_from_source
 
     tree = ast.parse(git_show(ref, "clinic/settings.py"))
     for node in tree.body:
@@ -75,7 +75,9 @@ def middleware_at(ref: str) -> list[str]:
     else:
         raise SystemExit(f"no MIDDLEWARE list in {ref}:clinic/settings.py")
     source = git_show(ref, "clinic/accounts/middleware.py")
-    _module("bench_baseline_middleware", source, f"{ref}:clinic/accounts/middleware.py", {})
+    module_from_source(
+        "bench_baseline_middleware", source, f"{ref}:clinic/accounts/middleware.py", {}
+    )
     return [n.replace(CUSTOM, "bench_baseline_middleware.") for n in names]
 
 

@@ -72,7 +72,10 @@ def git_show(ref: str, path: str) -> str:
     ).stdout
 
 
-def _module(name: str, source: str, filename: str, preset: dict[str, Any]) -> types.ModuleType:
+def module_from_source(
+    name: str, source: str, filename: str, preset: dict[str, Any]
+) -> types.ModuleType:
+    """A module made from source text (a file as it was at a git ref), for baselines."""
     module = types.ModuleType(name)
     module.__dict__.update(preset)
     sys.modules[name] = module  # dataclasses look their module up while decorating
@@ -82,12 +85,14 @@ def _module(name: str, source: str, filename: str, preset: dict[str, Any]) -> ty
 
 def selectors_at(ref: str) -> types.ModuleType:
     """bookings.selectors as it was at `ref`, wired to bookings.slots as it was at `ref`."""
-    old_slots = _module("bench_baseline_slots", git_show(ref, "bookings/slots.py"), "slots", {})
+    old_slots = module_from_source(
+        "bench_baseline_slots", git_show(ref, "bookings/slots.py"), "slots", {}
+    )
     source = git_show(ref, "bookings/selectors.py")
     line = "from bookings import slots\n"
     if line not in source:
         raise SystemExit(f"{ref}:bookings/selectors.py does not import bookings.slots plainly")
-    return _module(
+    return module_from_source(
         "bench_baseline_selectors",
         source.replace(line, ""),
         f"{ref}:bookings/selectors.py",
