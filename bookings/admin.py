@@ -1,9 +1,17 @@
+"""The raw admin, for the odd repair. Every date-time in it is shown and taken in the
+zone of the place it belongs to (a visit's location, a practitioner's rooms), named next
+to the field; lists show each row's times in its own zone."""
+
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.contrib.admin.utils import unquote
+from django.db.models import Count, Max, Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.utils import timezone
 
 from bookings.models import (
     Appointment,
@@ -14,6 +22,54 @@ from bookings.models import (
     WorkingHours,
 )
 from bookings.notifications import notification_retry
+from bookings.selectors import practitioner_zone
+from clinic.lib.time import when_label, zone_label
+from clinic.models import Location, Practitioner
+
+
+def _local(instant: Any, zone: ZoneInfo) -> str:
+    return f"{when_label(instant, zone)} ({zone_label(zone)})" if instant else "-"
+
+
+def _posted_pk(request: HttpRequest, name: str) -> int | None:
+    value = request.POST.get(name, "") if request.method == "POST" else ""
+    return int(value) if value.isdigit() else None
+
+
+class LocalZoneAdmin[M: Any](admin.ModelAdmin[M]):
+    """Activates the object's own zone around its change form, so Django's forms show
+    and parse its date-times in that zone (the signed-in default is the clinic's:
+    ClinicTimeZoneMiddleware), and names the zone beside each date-time field."""
+
+    def object_zone(self, request: HttpRequest, obj: M | None) -> ZoneInfo | None:
+        return None
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        obj = self.get_object(request, unquote(object_id)) if object_id else None
+        zone = self.object_zone(request, obj)
+        if zone is None:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        with timezone.override(zone):
+            response = super().changeform_view(request, object_id, form_url, extra_context)
+            if isinstance(response, TemplateResponse):
+                response.render()  # here, while the object's zone is active
+            return response
+
+    def get_form(
+        self, request: HttpRequest, obj: M | None = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        form = super().get_form(request, obj, change, **kwargs)
+        zone = timezone.get_current_timezone()
+        for field in form.base_fields.values():
+            if isinstance(field, forms.SplitDateTimeField | forms.DateTimeField):
+                field.help_text = f"{zone_label(zone)} time ({zone.key})."
+        return form
 
 
 @admin.register(Service)
@@ -30,9 +86,45 @@ class WorkingHoursAdmin(admin.ModelAdmin[WorkingHours]):
 
 
 @admin.register(TimeOff)
-class TimeOffAdmin(admin.ModelAdmin[TimeOff]):
-    list_display = ["practitioner", "start", "end", "reason"]
+class TimeOffAdmin(LocalZoneAdmin[TimeOff]):
+    """Time off in the practitioner's own zone (bookings.selectors.practitioner_zones)."""
+
+    list_display = ["practitioner", "local_start", "local_end", "reason"]
     list_filter = ["practitioner"]
+
+    def object_zone(self, request: HttpRequest, obj: TimeOff | None) -> ZoneInfo | None:
+        pk = obj.practitioner_id if obj else _posted_pk(request, "practitioner")
+        if pk is None:
+            return None
+        who = Practitioner.objects.select_related("clinic").filter(pk=pk).first()
+        return practitioner_zone(practitioner=who) if who else None
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[TimeOff]:
+        active = Q(practitioner__working_hours__location__is_active=True)
+        zone = "practitioner__working_hours__location__timezone"
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("practitioner__clinic")
+            .annotate(
+                zones=Count(zone, filter=active, distinct=True),
+                one_zone=Max(zone, filter=active),
+            )
+        )
+
+    def _zone(self, obj: TimeOff) -> ZoneInfo:
+        one = getattr(obj, "one_zone", None)
+        if getattr(obj, "zones", 0) == 1 and one:
+            return ZoneInfo(one)
+        return obj.practitioner.clinic.tz
+
+    @admin.display(description="start", ordering="start")
+    def local_start(self, obj: TimeOff) -> str:
+        return _local(obj.start, self._zone(obj))
+
+    @admin.display(description="end", ordering="end")
+    def local_end(self, obj: TimeOff) -> str:
+        return _local(obj.end, self._zone(obj))
 
 
 @admin.register(ScreeningQuestion)
@@ -69,18 +161,34 @@ class AppointmentAdminForm(forms.ModelForm[Appointment]):
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(admin.ModelAdmin[Appointment]):
+class AppointmentAdmin(LocalZoneAdmin[Appointment]):
+    """A visit in its location's zone (the clinic's for telehealth without one)."""
+
     form = AppointmentAdminForm
-    list_display = ["start", "practitioner", "patient", "service", "modality", "status"]
+    list_display = ["local_start", "practitioner", "patient", "service", "modality", "status"]
+    list_select_related = ["location__clinic", "practitioner__clinic", "patient", "service"]
     list_filter = ["status", "modality", "practitioner", "source"]
     date_hierarchy = "start"
     raw_id_fields = ["patient"]
     search_fields = ["patient__last_name", "patient__email"]
     readonly_fields = ["code", "created_at", "updated_at", "sequence", "telehealth_url"]
 
+    def object_zone(self, request: HttpRequest, obj: Appointment | None) -> ZoneInfo | None:
+        if obj is not None:
+            return obj.tz
+        pk = _posted_pk(request, "location")
+        if pk is None:
+            return None
+        place = Location.objects.select_related("clinic").filter(pk=pk).first()
+        return place.tz if place else None
+
+    @admin.display(description="start", ordering="start")
+    def local_start(self, obj: Appointment) -> str:
+        return _local(obj.start, obj.tz)
+
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin[Notification]):
+class NotificationAdmin(LocalZoneAdmin[Notification]):
     """The outbox, read only: what was planned, sent, failed or not sent, and why. Rows
     change only through bookings/notifications.py; a failed one can be tried again."""
 
@@ -89,14 +197,18 @@ class NotificationAdmin(admin.ModelAdmin[Notification]):
         "kind",
         "channel",
         "status",
-        "due_at",
-        "sent_at",
+        "local_due",
+        "local_sent",
         "attempts",
         "appointment",
         "last_error",
     ]
     list_filter = ["status", "kind", "channel", "due_at", "sent_at"]
-    list_select_related = ["appointment"]
+    list_select_related = [
+        "appointment__location__clinic",
+        "appointment__practitioner__clinic",
+        "appointment__service",
+    ]
     date_hierarchy = "due_at"
     search_fields = ["=id", "=appointment__code", "=patient__code"]
     ordering = ["-due_at", "-pk"]
@@ -122,6 +234,20 @@ class NotificationAdmin(admin.ModelAdmin[Notification]):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    def object_zone(self, request: HttpRequest, obj: Notification | None) -> ZoneInfo | None:
+        return obj.appointment.tz if obj and obj.appointment else None
+
+    def _zone(self, obj: Notification) -> ZoneInfo:
+        return obj.appointment.tz if obj.appointment else timezone.get_current_timezone()
+
+    @admin.display(description="due", ordering="due_at")
+    def local_due(self, obj: Notification) -> str:
+        return _local(obj.due_at, self._zone(obj))
+
+    @admin.display(description="sent", ordering="sent_at")
+    def local_sent(self, obj: Notification) -> str:
+        return _local(obj.sent_at, self._zone(obj))
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False

@@ -10,9 +10,11 @@ from django.contrib.postgres.fields import DateTimeRangeField, RangeBoundary, Ra
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Func, Q
+from django.utils import timezone
 from django.utils.functional import cached_property
 
 from bookings.constraints import PatientOverlapConstraint, PortableExclusionConstraint
+from clinic.lib.time import zone_label
 from clinic.models import Clinic, Location, Patient, Practitioner, User
 
 
@@ -161,7 +163,7 @@ class TimeOff(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.practitioner} off {self.start:%Y-%m-%d %H:%M}"
+        return f"{self.practitioner} off {timezone.localtime(self.start):%Y-%m-%d %H:%M}"
 
 
 class Closure(models.Model):
@@ -416,7 +418,8 @@ class Appointment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.service} {self.start:%Y-%m-%d %H:%M} UTC"
+        local = self.start.astimezone(self.tz)
+        return f"{self.service} {local:%Y-%m-%d %H:%M} {zone_label(self.tz)} time"
 
     @property
     def is_active(self) -> bool:

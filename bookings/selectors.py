@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter, defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from operator import itemgetter
@@ -501,3 +502,27 @@ def practitioner_list_active() -> list[Practitioner]:
         )
         .order_by("display_name")
     )
+
+
+def practitioner_zones(
+    *, clinic: Clinic, practitioner_ids: Collection[int] | None = None
+) -> dict[int, ZoneInfo]:
+    """Practitioners' own zones: that of the active locations where they have working
+    hours when those share one (a practitioner in the Perth rooms enters and reads their
+    time off in Perth time), else the clinic's. Every practitioner asked for is a key."""
+    rows = WorkingHours.objects.filter(practitioner__clinic=clinic, location__is_active=True)
+    if practitioner_ids is not None:
+        rows = rows.filter(practitioner_id__in=practitioner_ids)
+    found: dict[int, set[str]] = defaultdict(set)
+    for pk, zone in rows.values_list("practitioner_id", "location__timezone"):
+        found[pk].add(zone or clinic.timezone)
+    zones = dict.fromkeys(practitioner_ids or (), clinic.tz)
+    zones.update(
+        {pk: ZoneInfo(next(iter(z))) if len(z) == 1 else clinic.tz for pk, z in found.items()}
+    )
+    return zones
+
+
+def practitioner_zone(*, practitioner: Practitioner) -> ZoneInfo:
+    clinic = practitioner.clinic
+    return practitioner_zones(clinic=clinic, practitioner_ids=[practitioner.pk])[practitioner.pk]

@@ -25,6 +25,7 @@ from django.db.models import QuerySet
 from crispy_forms.layout import Div
 
 from bookings.models import ScreeningQuestion, Service, WorkingHours
+from bookings.selectors import practitioner_zones
 from clinic.forms import (
     ErrorSummaryMixin,
     StaffForm,
@@ -542,15 +543,20 @@ class TimeOffForm(StaffForm):
     def __init__(self, *args: Any, clinic: Clinic, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.tz = clinic.tz
+        # Times are the practitioner's own (practitioner_zones): named in the labels when
+        # everyone works in one zone, else said in words.
+        self.zones = practitioner_zones(clinic=clinic)
         who = cast(forms.ModelChoiceField, self.fields["practitioner"])  # type: ignore[type-arg]
         who.queryset = Practitioner.objects.filter(clinic=clinic).order_by(
             "-is_active", "display_name"
         )
         self.fields["start_date"].error_messages["required"] = "Enter the first day away."
         self.fields["end_date"].error_messages["required"] = "Enter the last day away."
-        zone = zone_label(clinic.tz)
-        self.fields["start_time"].label = f"From ({zone} time, optional)"
-        self.fields["end_time"].label = f"Until ({zone} time, optional)"
+        one_zone = len({z.key for z in self.zones.values()} | {clinic.tz.key}) == 1
+        self.shared_zone = clinic.tz if one_zone else None
+        zone = f"{zone_label(clinic.tz)} time" if one_zone else "their local time"
+        self.fields["start_time"].label = f"From ({zone}, optional)"
+        self.fields["end_time"].label = f"Until ({zone}, optional)"
         self.helper = form_helper(
             "practitioner",
             Div("start_date", "start_time", css_class="field-pair"),
@@ -569,6 +575,8 @@ class TimeOffForm(StaffForm):
         start_day, end_day = data.get("start_date"), data.get("end_date")
         if start_day is None or end_day is None:
             return data
+        if data.get("practitioner") is not None:
+            self.tz = self.zones.get(data["practitioner"].pk, self.tz)
         start = self._instant("start_time", start_day, data.get("start_time") or time.min)
         if data.get("end_time"):
             end = self._instant("end_time", end_day, data["end_time"])

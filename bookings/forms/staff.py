@@ -33,6 +33,14 @@ ALL = "all"
 ANY = "any"
 
 
+def schedule_location_default(locations: Sequence[Location]) -> str:
+    """The location a schedule shows when none is asked for: all of them ("") when they
+    share a time zone, else the first, so every time on the page is in one named zone."""
+    if len({loc.timezone for loc in locations}) > 1:
+        return str(locations[0].pk)
+    return ""
+
+
 class ScheduleFilterForm(StaffForm):
     """The schedule's GET filters. A bad value is reported and replaced by its default."""
 
@@ -54,7 +62,8 @@ class ScheduleFilterForm(StaffForm):
         cast(forms.ChoiceField, self.fields["practitioner"]).choices = [
             (ALL, "All practitioners")
         ] + [(str(p.code), p.display_name) for p in practitioners]
-        cast(forms.ChoiceField, self.fields["location"]).choices = [("", "All locations")] + [
+        everywhere = [] if schedule_location_default(locations) else [("", "All locations")]
+        cast(forms.ChoiceField, self.fields["location"]).choices = everywhere + [
             (str(loc.pk), loc.name) for loc in locations
         ]
         self.helper = form_helper(

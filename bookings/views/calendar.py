@@ -21,7 +21,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 
 from bookings import calendar
-from bookings.forms.staff import ALL, ScheduleFilterForm
+from bookings.forms.staff import ALL, ScheduleFilterForm, schedule_location_default
 from bookings.models import Appointment
 from clinic.access import is_clinician, staff_clinic_or_404
 from clinic.forms import EARLIEST_DATE, LATEST_DATE
@@ -52,7 +52,12 @@ def _filters(
     week is one practitioner's: the one asked for, else the signed-in practitioner, else
     the first."""
     today = _today(clinic)
-    defaults = {"view": "day", "date": today.isoformat(), "practitioner": ALL, "location": ""}
+    defaults = {
+        "view": "day",
+        "date": today.isoformat(),
+        "practitioner": ALL,
+        "location": schedule_location_default(locations),
+    }
     data = {name: request.GET.get(name) or default for name, default in defaults.items()}
     if data["view"] == "week" and data["practitioner"] == ALL and practitioners:
         own = next((p for p in practitioners if p.user_id == request.user.pk), None)
@@ -128,8 +133,8 @@ def staff_calendar(request: HttpRequest) -> HttpResponse:
         request, clinic=clinic, practitioners=practitioners, locations=locations
     )
     today = _today(clinic)
-    # The grid is in one zone: the chosen location's, or the one all locations share;
-    # with rooms in several zones and none chosen, the clinic's (and the page says so).
+    # The grid is in one zone: the chosen location's, or the one all locations share (with
+    # locations in several zones one is always chosen: schedule_location_default).
     zones = {filters.location.tz} if filters.location else {loc.tz for loc in locations}
     tz = next(iter(zones)) if len(zones) == 1 else clinic.tz
     if filters.view == "week":
@@ -173,7 +178,7 @@ def staff_calendar(request: HttpRequest) -> HttpResponse:
         "nav": _nav(filters, today),
         "zone": zone_label(tz),
         "zone_name": str(tz),
-        "mixed_zones": len(zones) > 1,
+        "mixed_zones": len({loc.tz for loc in locations}) > 1,
         "appointment_count": len(rows.appointments),
         "list_url": f"{reverse('bookings:staff-schedule')}?"
         + urlencode(

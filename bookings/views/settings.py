@@ -36,6 +36,7 @@ from bookings.forms.settings import (
     WorkingHoursForm,
 )
 from bookings.models import ScreeningQuestion, Service, TimeOff, WorkingHours
+from bookings.selectors import practitioner_zone, practitioner_zones
 from bookings.settings_services import (
     practitioner_save,
     screening_question_add,
@@ -429,14 +430,18 @@ def time_off_list(request: HttpRequest) -> HttpResponse:
     clinic_admin_or_404(request)
     clinic = _clinic(request)
     upcoming = selectors.time_off_upcoming(clinic=clinic, now=timezone.now())
+    zones = practitioner_zones(clinic=clinic)
+    named = len({z.key for z in zones.values()} | {clinic.tz.key}) > 1
+
+    def label(t: TimeOff) -> str:
+        tz = zones.get(t.practitioner_id, clinic.tz)
+        return span_label(t.start, t.end, tz) + (f" ({zone_label(tz)} time)" if named else "")
+
     return _page(
         request,
         "time_off_list.html",
         "staff-settings-time-off",
-        {
-            "rows": [(t, span_label(t.start, t.end, clinic.tz)) for t in upcoming],
-            "zone": zone_label(clinic.tz),
-        },
+        {"rows": [(t, label(t)) for t in upcoming], "zone": zone_label(clinic.tz), "named": named},
     )
 
 
@@ -452,10 +457,11 @@ def time_off_new(request: HttpRequest) -> HttpResponse:
         added = time_off_add(
             practitioner=practitioner, start=data["start"], end=data["end"], reason=data["reason"]
         )
+        tz = form.tz  # the practitioner's own zone
         messages.success(
             request,
             f"Added time off for {practitioner.display_name}: "
-            f"{span_label(added.start, added.end, clinic.tz)} ({zone_label(clinic.tz)} time).",
+            f"{span_label(added.start, added.end, tz)} ({zone_label(tz)} time).",
         )
         booked = selectors.visits_during(
             practitioner=practitioner, start=added.start, end=added.end
@@ -472,8 +478,12 @@ def time_off_new(request: HttpRequest) -> HttpResponse:
         form,
         section="staff-settings-time-off",
         title="Add time off",
-        intro=f"Days and times are in {zone_label(clinic.tz)} time ({clinic.timezone}). "
-        "Nobody can book the practitioner then.",
+        intro=(
+            f"Days and times are in {zone_label(clinic.tz)} time ({clinic.timezone}). "
+            if form.shared_zone
+            else "Days and times are the practitioner's local time, where their rooms are. "
+        )
+        + "Nobody can book the practitioner then.",
         submit="Add the time off",
         back="Time off",
     )
@@ -487,7 +497,9 @@ def time_off_delete(request: HttpRequest, pk: int) -> HttpResponse:
     time_off = get_object_or_404(
         TimeOff.objects.select_related("practitioner"), pk=pk, practitioner__clinic=clinic
     )
-    label = span_label(time_off.start, time_off.end, clinic.tz)
+    label = span_label(
+        time_off.start, time_off.end, practitioner_zone(practitioner=time_off.practitioner)
+    )
     time_off.delete()
     messages.success(request, f"Removed {time_off.practitioner.display_name}'s time off, {label}.")
     return redirect("bookings:staff-settings-time-off")

@@ -39,6 +39,7 @@ from bookings.forms.staff import (
     MoveForm,
     ScheduleFilterForm,
     SlotPickForm,
+    schedule_location_default,
     slot_value,
 )
 from bookings.models import (
@@ -147,10 +148,14 @@ class AppointmentRow:
 
 
 def _row(appointment: Appointment, tz: ZoneInfo) -> AppointmentRow:
+    """The visit's times in its own location's zone, which is named when it is not `tz`,
+    the zone the rest of the page is in."""
+    zone = appointment.tz
+    named = "" if zone.key == tz.key else f" ({zone_label(zone)} time)"
     return AppointmentRow(
         appointment,
-        _when(appointment.start, tz),
-        _time_range(appointment.start, appointment.end, tz),
+        _when(appointment.start, zone) + named,
+        _time_range(appointment.start, appointment.end, zone) + named,
         _where(appointment),
     )
 
@@ -205,7 +210,7 @@ def _schedule_filters(
         "view": "day",
         "date": today.isoformat(),
         "practitioner": str(own.code) if own else ALL,
-        "location": "",
+        "location": schedule_location_default(locations),
     }
     data = {name: request.GET.get(name) or default for name, default in defaults.items()}
     form = ScheduleFilterForm(data, practitioners=practitioners, locations=locations)
@@ -313,9 +318,9 @@ def _schedule_days(
     hours: list[WorkingHours],
     time_off: list[TimeOff],
     with_gaps: bool,
+    tz: ZoneInfo,
 ) -> list[ScheduleDay]:
-    """Arrange the loaded rows by day and practitioner (no queries here)."""
-    tz = clinic.tz
+    """Arrange the loaded rows by day and practitioner (no queries here), in `tz`."""
     today = _today(clinic)
     appointments_by: dict[tuple[int, date], list[Appointment]] = defaultdict(list)
     for a in appointments:
@@ -361,7 +366,10 @@ def schedule(request: HttpRequest) -> HttpResponse:
     first = week_start(filters.day) if filters.view == "week" else filters.day
     last = min(first + timedelta(days=6), LATEST_DATE) if filters.view == "week" else first
     days = slots.days_between(first, last)
-    start, end = local_day_bounds(first, clinic.tz)[0], local_day_bounds(last, clinic.tz)[1]
+    # One zone for the page: the location's, or the one all locations share.
+    zones = {filters.location.tz} if filters.location else {loc.tz for loc in locations}
+    tz = next(iter(zones)) if len(zones) == 1 else clinic.tz
+    start, end = local_day_bounds(first, tz)[0], local_day_bounds(last, tz)[1]
     location_id = filters.location.pk if filters.location else None
     appointments = appointment_list_for_schedule(
         clinic=clinic,
@@ -394,6 +402,7 @@ def schedule(request: HttpRequest) -> HttpResponse:
         hours=hours,
         time_off=time_off,
         with_gaps=filters.view == "day",
+        tz=tz,
     )
     return render(
         request,
@@ -406,6 +415,8 @@ def schedule(request: HttpRequest) -> HttpResponse:
             "nav": _schedule_nav(filters, _today(clinic)),
             "first_label": _day_label(first, this_year=_today(clinic).year),
             "appointment_count": sum(1 for a in appointments if a.is_active),
+            "zone": zone_label(tz),
+            "zone_name": str(tz),
             "practitioner_heading": "h3" if filters.view == "week" else "h2",
         },
     )
@@ -788,7 +799,7 @@ def cancel(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
             messages.success(
                 request,
                 f"Cancelled {appointment.service.name} for {appointment.patient.full_name} "
-                f"on {_when(appointment.start, appointment.practitioner.clinic.tz)}.",
+                f"on {_when(appointment.start, appointment.tz)}.",
             )
         return redirect("bookings:staff-appointment", code=appointment.code)
     tz = appointment.tz
@@ -813,7 +824,7 @@ def move(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
         messages.error(request, "Only a booked visit can be moved.")
         return redirect("bookings:staff-appointment", code=appointment.code)
     clinic = appointment.practitioner.clinic
-    tz = clinic.tz
+    tz = appointment.tz
     offerers = {p.pk: p for p in bookable_practitioners(service=appointment.service)}
     current = appointment.practitioner
     data: Mapping[str, str] = request.GET

@@ -399,8 +399,29 @@ def test_staff_see_perth_visits_at_perth_times_on_the_calendar_and_booking_page(
     assert "Australia/Perth" in page
     assert "9:00 am to 10:00 am" in page
 
+    # With no location asked for, the first (Perth rooms) is shown, in its own zone; there
+    # is no "All locations" choice that would put one of them in the other's time.
     mixed = client.get(reverse("bookings:staff-calendar"), {"date": day.isoformat()})
-    assert "choose a location to see its visits and hours in its own time" in mixed.content.decode()
+    mixed_page = mixed.content.decode()
+    assert "shows one location at a time" in mixed_page
+    assert "Australia/Perth" in mixed_page and "9:00 am to 10:00 am" in mixed_page
+    assert "All locations" not in mixed_page
+
+    listed = client.get(reverse("bookings:staff-schedule"), {"date": day.isoformat()})
+    listed_page = listed.content.decode()
+    assert "Australia/Perth" in listed_page and "9:00 am to 10:00 am" in listed_page
+    assert "All locations" not in listed_page
+    sydney_list = client.get(
+        reverse("bookings:staff-schedule"),
+        {"date": day.isoformat(), "location": two_cities.sydney.pk},
+    ).content.decode()
+    assert "Australia/Sydney" in sydney_list
+    assert "9:00 am to 10:00 am" not in sydney_list and "12:00 pm to 1:00 pm" not in sydney_list
+
+    patient_page = client.get(
+        reverse("bookings:staff-patient-detail", args=[patient.code])
+    ).content.decode()
+    assert "9:00 am (Perth time)" in patient_page
 
     booking = client.get(
         reverse("bookings:staff-book"),

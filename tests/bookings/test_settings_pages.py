@@ -507,6 +507,7 @@ def test_time_off_typed_as_9_to_17_is_9_to_17_clinic_time_everywhere(
 def test_time_off_in_a_perth_clinic_is_perth_time(client_as_admin, world):
     world.clinic.timezone = "Australia/Perth"
     world.clinic.save(update_fields=["timezone"])
+    world.clinic.locations.update(timezone="Australia/Perth")  # time off is in the rooms' zone
     day = timezone.now().date() + timedelta(days=12)
     client_as_admin.post(
         reverse("bookings:staff-settings-time-off-add"),
@@ -903,3 +904,32 @@ def test_a_location_phone_that_is_not_one_is_refused(client_as_admin, world):
     _error_next_to(response, "phone", "Enter a phone number using digits")
     world.location.refresh_from_db()
     assert world.location.phone == "" and world.location.name != "Rooms"
+
+
+def test_time_off_is_each_practitioners_own_local_time_when_rooms_differ(client_as_admin, world):
+    """A Sydney clinic with Perth rooms: a practitioner who works only in Perth has their
+    time off entered and listed in Perth time, named; the Sydney ones stay Sydney time."""
+    perth = f.make_location(world.clinic, name="Perth rooms", timezone="Australia/Perth")
+    west = f.make_practitioner(world.clinic, display_name="Wes Tern")
+    f.make_hours(west, perth)
+    day = timezone.now().date() + timedelta(days=12)
+    form = client_as_admin.get(reverse("bookings:staff-settings-time-off-add")).content.decode()
+    assert "their local time" in form
+    for who in (west, world.ep):
+        client_as_admin.post(
+            reverse("bookings:staff-settings-time-off-add"),
+            {
+                "practitioner": who.code,
+                "start_date": day.isoformat(),
+                "start_time": "09:00",
+                "end_date": day.isoformat(),
+                "end_time": "17:00",
+            },
+        )
+    off = TimeOff.objects.get(practitioner=west)
+    assert off.start == datetime.combine(day, time(1), tzinfo=UTC)  # 9:00 in Perth (UTC+8)
+    sydney = TimeOff.objects.get(practitioner=world.ep)
+    assert sydney.start == datetime.combine(day, time(9), tzinfo=SYDNEY)
+    listing = client_as_admin.get(reverse("bookings:staff-settings-time-off")).content.decode()
+    assert "9:00 am to 5:00 pm (Perth time)" in listing
+    assert "9:00 am to 5:00 pm (Sydney time)" in listing
