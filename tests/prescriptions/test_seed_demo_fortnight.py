@@ -162,18 +162,19 @@ def test_a_run_fills_the_fortnight_and_a_second_run_adds_nothing():
     _assert_no_patient_is_in_two_places_at_once()
 
 
-def test_on_a_sunday_the_full_day_is_monday_across_the_daylight_saving_change():
+def test_on_a_sunday_the_full_day_skips_the_public_holiday_across_the_daylight_saving_change():
     sunday = date(2026, 10, 4)  # Sydney's clocks go forward at 2 am
     output = _seed(sunday)
-    monday = sunday + timedelta(days=1)
-    assert "today (Sun 4 Oct) the clinic is closed, so the full day is Mon 5 Oct" in output
-    assert not _on(sunday).exists()
+    monday = sunday + timedelta(days=1)  # Labour Day, a NSW public holiday
+    tuesday = monday + timedelta(days=1)
+    assert "today (Sun 4 Oct) the clinic is closed, so the full day is Tue 6 Oct" in output
+    assert not _on(sunday).exists() and not _on(monday).exists()
     tz = _clinic().tz
-    visits = list(_on(monday))
+    visits = list(_on(tuesday))
     assert visits and all(a.status == Status.BOOKED for a in visits)
-    assert _held_share(monday, monday) >= 0.7
+    assert _held_share(tuesday, tuesday) >= 0.7
     # Wall-clock times stay inside working hours on both sides of the change.
-    for first, last in ((date(2026, 9, 25), date(2026, 10, 3)), (monday, date(2026, 10, 11))):
+    for first, last in ((date(2026, 9, 25), date(2026, 10, 3)), (tuesday, date(2026, 10, 11))):
         for a in _on(first, last):
             local_start, local_end = a.start.astimezone(tz), a.end.astimezone(tz)
             assert local_start.time() >= time(7, 30), a.start

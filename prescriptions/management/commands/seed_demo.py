@@ -124,6 +124,7 @@ class Command(BaseCommand):
             clinic=clinic,
             name="Surry Hills",
             defaults={
+                "state": "NSW",
                 "address": "Level 2, 10 Example Lane, Surry Hills NSW 2010",
                 "directions": "Lift to level 2; our rooms are opposite the lift.",
                 "parking": "Two-hour street parking on Example Lane; a paid car park next door.",
@@ -133,6 +134,7 @@ class Command(BaseCommand):
             clinic=clinic,
             name="Parramatta",
             defaults={
+                "state": "NSW",
                 "address": "Suite 4, 99 Sample Street, Parramatta NSW 2150",
                 "directions": "Ground floor, beside the pharmacy.",
                 "parking": "Free customer parking behind the building.",
