@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 
 def _seed() -> str:
     out = StringIO()
-    call_command("seed_demo", stdout=out)
+    call_command("seed_demo", "--without-fortnight", stdout=out)
     return out.getvalue()
 
 

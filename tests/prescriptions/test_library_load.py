@@ -72,5 +72,5 @@ def test_a_changed_data_file_updates_rows_in_place_and_retires_dropped_ones():
 
 
 def test_seed_demo_loads_the_library():
-    call_command("seed_demo", stdout=StringIO())
+    call_command("seed_demo", "--without-fortnight", stdout=StringIO())
     assert Exercise.objects.shipped().count() == len(default_library())

@@ -70,6 +70,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
+            "--without-fortnight",
+            action="store_true",
+            help="Seed the clinic, the library and the demo patient's record but not the "
+            "fortnight of visits around today (quicker; for tests of those parts).",
+        )
+        parser.add_argument(
             "--today",
             type=_day,
             help="Seed as if it were noon on this day in the clinic (YYYY-MM-DD); for tests "
@@ -93,7 +99,14 @@ class Command(BaseCommand):
         programme = demo_programme_seed(clinic, today=today)
         if programme:
             self.stdout.write(programme)
-        # Last: the clinic's fortnight (the demo patient's record is there to build on).
+        if not options.get("without_fortnight"):
+            self._fortnight(clinic, now)
+        self.stdout.write(f"Demo logins (password {DEMO_PASSWORD}) at /accounts/login/:")
+        for email, role in DEMO_LOGINS:
+            self.stdout.write(f"  {role:<22} {email}")
+
+    def _fortnight(self, clinic: Clinic, now: datetime) -> None:
+        """Last: the clinic's fortnight (the demo patient's record is there to build on)."""
         # The booking service logs every booking: hundreds of lines would bury the logins.
         booking_log = logging.getLogger("bookings.services")
         level = booking_log.level
@@ -104,9 +117,6 @@ class Command(BaseCommand):
             booking_log.setLevel(level)
         for line in summary.lines():
             self.stdout.write(line)
-        self.stdout.write(f"Demo logins (password {DEMO_PASSWORD}) at /accounts/login/:")
-        for email, role in DEMO_LOGINS:
-            self.stdout.write(f"  {role:<22} {email}")
 
     def _clinic(self) -> Clinic:
         clinic, _ = Clinic.objects.get_or_create(
