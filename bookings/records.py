@@ -18,8 +18,9 @@ def appointments(patient: Patient) -> RecordSection:
     }
     for a in appointment_list_for_patient(patient_id=patient.pk):
         fields = [
-            ("start", "Starts", local_time(a.start, patient)),
-            ("end", "Ends", local_time(a.end, patient)),
+            ("start", "Starts", local_time(a.start, patient, a.tz)),
+            ("end", "Ends", local_time(a.end, patient, a.tz)),
+            ("time_zone", "Time zone", a.tz.key),
             ("service", "Service", a.service.name),
             ("practitioner", "Practitioner", a.practitioner.display_name),
             ("how", "How", a.get_modality_display()),

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
@@ -154,9 +155,11 @@ def text(value: Any) -> Value:
     return str(value)
 
 
-def local_time(moment: datetime | None, patient: Patient) -> Value:
-    """An instant in the clinic's time zone, ISO 8601 with its offset."""
-    return moment.astimezone(patient.clinic.tz).isoformat(timespec="minutes") if moment else None
+def local_time(moment: datetime | None, patient: Patient, tz: ZoneInfo | None = None) -> Value:
+    """An instant in `tz` (a visit's location's zone), else the clinic's, ISO 8601 with
+    its offset."""
+    zone = tz or patient.clinic.tz
+    return moment.astimezone(zone).isoformat(timespec="minutes") if moment else None
 
 
 # --- This app's own section -------------------------------------------------------------

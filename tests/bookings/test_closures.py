@@ -435,3 +435,14 @@ def test_staff_see_perth_visits_at_perth_times_on_the_calendar_and_booking_page(
     ).content.decode()
     assert "Per Th at Perth rooms (Perth time)" in booking
     assert ">10:00 am<" in booking  # the first free hour after the 9:00 visit, Perth time
+
+
+def test_the_patients_own_record_has_a_perth_visit_in_perth_time(two_cities):
+    from clinic.records import patient_record_json
+
+    w = two_cities
+    appointment = _book_perth(w, datetime(2026, 12, 9, 9, tzinfo=PERTH))
+    record = patient_record_json(patient=appointment.patient)
+    fields = record["sections"]["appointments"]["entries"][0]
+    assert fields["start"] == "2026-12-09T09:00+08:00"
+    assert fields["time_zone"] == "Australia/Perth"
