@@ -295,9 +295,12 @@ def _scene(figure: Figure, side: Side) -> list[Shape]:
     frames = placed_poses(figure.poses, figure.view, figure.elevation)
     span = _span(frames)
     below = math.sin(math.radians(figure.elevation))
-    kit = [s for eq in figure.equipment for s in _equipment(eq, frames, m, span, below)]
-    behind = [s for s in kit if s.depth < 0 or not (s.moves or len(s.frames) > 1)]
-    front = [s for s in kit if s not in behind]
+    behind: list[Shape] = []
+    front: list[Shape] = []
+    for eq in figure.equipment:
+        # The floor's kit lies under the body; the rest is in front unless its depth says.
+        under = eq.type in {"mat", "slide"} or eq.depth < 0
+        (behind if under else front).extend(_equipment(eq, frames, m, span, below))
     body = sorted(_body_shapes(figure, frames, m), key=lambda s: s.depth)
     return behind + body + front
 
