@@ -9,6 +9,8 @@ print). `figure_still(slug, name, side)` is the still pair alone (the PDF handou
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from prescriptions.figures.data import Figure, figures_load
 from prescriptions.figures.render import figure_label, figure_still_svg, figure_svg
 
@@ -20,23 +22,28 @@ def side_or_default(side: object) -> str:
     return "left" if side == "left" else "right"
 
 
-def figure_for(slug: str) -> Figure | None:
-    return figures_load().get(slug)
+def figure_for(slug: str, *, per_side: bool = False) -> Figure | None:
+    """The figure of the exercise `slug`; `per_side` (the exercise's own flag) makes it
+    a per-side figure even when its data draws both sides alike."""
+    figure = figures_load().get(slug)
+    if figure is not None and per_side and not figure.per_side:
+        figure = replace(figure, per_side=True)
+    return figure
 
 
-def figure_html(slug: str, name: str, side: object = "") -> str | None:
+def figure_html(slug: str, name: str, side: object = "", *, per_side: bool = False) -> str | None:
     """The animated figure and the still pair for the exercise `slug`, or None when it
     has no figure. A per-side exercise is mirrored for "left"; the others are drawn as
     they are. Escaped: `name` may be anything."""
-    figure = figure_for(slug)
+    figure = figure_for(slug, per_side=per_side)
     if figure is None:
         return None
     chosen = side_or_default(side) if figure.per_side else "right"
     return figure_svg(figure, chosen, name) + figure_still_svg(figure, chosen, name)
 
 
-def figure_still(slug: str, name: str, side: object = "") -> str | None:
-    figure = figure_for(slug)
+def figure_still(slug: str, name: str, side: object = "", *, per_side: bool = False) -> str | None:
+    figure = figure_for(slug, per_side=per_side)
     if figure is None:
         return None
     chosen = side_or_default(side) if figure.per_side else "right"

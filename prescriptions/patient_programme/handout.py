@@ -134,7 +134,7 @@ def _figure(pdf: FPDF, view: ItemView, side: str) -> None:
     exercise = view.item.exercise
     if exercise.clinic_id is not None or exercise.image:
         return
-    svg = figure_still(exercise.slug, exercise.name, side)
+    svg = figure_still(exercise.slug, exercise.name, side, per_side=exercise.per_side)
     size = _SIZE.search(svg or "")
     if svg is None or size is None:
         return

@@ -71,6 +71,6 @@ def exercise_figure(exercise: Any, side: Any = "") -> SafeString:
     per-side one): the animated figure and the still start-and-end pair."""
     if exercise is None or getattr(exercise, "clinic_id", None) is not None:
         return mark_safe("")
-    svg = figure_html(exercise.slug, exercise.name, side)
+    svg = figure_html(exercise.slug, exercise.name, side, per_side=bool(exercise.per_side))
     # figure_html escapes every text it puts in the SVG.
     return mark_safe(f'<div class="exercise-figure">{svg}</div>' if svg else "")  # noqa: S308

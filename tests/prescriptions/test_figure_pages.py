@@ -118,9 +118,9 @@ def test_the_pdf_draws_the_still_figures(client_as_patient, left_programme, monk
 
     drawn = []
 
-    def still(slug, name, side=""):
+    def still(slug, name, side="", **kwargs):
         drawn.append((slug, side))
-        return handout_still(slug, name, side)
+        return handout_still(slug, name, side, **kwargs)
 
     handout_still = handout.figure_still
     monkeypatch.setattr(handout, "figure_still", still)
@@ -130,3 +130,11 @@ def test_the_pdf_draws_the_still_figures(client_as_patient, left_programme, monk
     assert response.status_code == 200
     assert response.content.startswith(b"%PDF")
     assert drawn == [("clam", "left"), ("hip-thrust", "left")]
+
+
+def test_the_exercises_own_per_side_flag_mirrors_its_figure():
+    Exercise.objects.filter(slug="squat", clinic=None).update(per_side=True)
+    squat = Exercise.objects.shipped().get(slug="squat")
+    assert "Drawing of Squat (body weight or goblet), left side" in _render(
+        exercise=squat, side="left", media=None
+    )
