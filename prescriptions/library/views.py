@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from clinic.access import clinician_or_404, record_for_clinician_or_404, staff_clinic_or_404
 from clinic.errors import DomainError
+from prescriptions.figures import figure_for, side_or_default
 from prescriptions.library.forms import ExerciseForm
 from prescriptions.library.selectors import (
     chain_positions,
@@ -77,6 +78,9 @@ def exercise_detail(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
             "links": links,
             "chains": chain_positions(exercise),
             "can_edit": exercise.clinic_id == clinic.pk,
+            # Per-side exercises are drawn for the right side; ?side=left mirrors them.
+            "side": side_or_default(request.GET.get("side")),
+            "has_figure": exercise.clinic_id is None and figure_for(exercise.slug) is not None,
         },
     )
 

@@ -3,12 +3,15 @@ libraries). The printable web page (`patient_programme_handout.html` with the pr
 stylesheet) shows the same sections in the same order.
 
 Sections: today's exercises (no phase, or the current phase), then each phase still to
-come. Each exercise: dose, load, tempo, rest, how often, why it is there, the steps, the
-cues, the practitioner's notes, the video link. The pain-monitoring rule closes it.
+come. Each exercise: its drawn figure (the start and end positions, for the programme's
+side; not for an exercise with the clinic's own picture, which the PDF leaves out), dose,
+load, tempo, rest, how often, why it is there, the steps, the cues, the practitioner's
+notes, the video link. The pain-monitoring rule closes it.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from io import BytesIO
@@ -16,12 +19,14 @@ from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
+from prescriptions.figures import figure_still
 from prescriptions.models import Phase, Programme, ProgrammeItem, ProgrammeVersion
 from prescriptions.patient_programme.selectors import (
     GOAL_WORDS,
     ItemView,
     item_view,
     patient_tz,
+    programme_side,
     split_by_phase,
     version_items,
 )
@@ -117,13 +122,40 @@ def _line(pdf: FPDF, label: str, value: str) -> None:
     pdf.ln(6)
 
 
-def _item(pdf: FPDF, view: ItemView) -> None:
+FIGURE_MAX_MM = (110.0, 38.0)
+"""The largest a figure is drawn in the PDF (width, height)."""
+
+_SIZE = re.compile(r'width="([\d.]+)" height="([\d.]+)"')
+_TITLE = re.compile(r"<title>.*?</title>", re.DOTALL)
+
+
+def _figure(pdf: FPDF, view: ItemView, side: str) -> None:
+    """The exercise's figure (start and end positions side by side), when it has one."""
+    exercise = view.item.exercise
+    if exercise.clinic_id is not None or exercise.image:
+        return
+    svg = figure_still(exercise.slug, exercise.name, side, per_side=exercise.per_side)
+    size = _SIZE.search(svg or "")
+    if svg is None or size is None:
+        return
+    width, height = float(size.group(1)), float(size.group(2))
+    scale = min(FIGURE_MAX_MM[0] / width, FIGURE_MAX_MM[1] / height)
+    if pdf.will_page_break(height * scale + 2):
+        pdf.add_page()
+    # fpdf2 draws no <title> (the PDF's text says which exercise it is) and warns about it.
+    svg = _TITLE.sub("", svg)
+    pdf.image(BytesIO(svg.encode()), w=width * scale, h=height * scale)
+    pdf.ln(2)
+
+
+def _item(pdf: FPDF, view: ItemView, side: str = "") -> None:
     item = view.item
     exercise = item.exercise
     if pdf.will_page_break(40):
         pdf.add_page()
     pdf.set_font("helvetica", "B", 12)
     pdf.multi_cell(0, 7, pdf_text(f"{view.number}. {exercise.name}"), new_x="LMARGIN", new_y="NEXT")
+    _figure(pdf, view, side)
     _line(pdf, "Dose", view.dose)
     _line(pdf, "Load", view.load)
     _line(pdf, "Tempo", item.tempo)
@@ -198,6 +230,7 @@ def programme_pdf(programme: Programme, version: ProgrammeVersion) -> bytes:
     pdf.set_font("helvetica", size=10)
     pdf.multi_cell(0, 5.5, pdf_text(PAIN_RULE_WORDS), fill=True, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
+    side = programme_side(programme)
     for section in handout_sections(version, today):
         if not section.items:
             continue
@@ -205,7 +238,7 @@ def programme_pdf(programme: Programme, version: ProgrammeVersion) -> bytes:
         pdf.multi_cell(0, 8, pdf_text(section.heading), new_x="LMARGIN", new_y="NEXT")
         pdf.ln(1)
         for view in section.items:
-            _item(pdf, view)
+            _item(pdf, view, side)
     buffer = BytesIO()
     pdf.output(buffer)
     return buffer.getvalue()

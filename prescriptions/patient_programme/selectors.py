@@ -284,6 +284,8 @@ class ProgrammeView:
     morning_due: SessionLog | None
     logged_today: bool
     recent: list[SessionLog] = field(default_factory=list)
+    side: str = ""
+    """The side per-side exercises are drawn for ("left", "right" or "": the right)."""
 
     @property
     def is_ended(self) -> bool:
@@ -325,7 +327,15 @@ def programme_view(
         morning_due=morning_pain_due(sessions, today),
         logged_today=any(s.performed_on == today for s in sessions),
         recent=sessions[:5],
+        side=programme_side(programme),
     )
+
+
+def programme_side(programme: Programme) -> str:
+    """The affected side of the assessment the programme came from, when it is one side."""
+    assessment = programme.assessment if programme.assessment_id else None
+    side = assessment.involved_side if assessment is not None else ""
+    return side if side in ("left", "right") else ""
 
 
 def programme_list_for_patient(patient: Patient) -> list[Programme]:

@@ -293,6 +293,12 @@ def _build() -> dict[str, Any]:
         "exercises-filtered": reverse("prescriptions:exercise-list") + "?q=bridge&level=1",
         "exercise": reverse("prescriptions:exercise-detail", args=[shipped.code]),
         "exercise-own": reverse("prescriptions:exercise-detail", args=[wall_sit.code]),
+        # A per-side exercise's figure, mirrored for the left side.
+        "exercise-left": reverse(
+            "prescriptions:exercise-detail",
+            args=[wall_sit.__class__.objects.shipped().get(slug="clam").code],
+        )
+        + "?side=left",
         "exercise-new": reverse("prescriptions:exercise-new"),
         "exercise-edit": reverse("prescriptions:exercise-edit", args=[wall_sit.code]),
         "programme-new": reverse("prescriptions:programme-new", args=[patient.code])
@@ -557,6 +563,7 @@ PAGES = [
     ("practitioner", "exercises-filtered", 200),
     ("practitioner", "exercise", 200),
     ("practitioner", "exercise-own", 200),
+    ("practitioner", "exercise-left", 200),
     ("practitioner", "exercise-new", 200),
     ("practitioner", "exercise-edit", 200),
     ("practitioner", "programme-new", 200),
