@@ -15,6 +15,7 @@ from django.utils import timezone
 from bookings.emails import LetterParts
 from bookings.models import Notification
 from bookings.notifications import notification_enqueue
+from clinic.deletion import retention_extend
 from clinic.errors import DomainError
 from clinic.models import Patient, Practitioner, User
 from prescriptions.letters.context import (
@@ -166,6 +167,10 @@ def letter_sign(*, letter: Letter, by: User, now: datetime | None = None) -> Let
     letter.signed_at = now or timezone.now()
     letter.signed_by = by
     letter.save()
+    # A letter signed after the patient deleted their account is kept its full period.
+    retention_extend(
+        patient=letter.patient, on=letter.signed_at.astimezone(letter.clinic.tz).date()
+    )
     return letter
 
 
@@ -290,4 +295,5 @@ def case_conference_record(
         CaseConferenceParticipant(conference=conference, role=role, name=name, organisation=org)
         for role, name, org in participants
     )
+    retention_extend(patient=patient, on=ends_at.astimezone(patient.clinic.tz).date())
     return conference

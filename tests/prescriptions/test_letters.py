@@ -267,3 +267,55 @@ def test_letters_stay_and_still_go_when_the_patient_deletes_their_account(ready)
     delivery.notification.refresh_from_db()
     assert delivery.notification.status != Notification.Status.VOID
     assert delivery.notification.context == {"letter": str(letter.code)}
+
+
+def test_a_letter_signed_after_the_account_was_deleted_keeps_the_records_longer(ready):
+    w = ready
+    request = patient_deletion_request(patient=w.patient, requested_by=w.patient.user)
+    first_end = request.retain_until
+    letter = letter_draft(patient=w.patient, practitioner=w.ep, kind="discharge", by=w.ep.user)
+    letter.body = "Text."
+    letter.save()
+    later = timezone.now() + timedelta(days=400)
+    letter_sign(letter=letter, by=w.ep.user, now=later)
+    request.refresh_from_db()
+    assert request.retain_until > first_end
+    assert request.retain_until.year == later.astimezone(w.clinic.tz).year + 7
+
+
+def test_records_opened_before_18_are_kept_until_25(world):
+    from datetime import date
+
+    from clinic.deletion import retention_end
+    from clinic.models import Patient
+
+    # With 7 years the 25th birthday of an adult is always earlier; a clinic may keep fewer.
+    world.clinic.record_retention_years = 5
+    world.clinic.save()
+    adult_now = f.make_patient(world.clinic, date_of_birth=date(2008, 6, 1))
+    Patient.objects.filter(pk=adult_now.pk).update(
+        created_at=timezone.now().replace(year=2025, month=1, day=10)
+    )
+    adult_now.refresh_from_db()
+    # 19 at the request, but the record was opened at 16: kept to the 25th birthday.
+    assert retention_end(patient=adult_now, on=date(2027, 7, 1)) == date(2033, 6, 1)
+    assert retention_end(patient=adult_now, on=date(2030, 7, 1)) == date(2035, 7, 1)
+    young_at_request = f.make_patient(world.clinic, date_of_birth=date(2015, 1, 1))
+    assert retention_end(patient=young_at_request, on=date(2026, 7, 1)) == date(2040, 1, 1)
+
+
+def test_an_admin_enters_a_practitioners_provider_number(client_as_admin, world):
+    url = reverse("bookings:staff-settings-practitioner-edit", args=[world.ep.code])
+    data = {
+        "display_name": "Sam Lee",
+        "profession": "ep",
+        "email": world.ep.user.email,
+        "is_active": "on",
+        "provider_number": "2123456 a",
+    }
+    assert client_as_admin.post(url, data).status_code == 302
+    world.ep.refresh_from_db()
+    assert world.ep.provider_number == "2123456A"
+    r = client_as_admin.post(url, {**data, "provider_number": "12AB"})
+    assert r.status_code == 200  # the settings pages answer a form's errors with 200
+    assert b"8-character provider number" in r.content
