@@ -25,6 +25,12 @@ from prescriptions.programmes.selectors import dose_text, load_text
 
 NEXT_STEPS_PROMPT = "[Write the next steps and any requests to the recipient here.]"
 NOT_RECORDED = "Not recorded."
+NO_VISIT_DATE = "[date: no visit marked attended yet]"
+"""In square brackets, like the next-steps prompt: for the practitioner to fill in."""
+NO_REFERRAL_DATE = "[date of referral]"
+PROMPTS = (NEXT_STEPS_PROMPT, NO_VISIT_DATE, NO_REFERRAL_DATE)
+"""What the app writes for the practitioner to replace: a letter with one left is not
+signed."""
 ATTENDED = (Appointment.Status.ATTENDED, Appointment.Status.COMPLETED)
 
 QUALIFICATIONS: dict[str, str] = {
@@ -74,11 +80,11 @@ def _visits(patient: Patient) -> dict[str, Any]:
     words = f"{attended} visit{'s' if attended != 1 else ''} attended"
     if missed:
         words += f", {missed} not attended"
-    return {
-        "attendance": words,
-        "first_visit": day_words(found["first"].astimezone(tz).date()) if found["first"] else "",
-        "last_visit": day_words(found["last"].astimezone(tz).date()) if found["last"] else "",
-    }
+    first, last = (
+        day_words(found[key].astimezone(tz).date()) if found[key] else NO_VISIT_DATE
+        for key in ("first", "last")
+    )
+    return {"attendance": words, "first_visit": first, "last_visit": last}
 
 
 def _findings(assessment: Assessment) -> str:
@@ -215,7 +221,7 @@ def letter_values(
         "practitioner_qualification": practitioner_qualification(practitioner),
         "practitioner_provider_number": practitioner.provider_number,
         "referrer_name": referral.referrer_name or NOT_RECORDED,
-        "referral_date": day_words(referral.referral_date) or "(date of referral)",
+        "referral_date": day_words(referral.referral_date) or NO_REFERRAL_DATE,
         "goals": letter_goals(patient=patient) or "Goals not recorded yet.",
         "programme": _programme(version),
         "adherence": _adherence(patient, version),

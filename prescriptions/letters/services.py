@@ -19,7 +19,7 @@ from clinic.deletion import retention_extend
 from clinic.errors import DomainError
 from clinic.models import Patient, Practitioner, User
 from prescriptions.letters.context import (
-    NEXT_STEPS_PROMPT,
+    PROMPTS,
     day_words,
     letter_values,
     practitioner_qualification,
@@ -149,18 +149,16 @@ def signature_lines(practitioner: Practitioner) -> str:
 @transaction.atomic
 def letter_sign(*, letter: Letter, by: User, now: datetime | None = None) -> Letter:
     """Sign the letter: its text, recipient, letterhead and signature are fixed from now
-    on. Only the practitioner it is from signs it, and not while the next-steps prompt is
-    still in the text."""
+    on. Only the practitioner it is from signs it, and not while a prompt in square
+    brackets (context.PROMPTS) is still in the text."""
     letter = Letter.objects.select_for_update().select_related("practitioner").get(pk=letter.pk)
     if letter.is_signed:
         raise DomainError("This letter is already signed.")
     if letter.practitioner.user_id != by.pk:
         raise DomainError(f"Only {letter.practitioner.display_name} can sign this letter.")
-    if NEXT_STEPS_PROMPT in letter.body:
-        raise DomainError(
-            "Write the next steps in place of the prompt in square brackets before signing.",
-            field="body",
-        )
+    left = [prompt for prompt in PROMPTS if prompt in letter.body]
+    if left:
+        raise DomainError(f"Replace {left[0]} with your own words before signing.", field="body")
     letter.letterhead = clinic_letterhead(clinic=letter.clinic, practitioner=letter.practitioner)
     letter.signature = signature_lines(letter.practitioner)
     letter.status = Letter.Status.SIGNED

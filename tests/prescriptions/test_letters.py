@@ -87,7 +87,7 @@ def test_a_practitioner_writes_signs_downloads_and_sends_an_initial_gp_report(
     # 2. Signing with the prompt still there is refused next to the text.
     r = client_as_practitioner.post(reverse("prescriptions:letter-sign", args=[letter.code]))
     assert r.status_code == 400
-    assert b"Write the next steps" in r.content
+    assert b"with your own words before signing" in r.content
     letter.refresh_from_db()
     assert not letter.is_signed
 
