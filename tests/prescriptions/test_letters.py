@@ -319,3 +319,18 @@ def test_an_admin_enters_a_practitioners_provider_number(client_as_admin, world)
     r = client_as_admin.post(url, {**data, "provider_number": "12AB"})
     assert r.status_code == 200  # the settings pages answer a form's errors with 200
     assert b"8-character provider number" in r.content
+
+
+def test_a_progress_report_gives_each_change_with_its_verdict(ready):
+    w = ready
+    f.make_signed_assessment(
+        w.patient, w.ep, fields={"pain_nprs": 2, "pain_context": "average_24h"}
+    )
+    first = w.patient.assessments.order_by("created_at").first()
+    type(first).objects.filter(pk=first.pk).update(pain_nprs=7, pain_context="average_24h")
+    letter = letter_draft(patient=w.patient, practitioner=w.ep, kind="progress", by=w.ep.user)
+    assert (
+        "- Pain (NPRS, 0 to 10), average over the last 24 hours: 7 to 2 (\u22125), Improved"
+        in letter.body
+    )
+    assert "no established threshold" in letter.body  # a battery change without a rule
