@@ -231,11 +231,18 @@ def letter_email_parts(notification: Notification) -> LetterParts:
     letter = delivery.letter
     document = letter_document(letter)
     greeting = f"Dear {delivery.to_name}," if delivery.to_name else "Hello,"
+    clinic = letter.clinic
+    reply = " or ".join(
+        part
+        for part in (
+            f"write to {clinic.email}" if clinic.email else "",
+            f"call {clinic.phone}" if clinic.phone else "",
+        )
+        if part
+    )
     body = (
         f"{greeting}\n\nPlease find attached a letter from {letter.practitioner.display_name}, "
-        f"{letter.clinic.name}.\n\n"
-        + (f"To reply, write to {letter.clinic.email}" if letter.clinic.email else "")
-        + (f" or call {letter.clinic.phone}." if letter.clinic.phone else "")
+        f"{clinic.name}.\n" + (f"\nTo reply, {reply}.\n" if reply else "")
     )
     return LetterParts(
         clinic=letter.clinic,

@@ -143,6 +143,8 @@ def test_a_practitioner_writes_signs_downloads_and_sends_an_initial_gp_report(
     assert message.to == ["gp@surgery.example"]
     assert message.subject == letter.subject
     assert "blood pressure" not in message.body  # the clinical text is in the PDF only
+    assert message.body.startswith("Dear Dr Jane Citizen,\n\nPlease find attached a letter")
+    assert "To reply, write to hello@harbour.example or call 02 9000 0000." in message.body
     [(name, content, mimetype)] = message.attachments
     assert mimetype == "application/pdf" and name.endswith(".pdf")
     assert w.clinic.name in pdf_text(content)
