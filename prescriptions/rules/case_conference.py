@@ -6,7 +6,9 @@ Pure: minutes and counts in, an item or a warning out.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+from prescriptions.rules.records import Rule
 from prescriptions.rules.sources import Source
 
 CASE_CONFERENCE_SOURCE = Source("MBS items 10955, 10957, 10959 (note MN.3.2)", "V", "§17.3")
@@ -32,6 +34,26 @@ CASE_CONFERENCE_ITEMS: tuple[ItemBand, ...] = (
 MIN_PROVIDERS = 3
 """At least 3 health or care providers make a case conference (CLINICAL.md §17.3)
 [V AAPi summary]."""
+
+
+ITEM_BANDS = Rule(
+    "case_conference.item",
+    "Case conference item by length",
+    "; ".join(f"{b.item} from {b.from_minutes} min" for b in CASE_CONFERENCE_ITEMS),
+    "Allied health taking part in a multidisciplinary case conference: item 10955 from 15 "
+    "to under 20 minutes, 10957 from 20 to under 40, 10959 from 40; under 15 minutes no "
+    "item. The length is the recorded end time less the start time.",
+    CASE_CONFERENCE_SOURCE,
+)
+PROVIDERS = Rule(
+    "case_conference.providers",
+    "Providers at a case conference",
+    MIN_PROVIDERS,
+    "Fewer than 3 health or care providers recorded as taking part brings a warning "
+    "(the conference is still recorded).",
+    PROVIDERS_SOURCE,
+)
+RULES: tuple[Rule[Any], ...] = (ITEM_BANDS, PROVIDERS)
 
 
 def case_conference_item(minutes: int) -> ItemBand | None:
