@@ -20,6 +20,7 @@ from clinic.audit import access_log_record
 from clinic.errors import DomainError
 from clinic.models import Patient, Practitioner, User
 from clinic.selectors import patient_records
+from prescriptions.letters.context import letter_referral
 from prescriptions.letters.forms import (
     PARTICIPANT_ROWS,
     CaseConferenceForm,
@@ -120,10 +121,15 @@ def letter_new(request: HttpRequest, patient_code: uuid.UUID) -> HttpResponse:
     patient = record_for_clinician_or_404(request, patient_records(), patient_code)
     user = clinician_or_404(request)
     own = _own_practitioner(user)
+    referral = letter_referral(patient=patient)  # the referrer, when one is recorded
     form = LetterNewForm(
         request.POST or None,
         clinic_id=patient.clinic_id,
-        initial={"practitioner": str(own.code) if own else None},
+        initial={
+            "practitioner": str(own.code) if own else None,
+            "recipient_name": referral.referrer_name,
+            "recipient_email": referral.referrer_email,
+        },
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
