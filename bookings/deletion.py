@@ -43,11 +43,14 @@ def _run(patient: Patient, requested_by: User | None, now: datetime) -> dict[str
         )
         cancelled += 1
     # After the cancellations: their notices are void too.
-    Notification.objects.filter(patient=patient, status__in=OPEN_STATUSES).update(
+    # Letters go to other practitioners, not to the patient's address, and are kept
+    # clinical records: they still go, and keep the id of the letter they carry.
+    to_patient = Notification.objects.filter(patient=patient).exclude(kind=Notification.Kind.LETTER)
+    to_patient.filter(status__in=OPEN_STATUSES).update(
         status=Notification.Status.VOID,
         last_error="Not sent: the patient deleted their account.",
     )
-    Notification.objects.filter(patient=patient).exclude(context={}).update(context={})
+    to_patient.exclude(context={}).update(context={})
     # A call-back enquiry holds contact details and nothing clinical the clinic keeps.
     ScreeningEnquiry.objects.filter(patient=patient).delete()
     return {"cancelled_appointments": cancelled}

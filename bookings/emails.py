@@ -10,6 +10,11 @@ screening answers, assessments, notes or exercises.
 Apps above bookings add to a confirmation through `confirmation_extra_register`
 (prescriptions adds its pre-visit questionnaire link from its AppConfig.ready()), so
 bookings never imports them.
+
+Letters to other practitioners (kind "letter": a report to the GP with its PDF) are not
+to the patient and hold clinical detail: their parts come from the app that owns the
+letter (`letter_parts_register`, prescriptions' letters), rendered when sent from the
+letter's id in the row's context; bookings adds only the envelope.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import email.message
 import email.policy
 import re
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from email.utils import formataddr, parseaddr
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -64,6 +70,50 @@ def confirmation_extra_register(extra: ConfirmationExtra) -> None:
         confirmation_extras.append(extra)
 
 
+@dataclass(frozen=True)
+class LetterParts:
+    """A letter's email as its owner renders it: to whom, subject, plain-text covering
+    note, and attachments as (file name, content, MIME type)."""
+
+    clinic: Clinic
+    to: list[str]
+    subject: str
+    body: str
+    attachments: list[tuple[str, bytes, str]] = field(default_factory=list)
+
+
+LetterPartsBuilder = Callable[[Notification], LetterParts]
+
+letter_parts_builders: list[LetterPartsBuilder] = []
+"""Who renders letters (`letter_parts_register`): one app, prescriptions' letters."""
+
+
+def letter_parts_register(builder: LetterPartsBuilder) -> None:
+    """Render every "letter" row with `builder` (once, however often it is registered).
+    Call it from an AppConfig.ready()."""
+    if builder not in letter_parts_builders:
+        letter_parts_builders.append(builder)
+
+
+def letter_email(notification: Notification) -> EmailMultiAlternatives:
+    """A letter's email: the owner's parts in the clinic's envelope (raises LookupError
+    when no app renders letters, so the row fails rather than sending nothing)."""
+    if not letter_parts_builders:
+        raise LookupError("No app renders letters.")
+    parts = letter_parts_builders[0](notification)
+    message = EmailMultiAlternatives(
+        subject=" ".join(parts.subject.split()),
+        body=_tidy(parts.body),
+        from_email=_from_address(parts.clinic),
+        to=parts.to,
+        reply_to=[parts.clinic.email] if parts.clinic.email else None,
+        headers={"Message-ID": message_id(notification)},
+    )
+    for name, content, mimetype in parts.attachments:
+        message.attach(name, content, mimetype)
+    return message
+
+
 def lead_label(minutes: int) -> str:
     """ "the day before", "2 days before", "2 hours before", "30 minutes before"."""
     days, rest = divmod(minutes, 24 * 60)
@@ -86,6 +136,8 @@ def absolute_url(path: str) -> str:
 def notification_email(notification: Notification) -> EmailMultiAlternatives:
     """The email for one outbox row, ready to send: text, HTML alternative, and for
     confirmations and notices the visit as a `text/calendar` attachment."""
+    if notification.kind == Kind.LETTER:
+        return letter_email(notification)
     context = email_context(notification)
     kind = notification.kind
     subject_part, text_part, html_part = (f"bookings/emails/{kind}_{p}" for p in EMAIL_PARTS)

@@ -450,6 +450,7 @@ class Notification(models.Model):
         REMINDER = "reminder", "Reminder"
         PROGRAMME_READY = "programme_ready", "Programme ready"
         WAITLIST_OFFER = "waitlist_offer", "Earlier time offered"
+        LETTER = "letter", "Letter to a practitioner"
 
     class Channel(models.TextChoices):
         EMAIL = "email", "Email"
@@ -529,7 +530,7 @@ class Notification(models.Model):
                 name="notification_reminder_has_lead",
             ),
             models.CheckConstraint(
-                condition=Q(kind="programme_ready") | Q(appointment__isnull=False),
+                condition=Q(kind__in=["programme_ready", "letter"]) | Q(appointment__isnull=False),
                 name="notification_appointment_kinds",
             ),
         ]

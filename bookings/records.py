@@ -53,7 +53,13 @@ def appointments(patient: Patient) -> RecordSection:
 
 @record_section("messages", order=90)
 def messages(patient: Patient) -> RecordSection:
-    rows = Notification.objects.filter(patient=patient).order_by("-due_at", "-pk")
+    # Letters about the patient went to other practitioners (prescriptions' letters
+    # section shows those the clinic shares).
+    rows = (
+        Notification.objects.filter(patient=patient)
+        .exclude(kind=Notification.Kind.LETTER)
+        .order_by("-due_at", "-pk")
+    )
     entries = [
         Entry(
             heading=n.get_kind_display(),

@@ -17,8 +17,10 @@ Stays (a health-service provider must keep clinical records, NSW HRIP Act s 25, 
 Health Records Act HPP 4.2): the patient's name and date of birth (a record must be
 attributable), visits, assessments and every other clinical record, and the access log.
 They are kept until `retain_until`: the request's date plus the clinic's
-`record_retention_years` (7 by default); for someone under 18 at the request, at least
-until their `minor_retention_until_age` birthday (25 by default). Counting from the
+`record_retention_years` (7 by default); for someone whose record was opened while they
+were under 18, at least until their `minor_retention_until_age` birthday (25 by default).
+A clinical record made after the request (a letter, a case conference) moves the date on
+(`retention_extend`). Counting from the
 request rather than the last visit errs on keeping records a little longer, never
 shorter. Destroying or de-identifying them after that date is a separate, later step.
 """
@@ -58,12 +60,31 @@ def _add_years(day: date, years: int) -> date:
 
 
 def retention_end(*, patient: Patient, on: date) -> date:
-    """The last day the clinic must keep this patient's clinical records."""
+    """The last day the clinic must keep this patient's clinical records, counting from
+    `on` (the request, or a later service): `record_retention_years` after it and, when
+    a record was made before they turned 18 (they were under 18 then, or when their
+    record was opened), at least until their `minor_retention_until_age` birthday."""
     clinic = patient.clinic
     end = _add_years(on, clinic.record_retention_years)
-    if patient.age_on(on) < 18:
+    opened = patient.created_at.astimezone(clinic.tz).date() if patient.created_at else on
+    if patient.age_on(min(on, opened)) < 18:
         end = max(end, _add_years(patient.date_of_birth, clinic.minor_retention_until_age))
     return end
+
+
+def retention_extend(*, patient: Patient, on: date) -> DeletionRequest | None:
+    """A clinical record made on `on` for a patient who has deleted their account (a
+    letter or case conference after the last visit, say): their records are kept for
+    the retention period from that day too. Returns the request if it moved."""
+    request = DeletionRequest.objects.filter(patient=patient).first()
+    if request is None:
+        return None
+    end = retention_end(patient=patient, on=on)
+    if end <= request.retain_until:
+        return None
+    request.retain_until = end
+    request.save(update_fields=["retain_until"])
+    return request
 
 
 def _user_sessions_delete(user: User) -> int:

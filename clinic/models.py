@@ -292,6 +292,13 @@ class Practitioner(models.Model):
     display_name = models.CharField(max_length=120)
     profession = models.CharField(max_length=10, choices=Profession.choices)
     bio = models.TextField(blank=True)
+    provider_number = models.CharField(
+        "Medicare provider number",
+        max_length=8,
+        blank=True,
+        help_text="Printed on letters and reports under the signature (8 characters, "
+        "for example 2123456A).",
+    )
     locations = models.ManyToManyField(Location, blank=True, related_name="practitioners")
     is_active = models.BooleanField(default=True)
 

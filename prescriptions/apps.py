@@ -9,9 +9,16 @@ class PrescriptionsConfig(AppConfig):
         # Prescriptions sits above bookings: it adds its pre-visit questionnaire link to
         # booking confirmations here, so bookings never imports prescriptions.
         from bookings.calendar import calendar_flags_register
-        from bookings.emails import confirmation_extra_register
+        from bookings.emails import confirmation_extra_register, letter_parts_register
+        from clinic.audit import RECORD_TYPE_LABELS
         from prescriptions.calendar_flags import calendar_patient_flags
+        from prescriptions.letters.services import letter_email_parts
         from prescriptions.previsit.questionnaires import previsit_email_context
 
         confirmation_extra_register(previsit_email_context)
         calendar_flags_register(calendar_patient_flags)
+        # Letters to other practitioners are rendered here (with their PDF) when the
+        # outbox sends them; the access log names their records.
+        letter_parts_register(letter_email_parts)
+        RECORD_TYPE_LABELS.setdefault("prescriptions.letter", "Letter")
+        RECORD_TYPE_LABELS.setdefault("prescriptions.caseconference", "Case conference")

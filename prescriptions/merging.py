@@ -6,6 +6,8 @@ is the one that counts."""
 from clinic.merging import patient_rows_register
 from prescriptions.models import (
     Assessment,
+    CaseConference,
+    Letter,
     OutcomeResponse,
     PreExerciseScreening,
     Programme,
@@ -14,5 +16,12 @@ from prescriptions.models import (
 from prescriptions.surgery.models import SurgeryRecord
 
 patient_rows_register(
-    Assessment, OutcomeResponse, PreExerciseScreening, Programme, SessionLog, SurgeryRecord
+    Assessment,
+    OutcomeResponse,
+    PreExerciseScreening,
+    Programme,
+    SessionLog,
+    SurgeryRecord,
+    Letter,
+    CaseConference,
 )

@@ -8,6 +8,15 @@ from prescriptions.assessments.models import (
     Assessment,
     Measurement,
 )
+from prescriptions.letters.models import (
+    CaseConference,
+    CaseConferenceParticipant,
+    Letter,
+    LetterDelivery,
+    LetterKind,
+    LetterTemplate,
+    SignedLetterError,
+)
 from prescriptions.library.models import Exercise, ExerciseLink
 from prescriptions.outcomes.models import InstrumentText, OutcomeResponse
 from prescriptions.patient_programme.models import SessionLog, SessionLogEntry
@@ -33,10 +42,16 @@ __all__ = [
     "PAIN_SCALE",
     "SBP_RANGE",
     "Assessment",
+    "CaseConference",
+    "CaseConferenceParticipant",
     "Exercise",
     "ExerciseLink",
     "FrozenVersionError",
     "InstrumentText",
+    "Letter",
+    "LetterDelivery",
+    "LetterKind",
+    "LetterTemplate",
     "Measurement",
     "OutcomeResponse",
     "Phase",
@@ -46,6 +61,7 @@ __all__ = [
     "ProgrammeVersion",
     "SessionLog",
     "SessionLogEntry",
+    "SignedLetterError",
     "SurgeryRecord",
     "TrainingStatus",
 ]

@@ -21,6 +21,8 @@ from clinic.records import Entry, RecordSection, Value, local_time, record_secti
 from prescriptions.assessments import battery
 from prescriptions.models import (
     Assessment,
+    CaseConference,
+    Letter,
     OutcomeResponse,
     PreExerciseScreening,
     Programme,
@@ -314,4 +316,77 @@ def sessions(patient: Patient) -> RecordSection:
         entries=entries,
         description="Every session you logged, newest first.",
         empty="No sessions logged.",
+    )
+
+
+# --- Letters and case conferences -------------------------------------------------------
+
+
+@record_section("letters", order=50)
+def letters(patient: Patient) -> RecordSection:
+    """Signed letters the clinic chose to share with the patient, with their text and
+    where they were sent; the others stay with the clinic."""
+    found = (
+        Letter.objects.filter(
+            patient=patient, status=Letter.Status.SIGNED, shared_with_patient=True
+        )
+        .select_related("practitioner")
+        .prefetch_related("deliveries__notification")
+        .order_by("-signed_at")
+    )
+    entries = []
+    for letter in found:
+        sent = [
+            f"{d.to_name or d.to_email}: {local_time(d.notification.sent_at, patient)}"
+            for d in letter.deliveries.all()
+            if d.notification is not None and d.notification.sent_at is not None
+        ]
+        fields: list[tuple[str, str, Value]] = [
+            ("kind", "Letter", letter.get_kind_display()),
+            ("signed", "Signed", local_time(letter.signed_at, patient)),
+            ("from", "From", letter.practitioner.display_name),
+            ("to", "To", letter.recipient_name or None),
+            ("subject", "Subject", letter.subject),
+            ("text", "Text", letter.body.strip()),
+            ("sent", "Sent to", sent),
+        ]
+        entries.append(Entry(heading=letter.subject, fields=fields))
+    return RecordSection(
+        key="letters",
+        title="Letters about you",
+        entries=entries,
+        description="Letters and reports to other practitioners that your clinic shares "
+        "with you, newest first.",
+        empty="No letters shared with you.",
+    )
+
+
+@record_section("case_conferences", order=52)
+def case_conferences(patient: Patient) -> RecordSection:
+    found = (
+        CaseConference.objects.filter(patient=patient, shared_with_patient=True)
+        .select_related("practitioner")
+        .prefetch_related("participants")
+    )
+    entries = []
+    for c in found:
+        fields: list[tuple[str, str, Value]] = [
+            ("starts", "Started", local_time(c.starts_at, patient)),
+            ("ends", "Ended", local_time(c.ends_at, patient)),
+            ("how", "How", c.get_mode_display()),
+            (
+                "participants",
+                "Who took part",
+                [f"{p.name}, {p.get_role_display()}" for p in c.participants.all()],
+            ),
+            ("matters_discussed", "Matters discussed", c.matters_discussed),
+            ("outcomes", "Outcomes", c.outcomes),
+        ]
+        entries.append(Entry(heading=f"Case conference on {c.starts_at:%-d %B %Y}", fields=fields))
+    return RecordSection(
+        key="case_conferences",
+        title="Case conferences",
+        entries=entries,
+        description="Meetings of your care team about you that your clinic shares with you.",
+        empty="No case conferences shared with you.",
     )

@@ -1,6 +1,7 @@
 """URLs of the prescriptions app. Each area's views module owns its patterns."""
 
 from prescriptions.assessments import views as assessments
+from prescriptions.letters import views as letters
 from prescriptions.library import views as library
 from prescriptions.outcomes import views as outcomes
 from prescriptions.patient_programme import views as patient_programme
@@ -22,4 +23,5 @@ urlpatterns = (
     + programme_progress.urlpatterns
     + programmes.urlpatterns
     + library.urlpatterns
+    + letters.urlpatterns
 )

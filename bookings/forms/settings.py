@@ -13,6 +13,7 @@ aware instant here, in the clinic's zone, refusing a time the clocks skip.
 
 from __future__ import annotations
 
+import re
 import zoneinfo
 from datetime import date, datetime, time, timedelta
 from typing import Any, cast
@@ -367,6 +368,12 @@ class PractitionerForm(SettingsModelForm):
         rows=4,
         help_text="Shown to patients choosing a practitioner.",
     )
+    provider_number = forms.CharField(
+        label="Medicare provider number (optional)",
+        max_length=12,
+        required=False,
+        help_text="Printed under their signature on letters, for example 2123456A.",
+    )
     services = forms.ModelMultipleChoiceField(
         label="Services they offer",
         queryset=Service.objects.none(),
@@ -383,7 +390,7 @@ class PractitionerForm(SettingsModelForm):
 
     class Meta:
         model = Practitioner
-        fields = ["display_name", "profession", "bio", "is_active"]
+        fields = ["display_name", "profession", "bio", "provider_number", "is_active"]
 
     def __init__(self, *args: Any, clinic: Clinic, **kwargs: Any) -> None:
         instance = kwargs.get("instance")
@@ -406,11 +413,26 @@ class PractitionerForm(SettingsModelForm):
         services = cast(forms.ModelMultipleChoiceField, self.fields["services"])  # type: ignore[type-arg]
         services.queryset = Service.objects.filter(clinic=clinic).order_by("display_order", "name")
         self.helper = form_helper(
-            "display_name", "profession", "email", "bio", "services", "is_active"
+            "display_name",
+            "profession",
+            "email",
+            "bio",
+            "provider_number",
+            "services",
+            "is_active",
         )
 
     def clean_email(self) -> str:
         return str(self.cleaned_data["email"]).strip().lower()
+
+    def clean_provider_number(self) -> str:
+        value = str(self.cleaned_data.get("provider_number") or "").replace(" ", "").upper()
+        if value and not re.fullmatch(r"[0-9]{6}[0-9A-Z][A-Z]", value):
+            raise ValidationError(
+                "Enter the 8-character provider number, for example 2123456A.",
+                code="provider_number",
+            )
+        return value
 
 
 class WorkingHoursForm(SettingsModelForm):

@@ -15,6 +15,7 @@ from typing import Any
 from prescriptions.outcomes.scoring import INSTRUMENTS
 from prescriptions.rules import (
     acl,
+    case_conference,
     change,
     dosing,
     falls,
@@ -270,6 +271,12 @@ SECTIONS: tuple[Section, ...] = (
         lambda: [*change.battery_rules_markdown().splitlines(), "", *_outcome_table()],
     ),
     ("The programme goal", "§4.1; `prescriptions/rules/goals.py`", goals.RULES, None),
+    (
+        "Case conferences",
+        "§17.3; `prescriptions/rules/case_conference.py`",
+        case_conference.RULES,
+        None,
+    ),
     (
         "Codes of the case format",
         "§10.5, §12, §13; `prescriptions/rules/measures.py`",

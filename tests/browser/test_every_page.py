@@ -179,6 +179,7 @@ def _build() -> dict[str, Any]:
         notes="Cleared by their GP for supervised exercise.",
     )
     session = SessionLog.objects.filter(patient=patient).order_by("-performed_on").first()
+    draft_letter, signed_letter, conference = _letters(patient, ep)
     reset_user = User.objects.create_user(email="forgetful@example.org", password="x" * 16)
     mfa_user = User.objects.create_user(
         email="new-reception@example.org",
@@ -319,8 +320,52 @@ def _build() -> dict[str, Any]:
         "booking-problem": reverse("bookings:book-modality", args=[uuid.uuid4()]),
         "week-telehealth": reverse("bookings:slot-list", args=[telehealth.code, "telehealth"]),
         "programme-end": reverse("prescriptions:programme-end", args=[programme.code]),
+        "letter-templates": reverse("prescriptions:letter-templates"),
+        "letter-template": reverse("prescriptions:letter-template", args=["initial_gp"]),
+        "letter-new": reverse("prescriptions:letter-new", args=[patient.code]),
+        "letter-draft": draft_letter.get_absolute_url(),
+        "letter-signed": signed_letter.get_absolute_url(),
+        "case-conference-new": reverse("prescriptions:case-conference-new", args=[patient.code]),
+        "case-conference": conference.get_absolute_url(),
         "mfa-user": mfa_user.email,
     }
+
+
+def _letters(patient: Any, ep: Any) -> tuple[Any, Any, Any]:
+    """A draft GP report, a signed and sent discharge report, and a case conference."""
+    from prescriptions.letters.services import (
+        case_conference_record,
+        letter_draft,
+        letter_send,
+        letter_sign,
+    )
+
+    draft = letter_draft(
+        patient=patient,
+        practitioner=ep,
+        kind="initial_gp",
+        by=ep.user,
+        recipient_name="Dr Jane Citizen",
+    )
+    signed = letter_draft(patient=patient, practitioner=ep, kind="discharge", by=ep.user)
+    signed.body = signed.body.replace("[", "").replace("]", "")
+    signed.save()
+    signed = letter_sign(letter=signed, by=ep.user)
+    letter_send(letter=signed, by=ep.user, to_email="gp@surgery.example", to_name="Dr Citizen")
+    start = timezone.now() - timedelta(days=1)
+    conference = case_conference_record(
+        patient=patient,
+        practitioner=ep,
+        by=ep.user,
+        starts_at=start,
+        ends_at=start + timedelta(minutes=25),
+        mode="video",
+        patient_agreed=True,
+        matters_discussed="Falls at home.",
+        outcomes="Balance programme; GP reviews medication.",
+        participants=[("ep", ep.display_name, ""), ("gp", "Dr Jane Citizen", "Harbour GP")],
+    )
+    return draft, signed, conference
 
 
 @dataclass
@@ -576,6 +621,13 @@ PAGES = [
     ("practitioner", "publish", 200),
     ("practitioner", "progress", 200),
     ("practitioner", "programme-end", 200),
+    ("practitioner", "letter-templates", 200),
+    ("practitioner", "letter-template", 200),
+    ("practitioner", "letter-new", 200),
+    ("practitioner", "letter-draft", 200),
+    ("practitioner", "letter-signed", 200),
+    ("practitioner", "case-conference-new", 200),
+    ("practitioner", "case-conference", 200),
     ("practitioner", "two-step", 200),
     ("practitioner", "two-step-setup", 200),
     ("practitioner", "not-found", 404),

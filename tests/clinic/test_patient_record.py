@@ -92,6 +92,8 @@ def test_the_json_holds_every_section_of_the_patients_own_record(
         "surgery",
         "programmes",
         "sessions",
+        "letters",
+        "case_conferences",
         "messages",
     ]
     assert sections["details"]["entries"][0]["email"] == world.patient.email

@@ -32,9 +32,11 @@ from bookings.services import appointment_book
 from bookings.tokens import manage_token_for, opt_out_token_for
 from clinic.models import User
 from prescriptions.assessments.services import assessment_create
+from prescriptions.letters.services import case_conference_record, letter_draft, letter_sign
 from prescriptions.models import (
     Assessment,
     Exercise,
+    Letter,
     Phase,
     ProgrammeItem,
     ProgrammeVersion,
@@ -88,10 +90,36 @@ class Scene:
     surgery: Any = None  # Pat's ACL reconstruction, 10 weeks ago
     enquiry: Any = None  # a call-back after a booking health question stopped Pat
     closure: Any = None  # the clinic closed a month ahead (issue 14)
+    letter: Any = None  # Sam Lee's draft progress report on Pat, ready to sign
+    signed_letter: Any = None  # Sam Lee's signed discharge report on Pat
+    conference: Any = None  # a case conference about Pat yesterday
 
 
 def _today(w: World) -> date:
     return timezone.now().astimezone(w.clinic.tz).date()
+
+
+def _letters(w: World) -> tuple[Any, Any, Any]:
+    """A draft and a signed letter of Pat's from Sam Lee, and a case conference."""
+    draft = letter_draft(patient=w.patient, practitioner=w.ep, kind="progress", by=w.ep.user)
+    Letter.objects.filter(pk=draft.pk).update(body="Pat is doing well.")
+    signed = letter_draft(patient=w.patient, practitioner=w.ep, kind="discharge", by=w.ep.user)
+    Letter.objects.filter(pk=signed.pk).update(body="Pat has finished the course.")
+    signed = letter_sign(letter=signed, by=w.ep.user)
+    start = timezone.now() - timedelta(days=1)
+    conference = case_conference_record(
+        patient=w.patient,
+        practitioner=w.ep,
+        by=w.ep.user,
+        starts_at=start,
+        ends_at=start + timedelta(minutes=30),
+        mode="phone",
+        patient_agreed=True,
+        matters_discussed="Falls.",
+        outcomes="Balance programme.",
+        participants=[("ep", "Sam Lee", ""), ("gp", "Dr Citizen", "")],
+    )
+    return draft, signed, conference
 
 
 def build_scene(w: World) -> Scene:
@@ -170,6 +198,7 @@ def build_scene(w: World) -> Scene:
         performed_on=today - timedelta(weeks=10),
         graft="hamstring",
     )
+    letter, signed_letter, conference = _letters(w)
     user = w.patient.user
     return Scene(
         w=w,
@@ -185,6 +214,9 @@ def build_scene(w: World) -> Scene:
         session=session,
         failed_message=failed,
         surgery=surgery,
+        letter=letter,
+        signed_letter=signed_letter,
+        conference=conference,
         enquiry=ScreeningEnquiry.objects.create(
             clinic=w.clinic, patient=w.patient, first_name="Pat", answers=[]
         ),

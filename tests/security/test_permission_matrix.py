@@ -44,7 +44,11 @@ from bookings.models import (
 from clinic.models import AccessLog, Patient, User
 from prescriptions.models import (
     Assessment,
+    CaseConference,
     Exercise,
+    Letter,
+    LetterDelivery,
+    LetterTemplate,
     OutcomeResponse,
     Phase,
     PreExerciseScreening,
@@ -133,6 +137,19 @@ def _uid_token(s: Scene) -> list[Any]:
     """A fresh password link of Pat's (the token changes when Pat logs in)."""
     user = User.objects.get(pk=s.w.patient.user.pk)
     return [s.reset_uid, default_token_generator.make_token(user)]
+
+
+CONFERENCE_FORM = {
+    "held_on": "2026-11-02",
+    "start_time": "13:00",
+    "end_time": "13:30",
+    "mode": "video",
+    "patient_agreed": "on",
+    "matters_discussed": "Falls.",
+    "outcomes": "Balance programme.",
+    "role_1": "ep",
+    "name_1": "Sam Lee",
+}
 
 
 ROWS: list[Row] = [
@@ -396,6 +413,74 @@ ROWS: list[Row] = [
     Row("prescriptions:screening", CLINICIANS, args=lambda s: [s.w.patient.code]),
     Row("prescriptions:assessment-compare", CLINICIANS, args=lambda s: [s.w.patient.code]),
     Row("prescriptions:surgery-list", CLINICIANS, args=lambda s: [s.w.patient.code]),
+    # --- Letters and case conferences -------------------------------------------------------
+    Row("prescriptions:letter-templates", ANY_CLINICIAN),
+    Row("prescriptions:letter-template", ANY_CLINICIAN, args=lambda s: ["initial_gp"]),
+    Row("prescriptions:letter-template", expect(), args=lambda s: ["nope"], label="unknown"),
+    Row(
+        "prescriptions:letter-template",
+        post(NOT_FOUND, ("practitioner", "admin", "outsider")),  # each their own clinic's
+        method="post",
+        args=lambda s: ["initial_gp"],
+        data=lambda s: {"subject": "Report {patient_name}", "body": "Dear {recipient_name},"},
+    ),
+    Row("prescriptions:letter-new", CLINICIANS, args=lambda s: [s.w.patient.code]),
+    Row(
+        "prescriptions:letter-new",
+        CLINICIANS_POST,
+        method="post",
+        args=lambda s: [s.w.patient.code],
+        data=lambda s: {"kind": "initial_gp", "practitioner": str(s.w.ep.code)},
+    ),
+    Row("prescriptions:letter", CLINICIANS, args=lambda s: [s.letter.code]),
+    Row(
+        "prescriptions:letter",
+        CLINICIANS_POST,
+        method="post",
+        args=lambda s: [s.letter.code],
+        data=lambda s: {"subject": "Progress", "body": "Better."},
+    ),
+    Row("prescriptions:letter-sign", GET_NOT_ALLOWED, args=lambda s: [s.letter.code]),
+    # The admin is not the letter's practitioner: refused with a message, back to it.
+    Row(
+        "prescriptions:letter-sign", CLINICIANS_POST, method="post", args=lambda s: [s.letter.code]
+    ),
+    Row("prescriptions:letter-pdf", CLINICIANS, args=lambda s: [s.letter.code]),
+    Row("prescriptions:letter-send", GET_NOT_ALLOWED, args=lambda s: [s.signed_letter.code]),
+    Row(
+        "prescriptions:letter-send",
+        CLINICIANS_POST,
+        method="post",
+        args=lambda s: [s.signed_letter.code],
+        data=lambda s: {"to_email": "gp@surgery.example"},
+    ),
+    Row("prescriptions:letter-share", GET_NOT_ALLOWED, args=lambda s: [s.letter.code]),
+    Row(
+        "prescriptions:letter-share",
+        CLINICIANS_POST,
+        method="post",
+        args=lambda s: [s.letter.code],
+        data=lambda s: {"shared_with_patient": "on"},
+    ),
+    Row("prescriptions:case-conference-new", CLINICIANS, args=lambda s: [s.w.patient.code]),
+    Row(
+        "prescriptions:case-conference-new",
+        # A clinic admin who is no practitioner took part in no conference: told so.
+        post(NOT_FOUND, ("practitioner",)) | {"admin": BAD_REQUEST},
+        method="post",
+        args=lambda s: [s.w.patient.code],
+        data=lambda s: CONFERENCE_FORM,
+    ),
+    Row("prescriptions:case-conference", CLINICIANS, args=lambda s: [s.conference.code]),
+    Row(
+        "prescriptions:case-conference-letter", GET_NOT_ALLOWED, args=lambda s: [s.conference.code]
+    ),
+    Row(
+        "prescriptions:case-conference-letter",
+        CLINICIANS_POST,
+        method="post",
+        args=lambda s: [s.conference.code],
+    ),
     Row("prescriptions:surgery-edit", CLINICIANS, args=lambda s: [s.surgery.code]),
     Row(
         "prescriptions:training-status",
@@ -600,6 +685,10 @@ WATCHED = (
     SessionLog,
     Exercise,
     AccessLog,
+    Letter,
+    LetterDelivery,
+    LetterTemplate,
+    CaseConference,
 )
 
 

@@ -1,0 +1,1 @@
+"""Letters and reports to other practitioners, and case conferences (issue 15 part 4)."""
