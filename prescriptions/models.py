@@ -8,7 +8,7 @@ from prescriptions.assessments.models import (
     Assessment,
     Measurement,
 )
-from prescriptions.library.models import Exercise, ExerciseLink
+from prescriptions.library.models import Exercise, ExerciseLink, ExerciseMedia
 from prescriptions.outcomes.models import InstrumentText, OutcomeResponse
 from prescriptions.patient_programme.models import SessionLog, SessionLogEntry
 from prescriptions.programmes.models import (
@@ -35,6 +35,7 @@ __all__ = [
     "Assessment",
     "Exercise",
     "ExerciseLink",
+    "ExerciseMedia",
     "FrozenVersionError",
     "InstrumentText",
     "Measurement",
