@@ -17,7 +17,7 @@ from prescriptions.letters.models import (
     LetterTemplate,
     SignedLetterError,
 )
-from prescriptions.library.models import Exercise, ExerciseLink
+from prescriptions.library.models import Exercise, ExerciseLink, ExerciseMedia
 from prescriptions.outcomes.models import InstrumentText, OutcomeResponse
 from prescriptions.patient_programme.models import SessionLog, SessionLogEntry
 from prescriptions.programmes.models import (
@@ -46,6 +46,7 @@ __all__ = [
     "CaseConferenceParticipant",
     "Exercise",
     "ExerciseLink",
+    "ExerciseMedia",
     "FrozenVersionError",
     "InstrumentText",
     "Letter",

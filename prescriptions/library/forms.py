@@ -32,6 +32,60 @@ def _is_webp(head: bytes) -> bool:
     return head[:4] == b"RIFF" and head[8:12] == b"WEBP"
 
 
+def checked_image(image: UploadedFile[bytes] | None) -> UploadedFile[bytes] | None:
+    """The upload when it is a JPEG, PNG or WebP image of 5 MB or less (by its first bytes,
+    not its name); ValidationError otherwise."""
+    if not image:
+        return None
+    if image.size and image.size > IMAGE_MAX_BYTES:
+        raise forms.ValidationError("Choose an image of 5 MB or less.")
+    head = image.read(16)
+    image.seek(0)
+    if not (any(head.startswith(sig) for sig, _ in IMAGE_SIGNATURES) or _is_webp(head)):
+        raise forms.ValidationError("Choose a JPEG, PNG or WebP image.")
+    return image
+
+
+def checked_video_url(url: str | None) -> str:
+    if url and not url.startswith("https://"):
+        raise forms.ValidationError("Enter a video link that starts with https://")
+    return url or ""
+
+
+def _image_field() -> forms.FileField:
+    return forms.FileField(
+        label="Image (optional)",
+        required=False,
+        help_text="A photo or drawing: JPEG, PNG or WebP, up to 5 MB.",
+        # A plain file input: the current image is shown above it, with its own checkbox.
+        widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )
+
+
+def _image_alt_field() -> forms.CharField:
+    return forms.CharField(
+        label="Image description",
+        max_length=200,
+        required=False,
+        help_text="What the image shows, for people who cannot see it. Needed with an image.",
+        error_messages={"max_length": "Keep it to %(limit_value)d characters or fewer."},
+    )
+
+
+def _video_url_field() -> forms.URLField:
+    return forms.URLField(
+        label="Video link (optional)",
+        required=False,
+        assume_scheme="https",
+        help_text="An https:// address, for example a clinic video.",
+        max_length=200,
+        error_messages={
+            "invalid": "Enter a video link that starts with https://",
+            "max_length": "Keep the link to %(limit_value)d characters or fewer.",
+        },
+    )
+
+
 def _checkboxes(label: str, choices: Any, help_text: str = "") -> forms.MultipleChoiceField:
     return forms.MultipleChoiceField(
         label=label,
@@ -114,28 +168,10 @@ class ExerciseForm(StaffForm):
         error_messages={"max_length": "Keep it to %(limit_value)d characters or fewer."},
     )
     suits = _checkboxes("Suits these conditions (optional)", [])
-    image = forms.FileField(
-        label="Image (optional)",
-        required=False,
-        help_text="A photo or drawing: JPEG, PNG or WebP, up to 5 MB.",
-        # A plain file input: the current image is shown above it, with its own checkbox.
-        widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
-    )
-    image_alt = forms.CharField(
-        label="Image description",
-        max_length=200,
-        required=False,
-        help_text="What the image shows, for people who cannot see it. Needed with an image.",
-        error_messages={"max_length": "Keep it to %(limit_value)d characters or fewer."},
-    )
+    image = _image_field()
+    image_alt = _image_alt_field()
     remove_image = forms.BooleanField(label="Remove the image", required=False)
-    video_url = forms.URLField(
-        label="Video link (optional)",
-        required=False,
-        assume_scheme="https",
-        help_text="An https:// address, for example a clinic video.",
-        error_messages={"invalid": "Enter a video link that starts with https://"},
-    )
+    video_url = _video_url_field()
     is_active = forms.BooleanField(label="Offer it when prescribing", required=False, initial=True)
 
     def __init__(self, *args: Any, exercise: Exercise | None = None, **kwargs: Any) -> None:
@@ -192,22 +228,10 @@ class ExerciseForm(StaffForm):
         ]
 
     def clean_image(self) -> UploadedFile[bytes] | None:
-        image: UploadedFile[bytes] | None = self.cleaned_data.get("image")
-        if not image:
-            return None
-        if image.size and image.size > IMAGE_MAX_BYTES:
-            raise forms.ValidationError("Choose an image of 5 MB or less.")
-        head = image.read(16)
-        image.seek(0)
-        if not (any(head.startswith(sig) for sig, _ in IMAGE_SIGNATURES) or _is_webp(head)):
-            raise forms.ValidationError("Choose a JPEG, PNG or WebP image.")
-        return image
+        return checked_image(self.cleaned_data.get("image"))
 
     def clean_video_url(self) -> str:
-        url = self.cleaned_data.get("video_url") or ""
-        if url and not url.startswith("https://"):
-            raise forms.ValidationError("Enter a video link that starts with https://")
-        return url
+        return checked_video_url(self.cleaned_data.get("video_url"))
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -293,3 +317,34 @@ def exercise_initial(exercise: Exercise) -> dict[str, Any]:
         "video_url": exercise.video_url,
         "is_active": exercise.is_active,
     }
+
+
+class ExerciseMediaForm(StaffForm):
+    """The clinic's own picture and video for a shipped exercise."""
+
+    image = _image_field()
+    image_alt = _image_alt_field()
+    remove_image = forms.BooleanField(label="Remove the image", required=False)
+    video_url = _video_url_field()
+
+    def __init__(self, *args: Any, has_image: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.has_image = has_image
+        self.fields["remove_image"].widget.attrs["class"] = "form-check-input"
+
+    def clean_image(self) -> UploadedFile[bytes] | None:
+        return checked_image(self.cleaned_data.get("image"))
+
+    def clean_video_url(self) -> str:
+        return checked_video_url(self.cleaned_data.get("video_url"))
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        keeps = self.has_image and not data.get("remove_image")
+        if (data.get("image") or keeps) and not (data.get("image_alt") or "").strip():
+            self.add_error(
+                "image_alt",
+                "Describe the image for people who cannot see it (alternative text).",
+            )
+        return data

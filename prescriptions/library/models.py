@@ -190,17 +190,34 @@ class Exercise(models.Model):
     def step_in(self, chain: str) -> int | None:
         return next((p["step"] for p in self.chains if p["chain"] == chain), None)
 
+    def neighbour_visible(self, side: str) -> Q:
+        """Links whose other end (`side`: "easier" or "harder") this row's owners see: a
+        shipped row's shipped neighbours only (a clinic's copy links into the shipped rows,
+        and other clinics must not meet it), a clinic row's shipped and own neighbours."""
+        shipped = Q(**{f"{side}__clinic__isnull": True})
+        if self.clinic_id is None:
+            return shipped
+        return shipped | Q(**{f"{side}__clinic_id": self.clinic_id})
+
     @property
     def progressions(self) -> tuple[str, ...]:
         """Slugs of harder exercises, chain neighbour first (dosing.ExerciseLike)."""
-        links = self.harder_links.select_related("harder").order_by("rank", "harder__name")
-        return tuple(link.harder.slug for link in links)
+        links = (
+            self.harder_links.filter(self.neighbour_visible("harder"))
+            .select_related("harder")
+            .order_by("rank", "harder__name")
+        )
+        return tuple(dict.fromkeys(link.harder.slug for link in links))
 
     @property
     def regressions(self) -> tuple[str, ...]:
         """Slugs of easier exercises, chain neighbour first (dosing.ExerciseLike)."""
-        links = self.easier_links.select_related("easier").order_by("reverse_rank", "easier__name")
-        return tuple(link.easier.slug for link in links)
+        links = (
+            self.easier_links.filter(self.neighbour_visible("easier"))
+            .select_related("easier")
+            .order_by("reverse_rank", "easier__name")
+        )
+        return tuple(dict.fromkeys(link.easier.slug for link in links))
 
 
 class ExerciseLink(models.Model):
@@ -226,3 +243,45 @@ class ExerciseLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.easier_id} → {self.harder_id}"
+
+
+class ExerciseMedia(models.Model):
+    """A clinic's own picture and video for a shipped exercise. Shipped rows are shared by
+    every clinic, so a clinic's media for one lives here, one row per (clinic, exercise);
+    a clinic's own exercise keeps its media on the exercise itself."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="exercise_media")
+    exercise = models.ForeignKey(Exercise, on_delete=models.CASCADE, related_name="clinic_media")
+    image = models.FileField(
+        upload_to="exercise-media/",
+        blank=True,
+        validators=[FileExtensionValidator(["jpg", "jpeg", "png", "webp"])],
+        help_text="A photo or drawing (JPEG, PNG or WebP).",
+    )
+    image_alt = models.CharField(
+        "image description", max_length=200, blank=True, help_text="Alternative text."
+    )
+    video_url = models.URLField("video link", blank=True, help_text="An https:// link.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "exercise media"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "exercise"], name="exercise_media_once_per_clinic"
+            ),
+            models.CheckConstraint(
+                condition=Q(video_url="") | Q(video_url__startswith="https://"),
+                name="exercise_media_video_https",
+            ),
+            models.CheckConstraint(
+                condition=Q(image="") | ~Q(image_alt=""), name="exercise_media_image_has_alt"
+            ),
+            models.CheckConstraint(
+                condition=~Q(image="", video_url=""), name="exercise_media_not_empty"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.exercise_id} for clinic {self.clinic_id}"

@@ -7,9 +7,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Q
+from django.db.models.fields.files import FieldFile
 
+from clinic.models import Clinic
 from prescriptions.library import shipped as library
-from prescriptions.models import Exercise, ExerciseLink
+from prescriptions.models import Exercise, ExerciseLink, ExerciseMedia
 
 
 def _display_order(e: Exercise) -> tuple[bool, str, str]:
@@ -99,3 +101,45 @@ def chain_positions(exercise: Exercise) -> list[tuple[str, int, int]]:
         if chain is not None:
             out.append((chain.name, p["step"], len(chain.steps)))
     return out
+
+
+@dataclass(frozen=True)
+class ClinicMedia:
+    """A clinic's own picture and video for an exercise."""
+
+    image: FieldFile | None
+    image_alt: str
+    video_url: str
+    on_exercise: bool  # True: the clinic's own exercise's fields; False: an ExerciseMedia row
+
+
+def exercise_media(exercise: Exercise, clinic: Clinic | int) -> ClinicMedia | None:
+    """The clinic's own picture and video for `exercise`, or None when it has none: the
+    exercise's own fields when it is the clinic's exercise, the clinic's `ExerciseMedia`
+    row when it is a shipped one. Another clinic's exercise has none for this clinic."""
+    clinic_id = clinic.pk if isinstance(clinic, Clinic) else clinic
+    if exercise.clinic_id == clinic_id:
+        if not exercise.image and not exercise.video_url:
+            return None
+        return ClinicMedia(
+            image=exercise.image or None,
+            image_alt=exercise.image_alt,
+            video_url=exercise.video_url,
+            on_exercise=True,
+        )
+    if not exercise.is_shipped:
+        return None
+    media = ExerciseMedia.objects.filter(clinic_id=clinic_id, exercise=exercise).first()
+    if media is None:
+        return None
+    return ClinicMedia(
+        image=media.image or None,
+        image_alt=media.image_alt,
+        video_url=media.video_url,
+        on_exercise=False,
+    )
+
+
+def exercise_media_row(*, exercise: Exercise, clinic_id: int) -> ExerciseMedia | None:
+    """The clinic's `ExerciseMedia` row for a shipped exercise, for its edit form."""
+    return ExerciseMedia.objects.filter(clinic_id=clinic_id, exercise=exercise).first()

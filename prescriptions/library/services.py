@@ -2,8 +2,9 @@
 
 Shipped rows (`clinic` empty) come only from `prescriptions/data/exercises.json` through
 `exercise_library_load` (the `load_exercises` command): clinics read them, never change
-them, and may copy one to make their own version. A clinic's practitioners and clinic
-admins add and edit that clinic's exercises.
+them, and may copy one to make their own version (which keeps its place in the chains) or
+add their own picture and video to one (`exercise_media_set`). A clinic's practitioners and
+clinic admins add and edit that clinic's exercises.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from clinic.access import is_clinician
 from clinic.errors import DomainError
 from clinic.models import Clinic, User
 from prescriptions.library import shipped as library
-from prescriptions.models import Exercise, ExerciseLink
+from prescriptions.models import Exercise, ExerciseLink, ExerciseMedia
 
 SHIPPED_FIELDS = (
     "ref",
@@ -65,9 +66,9 @@ CLINIC_FIELDS = (
 )
 """What a clinic may set on its own exercise (the image has its own arguments)."""
 
-COPIED_FIELDS = tuple(f for f in SHIPPED_FIELDS if f not in {"ref", "chains"})
-"""What a copy takes from the exercise it copies. Not its place in the chains or its
-links: a clinic's row never links to shipped rows, which every clinic reads."""
+COPIED_FIELDS = tuple(f for f in SHIPPED_FIELDS if f != "ref")
+"""What a copy takes from the exercise it copies, its place in the chains included (its
+links to the shipped neighbours are copied too, see `exercise_copy`)."""
 
 IMAGE_MAX_BYTES = 5 * 1024 * 1024
 """Largest image a clinic may upload."""
@@ -351,8 +352,11 @@ def exercise_update(
 @transaction.atomic
 def exercise_copy(*, exercise: Exercise, clinic: Clinic, by: User) -> Exercise:
     """The clinic's own editable copy of a shipped exercise (or of one of its own): the
-    same content, named "... (copy)" when the clinic already has that name, outside the
-    chains and without links."""
+    same content, named "... (copy)" when the clinic already has that name, in the same
+    place in the chains and with the same easier and harder shipped neighbours.
+
+    Links to the copy start from shipped rows, which every clinic reads; the reads keep
+    them to the copy's clinic (`Exercise.neighbour_visible`, `selectors.exercise_links`)."""
     _check_editor(by, clinic)
     if exercise.clinic_id not in (None, clinic.pk):
         raise ExerciseReadOnly("Choose an exercise from your library.")
@@ -366,4 +370,98 @@ def exercise_copy(*, exercise: Exercise, clinic: Clinic, by: User) -> Exercise:
     copy.slug = _free_slug(clinic, copy.name)
     _full_clean(copy)
     copy.save()
+    _copy_links(exercise, copy)
     return copy
+
+
+def _copy_links(original: Exercise, copy: Exercise) -> None:
+    """Give `copy` the original's links to shipped exercises, with the same ranks."""
+    harder = original.harder_links.filter(harder__clinic__isnull=True)
+    easier = original.easier_links.filter(easier__clinic__isnull=True)
+    ExerciseLink.objects.bulk_create(
+        [
+            *(
+                ExerciseLink(
+                    easier=copy,
+                    harder_id=link.harder_id,
+                    rank=link.rank,
+                    reverse_rank=link.reverse_rank,
+                )
+                for link in harder
+            ),
+            *(
+                ExerciseLink(
+                    easier_id=link.easier_id,
+                    harder=copy,
+                    rank=link.rank,
+                    reverse_rank=link.reverse_rank,
+                )
+                for link in easier
+            ),
+        ]
+    )
+
+
+# --- A clinic's own picture and video for a shipped exercise ---------------------------------
+
+
+@transaction.atomic
+def exercise_media_set(
+    *,
+    exercise: Exercise,
+    clinic: Clinic,
+    by: User,
+    image: UploadedFile[bytes] | None = None,
+    image_alt: str = "",
+    remove_image: bool = False,
+    video_url: str = "",
+) -> ExerciseMedia | None:
+    """Set the clinic's own picture and video for a shipped exercise (the clinic's own
+    exercises carry theirs, see `exercise_update`). A new image replaces the old one;
+    with neither an image nor a video left, the clinic's row is deleted. Returns the row,
+    or None when there is none left.
+
+    1. Only the clinic's practitioners and clinic admins, and only for a shipped row.
+    2. Lock the clinic's row for the exercise (or start one), apply the changes and check
+       them: image size, description with an image, https video link.
+    3. Save, or delete the row when it is left empty."""
+    _check_editor(by, clinic)
+    if not exercise.is_shipped:
+        raise ExerciseReadOnly("Change your own exercise's picture and video on its edit page.")
+    media = (
+        ExerciseMedia.objects.select_for_update().filter(clinic=clinic, exercise=exercise).first()
+    ) or ExerciseMedia(clinic=clinic, exercise=exercise)
+    old_image = (media.image.name or "") if media.image else ""
+    if remove_image or image is not None:
+        media.image = ""
+    media.image_alt = image_alt.strip() if (media.image or image is not None) else ""
+    if image is not None:
+        if image.size is not None and image.size > IMAGE_MAX_BYTES:
+            raise DomainError("Choose an image of 5 MB or less.", field="image")
+        media.image = image
+    media.video_url = video_url.strip()
+    if media.video_url and not media.video_url.startswith("https://"):
+        raise DomainError("Enter a video link that starts with https://", field="video_url")
+    if media.image and not media.image_alt:
+        raise DomainError(
+            "Describe the image for people who cannot see it (alternative text).",
+            field="image_alt",
+        )
+    if old_image and old_image != ((media.image.name or "") if media.image else ""):
+        storage = media.image.storage
+        transaction.on_commit(lambda: storage.delete(old_image))  # only once the row says so
+    if not media.image and not media.video_url:
+        if media.pk is not None:
+            media.delete()
+        return None
+    _full_clean_media(media)
+    media.save()
+    return media
+
+
+def _full_clean_media(media: ExerciseMedia) -> None:
+    try:
+        media.full_clean()
+    except ValidationError as exc:
+        field, messages = next(iter(exc.message_dict.items()))
+        raise DomainError(messages[0], field=None if field == "__all__" else field) from None

@@ -7,8 +7,8 @@ it in three passes and returns frozen dataclasses:
 2. Vocabulary and references: every muscle, equipment, load type, condition, chain and
    linked slug exists; slugs and refs are unique.
 3. Graph: links are symmetric (A progresses to B exactly when B regresses to A), the
-   "easier than" graph has no cycle, and each chain runs 1..n with every exercise linked
-   to every exercise of the step before.
+   "easier than" graph has no cycle, no exercise progresses to one of a lower level, and
+   each chain runs 1..n with every exercise linked to every exercise of the step before.
 
 The database models (and a load command) can import the same data through `Library`.
 """
@@ -84,7 +84,7 @@ class Chain:
 @dataclass(frozen=True)
 class Exercise:
     slug: str
-    ref: str  # CLINICAL.md §3 id, e.g. "E06"
+    ref: str  # CLINICAL.md §3/§16 id, e.g. "E06"; "E14b" for an exercise without an id
     name: str
     instructions: tuple[str, ...]  # patient-facing steps, numbered when shown
     cues: tuple[str, ...]
@@ -242,7 +242,7 @@ SCHEMA: dict[str, Any] = {
                 ],
                 "properties": {
                     "slug": {"type": "string", "pattern": _SLUG, "maxLength": 80},
-                    "ref": {"type": "string", "pattern": "^E[0-9]{2}$"},
+                    "ref": {"type": "string", "pattern": "^E[0-9]{2}[a-z]?$"},
                     "name": _TEXT | {"maxLength": 120},
                     "instructions": {
                         "type": "array",
@@ -375,6 +375,11 @@ def _graph_problems(data: Mapping[str, Any]) -> list[str]:
                 problems.append(
                     f"exercise {slug!r} progresses to {harder!r}, "
                     f"but {harder!r} does not list {slug!r} as a regression"
+                )
+            if by_slug[harder]["level"] < e["level"]:
+                problems.append(
+                    f"exercise {slug!r} (level {e['level']}) progresses to {harder!r}, "
+                    f"an easier level ({by_slug[harder]['level']})"
                 )
         for easier in e["regressions"]:
             harder_than[slug].add(easier)

@@ -1,5 +1,6 @@
 """Staff pages of the exercise library: search and filter, one exercise, and a clinic's
-own exercises (add, edit, copy a shipped one). The shipped library is read-only.
+own exercises (add, edit, copy a shipped one) and its own picture and video for a shipped
+one. The shipped library is read-only.
 
 Every view's first line is an access helper: practitioners and clinic admins only, and
 only the shipped library and their own clinic's exercises; anyone else gets 404.
@@ -12,6 +13,7 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
@@ -20,15 +22,22 @@ from django.views.decorators.http import require_http_methods, require_POST
 from clinic.access import clinician_or_404, record_for_clinician_or_404, staff_clinic_or_404
 from clinic.errors import DomainError
 from prescriptions.figures import figure_for, side_or_default
-from prescriptions.library.forms import ExerciseForm
+from prescriptions.library.forms import ExerciseForm, ExerciseMediaForm
 from prescriptions.library.selectors import (
     chain_positions,
     exercise_links,
+    exercise_media,
+    exercise_media_row,
     exercise_search_for_clinic,
     labels,
 )
-from prescriptions.library.services import exercise_copy, exercise_create, exercise_update
-from prescriptions.models import Exercise
+from prescriptions.library.services import (
+    exercise_copy,
+    exercise_create,
+    exercise_media_set,
+    exercise_update,
+)
+from prescriptions.models import Exercise, ExerciseMedia
 from prescriptions.programmes.forms import ExerciseSearchForm
 
 
@@ -65,6 +74,7 @@ def exercise_detail(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
         }
         for c in exercise.caution_list
     ]
+    media = exercise_media(exercise, clinic)
     return render(
         request,
         "prescriptions/exercise_detail.html",
@@ -81,8 +91,76 @@ def exercise_detail(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
             # Per-side exercises are drawn for the right side; ?side=left mirrors them.
             "side": side_or_default(request.GET.get("side")),
             "has_figure": exercise.clinic_id is None and figure_for(exercise.slug) is not None,
+            "clinic_media": media,
+            "clinic_media_shown": {
+                "image_url": _clinic_image_url(exercise, clinic.pk) if media.image else "",
+                "image_alt": media.image_alt,
+                "video_url": media.video_url,
+            }
+            if media
+            else None,
         },
     )
+
+
+def _clinic_image_url(exercise: Exercise, clinic_id: int) -> str:
+    if exercise.clinic_id == clinic_id:
+        return exercise_image_url(exercise)
+    if exercise.is_shipped:
+        return reverse("prescriptions:exercise-media-image", args=[exercise.code])
+    return ""
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def exercise_media_edit(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
+    """The clinic's own picture and video for a shipped exercise."""
+    exercise = record_for_clinician_or_404(request, Exercise.objects.all(), code, shared=True)
+    if not exercise.is_shipped:
+        return redirect("prescriptions:exercise-edit", code=exercise.code)
+    user = clinician_or_404(request)
+    clinic = staff_clinic_or_404(request)
+    current = exercise_media_row(exercise=exercise, clinic_id=clinic.pk)
+    initial = {"image_alt": current.image_alt, "video_url": current.video_url} if current else {}
+    form = ExerciseMediaForm(
+        request.POST or None,
+        request.FILES or None,
+        initial=initial,
+        has_image=bool(current and current.image),
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            exercise_media_set(
+                exercise=exercise,
+                clinic=clinic,
+                by=user,
+                image=data.get("image"),
+                image_alt=data.get("image_alt", ""),
+                remove_image=data.get("remove_image", False),
+                video_url=data.get("video_url", ""),
+            )
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, f"Saved your clinic's picture and video for {exercise.name}.")
+            return redirect("prescriptions:exercise-detail", code=exercise.code)
+    return render(
+        request,
+        "prescriptions/exercise_media_form.html",
+        {"form": form, "exercise": exercise, "current": current},
+    )
+
+
+@login_required
+def exercise_media_image(request: HttpRequest, code: uuid.UUID) -> FileResponse:
+    """The clinic's own image for a shipped exercise, to that clinic's staff only."""
+    exercise = record_for_clinician_or_404(request, Exercise.objects.all(), code, shared=True)
+    clinic = staff_clinic_or_404(request)
+    media = ExerciseMedia.objects.filter(clinic=clinic, exercise=exercise).first()
+    if media is None or not media.image:
+        raise Http404
+    return _file_response(media.image)
 
 
 def _save_exercise(
@@ -176,8 +254,12 @@ def exercise_image_response(exercise: Exercise) -> FileResponse:
     staff here, or the patient whose programme holds it (views/patient_programme.py)."""
     if not exercise.image:
         raise Http404
-    content_type = mimetypes.guess_type(exercise.image.name or "")[0] or "application/octet-stream"
-    response = FileResponse(exercise.image.open("rb"), content_type=content_type)
+    return _file_response(exercise.image)
+
+
+def _file_response(image: FieldFile) -> FileResponse:
+    content_type = mimetypes.guess_type(image.name or "")[0] or "application/octet-stream"
+    response = FileResponse(image.open("rb"), content_type=content_type)
     response["Cache-Control"] = "private, max-age=3600"
     response["X-Content-Type-Options"] = "nosniff"
     return response
@@ -194,4 +276,10 @@ urlpatterns: list[URLPattern] = [
     path("staff/exercises/<uuid:code>/edit/", exercise_edit, name="exercise-edit"),
     path("staff/exercises/<uuid:code>/copy/", exercise_copy_view, name="exercise-copy"),
     path("staff/exercises/<uuid:code>/image/", exercise_image, name="exercise-image"),
+    path("staff/exercises/<uuid:code>/media/", exercise_media_edit, name="exercise-media"),
+    path(
+        "staff/exercises/<uuid:code>/media/image/",
+        exercise_media_image,
+        name="exercise-media-image",
+    ),
 ]

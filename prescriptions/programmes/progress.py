@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
@@ -267,7 +268,11 @@ def apply_choices(
             if action == dosing.Action.NEXT_EXERCISE
             else item.exercise.easier.all()
         )
-        by_slug = {e.slug: e for e in linked.filter(is_active=True)}
+        # The same neighbours as Exercise.progressions/regressions: never another clinic's
+        # copy, which links into the shipped rows (library.services.exercise_copy).
+        owner = item.exercise.clinic_id
+        seen = Q(clinic__isnull=True) | Q(clinic_id=owner) if owner else Q(clinic__isnull=True)
+        by_slug = {e.slug: e for e in linked.filter(seen, is_active=True)}
         return [
             ApplyChoice(str(by_slug[slug].code), by_slug[slug].name)
             for slug in suggestion.next_exercises

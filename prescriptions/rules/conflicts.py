@@ -42,9 +42,9 @@ class ExerciseLike(Protocol):
     def avoid_early_for(self, condition: str) -> bool: ...
 
 
-IMPACT_EXERCISES = frozenset({"hop-and-stick", "lateral-bound"})
-"""Shipped impact exercises (hops, bounds): none with a suspected bone stress injury or
-fracture (CLINICAL.md §4.6, "no impact progression")."""
+IMPACT_EXERCISES = frozenset({"drop-landing", "jump-and-stick", "hop-and-stick", "lateral-bound"})
+"""Shipped impact exercises (E52 landings, E53 jumps, E34 hops, E35 bounds): none with a
+suspected bone stress injury or fracture (CLINICAL.md §4.6, "no impact progression")."""
 HEAVY_GOALS = frozenset({dosing.Goal.STRENGTH, dosing.Goal.POWER})
 """Goals with heavy or explosive efforts, to hold back on with raised resting BP or HR."""
 PRESSOR_FLAGS = frozenset({RedFlag.HIGH_BP, RedFlag.RESTING_HR})

@@ -123,7 +123,7 @@ RULES: tuple[Rule[Any], ...] = (
 )
 
 FALLS_EXERCISES = (
-    "sit-to-stand-assisted",  # E43
+    "assisted-sit-to-stand",  # E43
     "sit-to-stand",  # E21
     "tandem-stance",  # E58
     "single-leg-balance",  # E59

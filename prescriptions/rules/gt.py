@@ -103,7 +103,16 @@ AVOID_WEEKS_1_TO_8 = (
     "lateral-lunge",  # E47, to depth
 )
 """§15.2: exercises flagged "avoid in GT weeks 1–8" (compression and adduction). The
-shipped library marks the clams "modify"; CLINICAL.md §15.2 wins: they are avoided."""
+shipped library marks each of them "avoid early" for gluteal tendinopathy (a library test
+checks the two agree)."""
+
+LEAP_WITHOUT_HOME_DOSE: Mapping[int, tuple[str, ...]] = {
+    3: (
+        "leap-sliding-abduction",  # E62: §9.1 weeks 3-8, supervised in clinic only [V]
+        "wall-assisted-single-leg-stance",  # E63: §15.1 functional retraining [M]
+    ),
+}
+"""LEAP exercises a stage adds that have no home dose in §9.1 (the practitioner sets it)."""
 
 POSITIONS = (
     "Stretching into adduction or across the midline (ITB stretches, figure-4 across the body)",
@@ -128,8 +137,8 @@ AVOID = Rule(
         "design decision",
         "§15.2",
     ),
-    note="The library marks the clams 'modify' for gluteal tendinopathy; CLINICAL.md §15.2 "
-    "lists them to avoid, and wins.",
+    note="The library's early-stage cautions for gluteal tendinopathy list the same "
+    "exercises (clams, side-lying abduction, side planks, hip hitch, lateral and curtsy lunges).",
 )
 CONTENT = Rule(
     "gt.leap_content",
@@ -138,7 +147,8 @@ CONTENT = Rule(
     "Gluteal tendinopathy follows LEAP: static abduction (supine and standing), the "
     "double-leg bridge, the double-leg squat and side-stepping from week 1, offset bridge and "
     "squat from week 2, single-leg-biased work and band side-slides in weeks 3–8, with "
-    "load-management education throughout.",
+    "load-management education throughout; in weeks 3–8 also sliding abduction (supervised in "
+    "clinic) and wall-assisted single-leg stance.",
     _LEAP,
 )
 
@@ -148,3 +158,12 @@ RULES: tuple[Rule[Any], ...] = (CONTENT, AVOID)
 def leap_doses(stage: int) -> tuple[LeapDose, ...]:
     """The LEAP doses of a stage (1-3; anything else is stage 1)."""
     return LEAP_DOSES.get(stage, LEAP_DOSES[1])
+
+
+def leap_exercises(stage: int) -> tuple[str, ...]:
+    """Every LEAP exercise of a stage: the dosed ones, then those without a home dose."""
+    shown = stage if stage in LEAP_DOSES else 1
+    return (
+        *(d.slug for d in leap_doses(shown)),
+        *LEAP_WITHOUT_HOME_DOSE.get(shown, ()),
+    )

@@ -313,8 +313,19 @@ CONFLICT_MATRIX: tuple[MatrixRow, ...] = (
         "anterior: stop at neutral, no hyperextension",
     ),
     MatrixRow(
+        "E46",
+        ("bridge-march",),
+        "bridge with march",
+        K,
+        M,
+        K,
+        "a bridge (CLINICAL.md §16 places it between E10 and E11): anterior, stop at neutral, "
+        "no hyperextension",
+        derived=True,
+    ),
+    MatrixRow(
         "E21/E43, E22",
-        ("sit-to-stand", "sit-to-stand-assisted", "squat"),
+        ("sit-to-stand", "assisted-sit-to-stand", "squat"),
         "sit-to-stand and squat",
         M,
         K,

@@ -116,6 +116,7 @@ LEAP_STAGES: tuple[Stage, ...] = (
             "split-squat",  # E24
             "lateral-band-walk",  # E19 band side-slides
             "leap-sliding-abduction",  # E62, supervised in clinic
+            "wall-assisted-single-leg-stance",  # E63, functional retraining (§15.1 [M])
         ),
         _LEAP,
     ),
@@ -233,7 +234,7 @@ THA_PHASES: tuple[Stage, ...] = (
             "gluteal-squeeze",  # E03
             "supine-isometric-hip-abduction",  # E01, not after a lateral approach
             "glute-bridge",  # E09
-            "sit-to-stand",  # E43 from a raised seat (the library's E21 until E43 ships)
+            "assisted-sit-to-stand",  # E43, from a raised seat
             "walking-programme",  # E60, with the walking aid
         ),
         _THA,

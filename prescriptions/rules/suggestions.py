@@ -142,12 +142,13 @@ STEP_DOWN_MODERATE_MIN = 2
 
 ENTRY_STEPS: Mapping[str, Mapping[str, int]] = {
     "abductor": {"marked": 1, "moderate": 3, "mild": 6},
-    "extensor": {"marked": 1, "moderate": 2, "mild": 4},
-    "functional-single-leg": {"marked": 1, "moderate": 3, "mild": 5},
+    "extensor": {"marked": 1, "moderate": 2, "mild": 5},
+    "functional-single-leg": {"marked": 1, "moderate": 4, "mild": 5},
 }
-"""Chain step to start at by severity. [derived] house rule (the chains are CLINICAL.md §3;
-the entry points are not from a source): marked starts at the isometric or supported end,
-mild at the weight-bearing middle. The practitioner moves it."""
+"""Chain step to start at by severity. [derived] house rule (the chains are CLINICAL.md §3
+as corrected in §16.1; the entry points are not from a source): marked starts at the
+isometric or supported end, mild at the weight-bearing middle. The practitioner moves it.
+Abductor: E01 / E18 / E19-E20; extensor: E03 / E09 / E11; functional: E43 / E23 / E24."""
 
 GT_EARLY_ISOMETRICS = ("supine-isometric-hip-abduction", "standing-isometric-hip-abduction")
 """LEAP week-1 static abduction, supine and standing (CLINICAL.md §4.4) [V]."""
@@ -214,8 +215,8 @@ RULES: tuple[Rule[Any], ...] = (
         "suggestions.entry_steps",
         "Where a chain is entered",
         "marked / moderate / mild",
-        "Abductor chain from step 1 / 3 / 6, extensor from 1 / 2 / 4, functional single-leg "
-        "from 1 / 3 / 5 by how marked the deficit is; marked starts at the isometric or "
+        "Abductor chain from step 1 / 3 / 6, extensor from 1 / 2 / 5, functional single-leg "
+        "from 1 / 4 / 5 by how marked the deficit is; marked starts at the isometric or "
         "supported end, and suggests early-stage rehabilitation.",
         Source("The chains of CLINICAL.md §3; entry points a house rule", "derived rule", "§3"),
     ),
@@ -391,7 +392,6 @@ def _leap_suggestion(
     found: list[Finding], abductor: list[tuple[str, Finding]], lib: Library, stage: int
 ) -> Suggestion:
     because = tuple(found + [f for _, f in sorted(abductor, key=_by_severity)])
-    doses = gt.leap_doses(stage)
     shown = stage if stage in gt.LEAP_DOSES else 1
     return Suggestion(
         kind=SuggestionKind.ADD_EXERCISES,
@@ -399,7 +399,7 @@ def _leap_suggestion(
         "abduction, bridging, squatting and side-stepping, with load-management education; "
         f"from {_describe(because)}.",
         because=because,
-        exercises=_available(lib, (d.slug for d in doses)),
+        exercises=_available(lib, gt.leap_exercises(stage)),
         goal=Goal.GT_LOAD_MANAGEMENT,
         title=f"LEAP programme, stage {shown}",
         section="§9.1, §15.1",

@@ -302,6 +302,7 @@ def _build() -> dict[str, Any]:
         + "?side=left",
         "exercise-new": reverse("prescriptions:exercise-new"),
         "exercise-edit": reverse("prescriptions:exercise-edit", args=[wall_sit.code]),
+        "exercise-media": reverse("prescriptions:exercise-media", args=[shipped.code]),
         "programme-new": reverse("prescriptions:programme-new", args=[patient.code])
         + f"?assessment={signed.code}",
         "programme": staff_prog,
@@ -611,6 +612,7 @@ PAGES = [
     ("practitioner", "exercise-left", 200),
     ("practitioner", "exercise-new", 200),
     ("practitioner", "exercise-edit", 200),
+    ("practitioner", "exercise-media", 200),
     ("practitioner", "programme-new", 200),
     ("practitioner", "programme", 200),
     ("practitioner", "programme-version", 200),

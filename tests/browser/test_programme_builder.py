@@ -126,8 +126,9 @@ def test_a_practitioner_builds_and_publishes_a_programme_by_keyboard(page, live_
     assert focused(page)["value"] == "gluteal_tendinopathy"
     activate(page, text("Search"))
     assert names["side-plank"] not in page.locator("main").inner_text()
+    assert names["banded-clam"] not in page.locator("main").inner_text()  # §15.2: clams too
     check_page(page, "exercise-library-filtered")
-    activate(page, text(names["clam"]))
+    activate(page, text(names["lateral-band-walk"]))
     assert "Shipped with Stance (read-only)" in page.content()
     check_page(page, "exercise-detail")
 

@@ -101,7 +101,8 @@ def test_side_lying_abduction_and_side_planks_are_flagged_in_early_gt():
     clam = item_conflicts(
         LIB.exercise("clam"), goal="strength", conditions=["gluteal_tendinopathy"]
     )
-    assert [c.severity for c in clam] == [Severity.CAUTION]  # modify: pillow between knees
+    # CLINICAL.md §15.2: the clams are avoided in weeks 1-8 too (the library said "modify").
+    assert [c.severity for c in clam] == [Severity.WARNING]
 
 
 def test_the_gt_goal_flags_compressive_exercises_even_without_the_condition():

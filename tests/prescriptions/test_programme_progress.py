@@ -137,7 +137,7 @@ def test_an_unloaded_exercise_done_to_target_twice_moves_along_the_chain(world):
 
 def test_under_the_gt_goal_the_chain_skips_compressive_exercises(world):
     programme = _programme(
-        world, exercises=[("banded-clam", {"reps": 10})], goal="gt_load_management"
+        world, exercises=[("clam-in-hip-extension", {"reps": 10})], goal="gt_load_management"
     )
     _sessions(programme, {1: {"reps": 10, "rpe": 5}}, {1: {"reps": 10, "rpe": 5}})
     s = _suggestion(programme).suggestion

@@ -19,6 +19,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client, override_settings
 from django.utils import timezone
@@ -166,6 +167,7 @@ def build_scene(w: World) -> Scene:
         by=w.ep.user,
     )
     own = _own_exercise(w.clinic)
+    _clinic_media(w.clinic)
     programme = _programme(w, signed, own)
     session = f.make_session(
         programme.current_version,
@@ -261,6 +263,20 @@ def _own_exercise(clinic: Any) -> Exercise:
     own.image_alt = "A person lying on their back with hips lifted"
     own.image.save("bridge.png", ContentFile(PNG), save=True)
     return own
+
+
+def _clinic_media(clinic: Any) -> None:
+    """The clinic's own picture for the shipped clam."""
+    from prescriptions.library.services import exercise_media_set
+
+    shipped = Exercise.objects.shipped().get(slug="clam")
+    exercise_media_set(
+        exercise=shipped,
+        clinic=clinic,
+        by=clinic.practitioners.first().user,
+        image=SimpleUploadedFile("clam.png", PNG, content_type="image/png"),
+        image_alt="A person lying on their side, top knee lifted",
+    )
 
 
 @pytest.fixture(scope="module")

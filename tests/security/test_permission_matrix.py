@@ -118,6 +118,10 @@ ADMIN = expect(admin=OK)
 ADMIN_POST = post(NOT_FOUND, ("admin",))
 
 
+def _shipped_clam(s: Scene) -> list[Any]:
+    return [Exercise.objects.shipped().get(slug="clam").code]
+
+
 def _ep_hours(s: Scene) -> list[Any]:
     return [s.w.ep.code, s.w.ep.working_hours.order_by("pk").first().pk]
 
@@ -652,6 +656,23 @@ ROWS: list[Row] = [
         args=lambda s: [s.outsider_exercise.code],
         label="another clinic's",
     ),
+    # A clinic's own picture and video for a shipped exercise (the scene's clinic has one for
+    # the clam; the outsider's clinic has none, so its image is not found for them).
+    Row("prescriptions:exercise-media", ANY_CLINICIAN, args=_shipped_clam, label="shipped"),
+    Row(
+        "prescriptions:exercise-media",
+        expect(practitioner=REDIRECT, admin=REDIRECT),
+        args=lambda s: [s.own_exercise.code],
+        label="own exercise: to its edit page",
+    ),
+    Row(
+        "prescriptions:exercise-media",
+        post(NOT_FOUND, ("practitioner", "admin", "outsider")),
+        method="post",
+        args=_shipped_clam,
+        data=lambda s: {"image_alt": "Clam", "video_url": "https://example.org/clam"},
+    ),
+    Row("prescriptions:exercise-media-image", CLINICIANS, args=_shipped_clam),
     Row("prescriptions:exercise-copy", GET_NOT_ALLOWED, args=lambda s: [s.own_exercise.code]),
     Row(
         "prescriptions:exercise-copy",

@@ -288,7 +288,7 @@ def test_a_hold_target_met_twice_moves_on_from_the_supine_isometric():
 
 def test_in_gluteal_tendinopathy_it_never_progresses_into_a_compressive_exercise():
     result = progression_suggestion(
-        exercise=lib.exercise("banded-clam"),
+        exercise=lib.exercise("clam-in-hip-extension"),  # progresses to side-lying abduction
         target=ItemTarget(reps=15),
         sessions=[ok(reps=15, quality="good")] * 2,
         avoid_for=[GLUTEAL_TENDINOPATHY],

@@ -100,8 +100,8 @@ def test_without_the_fever_the_tha_patient_gets_early_phase_work_never_clams_lun
     assert {"falls_risk", "hip_precautions"} <= codes(result)
     got = slugs(result)
     assert got and not got & STEP_UPS_LUNGES_CLAMS
-    assert {"gluteal-squeeze", "glute-bridge", "sit-to-stand"} <= got
-    sit = next(e for e in result["exercises"] if e["slug"] == "sit-to-stand")
+    assert {"gluteal-squeeze", "glute-bridge", "assisted-sit-to-stand"} <= got
+    sit = next(e for e in result["exercises"] if e["slug"] == "assisted-sit-to-stand")
     assert "90°" in sit["modification"]  # raised seat: hip flexion 90° or less
     assert "percent_1rm" not in sit["intensity"]
     # Issue 12 point 1: 5 during and 6 next morning used to be "safe, carry on".
@@ -184,10 +184,11 @@ def test_patient_4_acl_reconstruction_gets_its_battery_and_hip_flag_in_context()
     hip = flag(result, "acl_hip_strength")
     assert "after ACL reconstruction" in hip["message"]  # not the screening cut-off
     assert "ACL return-to-sport" in flag(result, "hhd_abduction_lsi_below_90")["source"]
-    # Issue 12 point 5: a body-weight clam never gets "80-100 % 1RM, 180 s rest".
-    clam = next(e for e in result["exercises"] if e["slug"] == "clam")
-    assert "percent_1rm" not in clam["intensity"] and clam["rest_seconds"] < 180
-    assert clam["intensity"]["rir"] == [1, 3]
+    # Issue 12 point 5: band abduction never gets "80-100 % 1RM, 180 s rest" (the abductor
+    # chain's moderate entry is standing band abduction since CLINICAL.md §16.1).
+    band = next(e for e in result["exercises"] if e["slug"] == "standing-hip-abduction")
+    assert "percent_1rm" not in band["intensity"] and band["rest_seconds"] < 180
+    assert band["intensity"]["rir"] == [1, 3]
 
 
 def test_the_same_acl_patient_before_the_agility_phase_avoids_hops():

@@ -4,6 +4,7 @@ No DB."""
 import pytest
 
 from prescriptions.library.shipped import GLUTEAL_TENDINOPATHY, default_library
+from prescriptions.rules import gt as gt_rules
 from prescriptions.rules.dosing import Goal
 from prescriptions.rules.suggestions import (
     COVERAGE,
@@ -34,7 +35,8 @@ def only(suggestions, kind=SuggestionKind.ADD_EXERCISES):
 def test_a_positive_trendelenburg_suggests_the_abductor_chain_and_says_so():
     finding = Finding(FindingCode.TRENDELENBURG, "positive", side="left")
     s = only(suggestions_from_findings([finding]))
-    assert (s.chain, s.step, s.exercises) == ("abductor", 3, ("clam",))
+    # CLINICAL.md §16.1: standing band abduction now comes before the clam.
+    assert (s.chain, s.step, s.exercises) == ("abductor", 3, ("standing-hip-abduction",))
     assert s.because == (finding,)
     assert "Trendelenburg test positive (left)" in s.reason
 
@@ -81,7 +83,7 @@ def test_a_poor_single_leg_squat_suggests_the_functional_single_leg_chain():
 
 def test_a_poor_step_down_also_suggests_the_functional_chain():
     s = only(suggestions_from_findings({"lateral_step_down": 4}))
-    assert (s.chain, s.step) == ("functional-single-leg", 3)
+    assert (s.chain, s.step) == ("functional-single-leg", 4)
 
 
 def test_weak_extensors_suggest_the_extensor_chain():
@@ -101,8 +103,8 @@ def test_gluteal_tendinopathy_suggests_leap_week_1_not_only_isometrics_and_flags
     assert "gluteal tendinopathy" in add.reason and add.title == "LEAP programme, stage 1"
     avoid = only(suggestions, SuggestionKind.AVOID)
     early = {e.slug for e in lib.avoid_early(GLUTEAL_TENDINOPATHY)}
-    # §15.2 wins over the library's "modify" for the clams.
-    assert set(avoid.exercises) == early | {"clam", "banded-clam", "hip-hitch"}
+    # The library's early-stage cautions are the §15.2 list.
+    assert set(avoid.exercises) == early == set(gt_rules.AVOID_WEEKS_1_TO_8)
     assert any("cross-legged" in p for p in avoid.positions)
     assert any("hanging" in p for p in avoid.positions)
     assert any("pillow between the knees" in p for p in avoid.positions)
@@ -113,6 +115,11 @@ def test_later_leap_stages_add_the_offset_and_single_leg_biased_work():
     gt = Finding(FindingCode.CONDITION, GLUTEAL_TENDINOPATHY)
     week_2 = only(suggestions_from_findings([gt], gt_stage=2))
     assert {"offset-bridge", "offset-squat"} <= set(week_2.exercises)
+    assert "leap-sliding-abduction" not in week_2.exercises
+    # Weeks 3-8 add the supervised sliding abduction and wall-assisted single-leg stance
+    # (CLINICAL.md §9.1, §15.1).
+    week_3 = only(suggestions_from_findings([gt], gt_stage=3))
+    assert week_3.exercises[-2:] == ("leap-sliding-abduction", "wall-assisted-single-leg-stance")
 
 
 @pytest.mark.parametrize(
@@ -150,7 +157,7 @@ def test_with_gluteal_tendinopathy_other_findings_join_the_leap_start():
         (Finding("side_bridge_ratio", 0.8), "side-plank", "reverse pyramid"),
         (Finding("side_bridge_ratio", 1.06), "side-plank", "reverse pyramid"),
         (Finding("side_bridge_extension", 0.76), "side-plank", "reverse pyramid"),
-        (Finding("flexion_extension", 1.01), "quadruped-hip-extension", "6-4-2"),
+        (Finding("flexion_extension", 1.01), "bird-dog", "6-4-2"),
         (Finding("single_leg_bridge_reps", 19, side="left"), "single-leg-bridge", "more than 25"),
     ],
 )
@@ -175,14 +182,19 @@ def test_trunk_values_at_the_edge_suggest_nothing(finding):
     assert suggestions_from_findings([finding]) == []
 
 
-def test_the_flexor_and_rotation_rows_wait_for_exercises_the_library_does_not_ship_yet():
-    for finding in (
-        Finding("low_flexor_endurance", True),
-        Finding("trunk_rotation_control", "poor"),
-    ):
-        s = only(suggestions_from_findings([finding]))
-        assert s.exercises == ()  # McGill curl-up, dead bug, Pallof press: issue 13
-        assert s.dose
+@pytest.mark.parametrize(
+    ("finding", "exercises"),
+    [
+        (Finding("low_flexor_endurance", True), ("mcgill-curl-up", "dead-bug")),
+        (Finding("trunk_rotation_control", "poor"), ("pallof-press",)),
+    ],
+)
+def test_the_flexor_and_rotation_rows_suggest_the_trunk_exercises_of_section_14_2(
+    finding, exercises
+):
+    s = only(suggestions_from_findings([finding]))
+    assert s.exercises == exercises  # McGill curl-up -> dead bug; Pallof press (§14.2)
+    assert s.dose
 
 
 def test_falls_risk_suggests_balance_and_lower_limb_strength():
