@@ -10,7 +10,7 @@ from prescriptions.assessments.models import (
 )
 from prescriptions.library.models import Exercise, ExerciseLink
 from prescriptions.outcomes.models import InstrumentText, OutcomeResponse
-from prescriptions.patient_programme.models import SessionLog, SessionLogEntry
+from prescriptions.patient_programme.models import PainFlag, SessionLog, SessionLogEntry
 from prescriptions.programmes.models import (
     ITEM_RANGES,
     LOAD_KG_RANGE,
@@ -39,6 +39,7 @@ __all__ = [
     "InstrumentText",
     "Measurement",
     "OutcomeResponse",
+    "PainFlag",
     "Phase",
     "PreExerciseScreening",
     "Programme",

@@ -10,7 +10,8 @@ from django.db.models import Q
 
 from simple_history.models import HistoricalRecords
 
-from clinic.models import Patient, User
+from bookings.models import Notification
+from clinic.models import Patient, Practitioner, User
 from prescriptions.programmes.models import (
     ITEM_RANGES,
     LOAD_KG_RANGE,
@@ -30,6 +31,14 @@ class SessionLog(models.Model):
     """
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    client_id = models.UUIDField(
+        null=True,
+        blank=True,
+        unique=True,
+        editable=False,
+        help_text="Made by the patient's phone when the session starts: a session sent "
+        "twice (the network dropped, the page was sent again) is recorded once.",
+    )
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="session_logs")
     version = models.ForeignKey(
         ProgrammeVersion, on_delete=models.PROTECT, related_name="session_logs"
@@ -146,3 +155,56 @@ class SessionLogEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.session_id}/{self.item_id}"
+
+
+class PainFlag(models.Model):
+    """One pain flag the pain-monitoring rule raised on a session (CLINICAL.md §8.3): pain
+    during above the limit when the session is logged, or next-morning pain above the
+    baseline when that comes in. Created once per session and kind (the unique constraint),
+    and with it one email to the treating practitioner (`notification`). It shows on the
+    patient's staff page and beside their next visit until a practitioner marks it seen.
+    """
+
+    class Kind(models.TextChoices):
+        DURING = "during", "Pain during the session"
+        MORNING = "morning", "Pain the next morning"
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    session = models.ForeignKey(SessionLog, on_delete=models.CASCADE, related_name="flags")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    practitioner = models.ForeignKey(
+        Practitioner,
+        on_delete=models.PROTECT,
+        related_name="pain_flags",
+        help_text="The treating practitioner, told by email.",
+    )
+    notification = models.OneToOneField(
+        Notification,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="pain_flag",
+        help_text="The email to the practitioner (the outbox row).",
+    )
+    raised_at = models.DateTimeField(auto_now_add=True)
+    seen_at = models.DateTimeField(null=True, blank=True)
+    seen_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    record_history = HistoricalRecords()  # who marked it seen, and when
+
+    class Meta:
+        ordering = ["-raised_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "kind"], name="pain_flag_once"),
+            models.CheckConstraint(
+                condition=Q(seen_at__isnull=True, seen_by__isnull=True)
+                | Q(seen_at__isnull=False, seen_by__isnull=False),
+                name="pain_flag_seen_by_whom",
+            ),
+        ]
+        indexes = [models.Index(fields=["seen_at"], name="pain_flag_open")]
+
+    def __str__(self) -> str:
+        return f"Pain flag {self.code}"

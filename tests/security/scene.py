@@ -35,6 +35,7 @@ from prescriptions.assessments.services import assessment_create
 from prescriptions.models import (
     Assessment,
     Exercise,
+    PainFlag,
     Phase,
     ProgrammeItem,
     ProgrammeVersion,
@@ -88,6 +89,7 @@ class Scene:
     surgery: Any = None  # Pat's ACL reconstruction, 10 weeks ago
     enquiry: Any = None  # a call-back after a booking health question stopped Pat
     closure: Any = None  # the clinic closed a month ahead (issue 14)
+    pain_flag: Any = None  # the session's pain flag, not yet seen (issue 13)
 
 
 def _today(w: World) -> date:
@@ -188,6 +190,7 @@ def build_scene(w: World) -> Scene:
         enquiry=ScreeningEnquiry.objects.create(
             clinic=w.clinic, patient=w.patient, first_name="Pat", answers=[]
         ),
+        pain_flag=PainFlag.objects.create(session=session, kind="during", practitioner=w.ep),
         closure=Closure.objects.create(
             clinic=w.clinic, date=today + timedelta(days=30), reason="Staff training"
         ),

@@ -543,6 +543,7 @@ ROWS: list[Row] = [
                 lambda s: [s.programme.code, s.session.code],
                 lambda s: {},
             ),
+            ("pain-flag-seen", lambda s: [s.pain_flag.code], lambda s: {}),
         ]
         for row in (
             Row(f"prescriptions:{name}", GET_NOT_ALLOWED, args=args),
