@@ -96,9 +96,24 @@ class SessionLog(models.Model):
 class SessionLogEntry(models.Model):
     """What the patient did of one programme item in one session."""
 
+    class Feel(models.TextChoices):
+        TOO_EASY = "too_easy", "Too easy"
+        ABOUT_RIGHT = "about_right", "About right"
+        TOO_HARD = "too_hard", "Too hard"
+
     session = models.ForeignKey(SessionLog, on_delete=models.CASCADE, related_name="entries")
     item = models.ForeignKey(ProgrammeItem, on_delete=models.PROTECT, related_name="log_entries")
     done = models.BooleanField()
+    sets_done = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Sets completed (the session player's set counter)."
+    )
+    feel = models.CharField(
+        max_length=12,
+        choices=Feel.choices,
+        blank=True,
+        help_text="The patient's word on the dose (the session player): too easy, about "
+        "right or too hard.",
+    )
     reps = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="Repetitions (or steps) achieved in the last set."
     )
@@ -138,7 +153,8 @@ class SessionLogEntry(models.Model):
                 condition=between("reps", ITEM_RANGES["reps"], nullable=True)
                 & between("hold_seconds", (1, 3600), nullable=True)
                 & between("distance_m", (1, 10000), nullable=True)
-                & between("load_kg", LOAD_KG_RANGE, nullable=True),
+                & between("load_kg", LOAD_KG_RANGE, nullable=True)
+                & between("sets_done", ITEM_RANGES["sets"], nullable=True),
                 name="session_entry_values_range",
             ),
             models.CheckConstraint(
@@ -148,6 +164,7 @@ class SessionLogEntry(models.Model):
                     hold_seconds__isnull=True,
                     distance_m__isnull=True,
                     load_kg__isnull=True,
+                    sets_done__isnull=True,
                 ),
                 name="session_entry_skipped_has_no_values",
             ),

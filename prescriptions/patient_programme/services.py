@@ -68,6 +68,8 @@ class EntryInput:
     load_kg: Decimal | None = None
     pain_during: int | None = None
     rpe: int | None = None
+    sets_done: int | None = None
+    feel: str = ""
 
 
 def _check_scores(entry: EntryInput) -> None:
@@ -76,7 +78,8 @@ def _check_scores(entry: EntryInput) -> None:
         if value is not None and not 0 <= value <= 10:
             raise DomainError("Pain and difficulty are whole numbers from 0 to 10.", field=name)
     if not entry.done and any(
-        v is not None for v in (entry.reps, entry.hold_seconds, entry.distance_m, entry.load_kg)
+        v is not None
+        for v in (entry.reps, entry.hold_seconds, entry.distance_m, entry.load_kg, entry.sets_done)
     ):
         raise DomainError("An exercise not done has no repetitions, hold or load.")
 
@@ -194,6 +197,8 @@ def session_log_record(
                 hold_seconds=e.hold_seconds if e.done else None,
                 distance_m=e.distance_m if e.done else None,
                 load_kg=e.load_kg if e.done else None,
+                sets_done=e.sets_done if e.done else None,
+                feel=e.feel if e.done else "",
                 pain_during=e.pain_during,
                 rpe=e.rpe,
             )
