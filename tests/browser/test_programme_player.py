@@ -101,3 +101,31 @@ def test_a_whole_session_by_keyboard_on_a_phone(page, live_server, world, progra
     assert entries[1].feel == "about_right"
     assert entries[2].done is False
     check_page(page, "player-session-saved")
+
+
+def test_the_practitioner_sees_the_flag_and_marks_it_seen_by_keyboard(
+    page, live_server, world, programme
+):
+    from prescriptions.patient_programme.services import EntryInput, session_log_record
+
+    version = programme.current_version
+    session_log_record(
+        patient=world.patient,
+        version=version,
+        performed_on=timezone.now().astimezone(world.clinic.tz).date(),
+        entries=[
+            EntryInput(item=i, done=True, reps=10, hold_seconds=None, pain_during=7)
+            if i.dose_type == "reps"
+            else EntryInput(item=i, done=False)
+            for i in version.items.order_by("order")
+        ],
+    )
+    url = world.patient.get_absolute_url()
+    log_in(page, live_server, world.ep.user.email, url)
+    assert page.locator("#pain-flags-heading").inner_text() == "Pain flag to review"
+    check_page(page, "staff-patient-pain-flag")
+    activate(page, lambda el: el["text"].startswith("Mark seen"))
+    assert "Pain flag marked seen." in page.content()
+    assert page.locator("#pain-flags-heading").count() == 0
+    session = SessionLog.objects.get()
+    assert session.flags.get().seen_by == world.ep.user
