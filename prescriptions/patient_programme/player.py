@@ -258,7 +258,10 @@ def _play_start(
 ) -> HttpResponse:
     """Start (or go on with) today's session: the first exercise not answered yet."""
     view = programme_view(programme, version, programme.patient)
-    steps = _steps(view)
+    if view.is_ended or not view.items:
+        messages.info(request, "There are no exercises to do today.")
+        return HttpResponseRedirect(links.detail)
+    steps = view.items
     state = PlayerState.load(request, programme, version)
     for number, iv in enumerate(steps, start=1):
         if str(iv.item.order) not in state.answers:

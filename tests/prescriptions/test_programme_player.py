@@ -178,3 +178,15 @@ def test_my_programme_is_in_the_navigation_and_on_the_front_page(
     # Someone with no programme sees neither.
     other = client_as_other_patient.get(reverse("home")).content.decode()
     assert "My programme" not in other
+
+
+def test_an_ended_programme_has_no_session_to_play(client_as_patient, programme, world):
+    from prescriptions.programmes.services import programme_end
+
+    programme_end(programme=programme, by=world.ep.user)
+    r = client_as_patient.get(_play(programme))
+    assert r.status_code == 302
+    assert r["Location"] == reverse("prescriptions:my-programme", args=[programme.code])
+    assert client_as_patient.get(_play(programme, "1/")).status_code == 404
+    nav = client_as_patient.get(reverse("home")).content.decode()
+    assert "Start today" not in nav
