@@ -156,7 +156,7 @@ def notification_email(notification: Notification) -> EmailMultiAlternatives:
         subject=subject,
         body=text,
         from_email=_from_address(clinic),
-        to=[notification.patient.email],
+        to=[recipient_address(notification)],
         reply_to=[clinic.email] if clinic.email else None,
         headers=headers,
     )
@@ -193,6 +193,13 @@ class OneLineHeader(str):
 
     def fold(self, *, policy: email.policy.Policy) -> str:
         return f"{self.name}: {self}{policy.linesep}"
+
+
+def recipient_address(notification: Notification) -> str:
+    """Where the email goes: the member of staff it is for, else the patient."""
+    if notification.recipient is not None:
+        return notification.recipient.email
+    return notification.patient.email
 
 
 def _tidy(text: str) -> str:

@@ -451,6 +451,7 @@ class Notification(models.Model):
         PROGRAMME_READY = "programme_ready", "Programme ready"
         WAITLIST_OFFER = "waitlist_offer", "Earlier time offered"
         LETTER = "letter", "Letter to a practitioner"
+        PAIN_FLAG = "pain_flag", "Pain flag for the practitioner"
 
     class Channel(models.TextChoices):
         EMAIL = "email", "Email"
@@ -472,6 +473,15 @@ class Notification(models.Model):
         blank=True,
         related_name="notifications",
         help_text="Empty for messages about something else (a programme that is ready).",
+    )
+    recipient = models.ForeignKey(
+        User,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="A member of staff the message is for (a pain flag goes to the treating "
+        "practitioner); empty for a message to the patient.",
     )
     kind = models.CharField(max_length=20, choices=Kind.choices)
     channel = models.CharField(
@@ -530,8 +540,15 @@ class Notification(models.Model):
                 name="notification_reminder_has_lead",
             ),
             models.CheckConstraint(
-                condition=Q(kind__in=["programme_ready", "letter"]) | Q(appointment__isnull=False),
+                condition=Q(kind__in=["programme_ready", "letter", "pain_flag"])
+                | Q(appointment__isnull=False),
                 name="notification_appointment_kinds",
+            ),
+            # Staff messages go to their recipient, patient messages to the patient.
+            models.CheckConstraint(
+                condition=Q(kind="pain_flag", recipient__isnull=False)
+                | (~Q(kind="pain_flag") & Q(recipient__isnull=True)),
+                name="notification_recipient_for_staff_kinds",
             ),
         ]
 

@@ -65,7 +65,7 @@ from bookings.models import OPEN_STATUSES, Appointment, Notification, WaitlistOf
 from bookings.sms import SmsError, SmsMessage, au_mobile_e164, sms_backend, sms_reminder_text
 from clinic.celery import app
 from clinic.errors import DomainError
-from clinic.models import Patient
+from clinic.models import Patient, User
 
 logger = logging.getLogger(__name__)
 
@@ -178,10 +178,14 @@ def notification_enqueue(
     context: dict[str, Any] | None = None,
     due_at: datetime | None = None,
     now: datetime | None = None,
+    recipient: User | None = None,
 ) -> Notification:
     """Plan one email to a patient: the hook for other apps (prescriptions' "your
     programme is ready": `kind=Notification.Kind.PROGRAMME_READY`, `context={"programme":
-    str(code), "link_path": "/programmes/<code>/"}`).
+    str(code), "link_path": "/programmes/<code>/"}`). With `recipient`, the email goes to
+    that member of staff about `patient` instead (prescriptions' pain flag,
+    `kind=Notification.Kind.PAIN_FLAG`); the channel is email for now, like every
+    message that is not a reminder.
 
     Call it inside the transaction that makes the change. A message due now is handed to
     the worker after commit; a later one goes with the sweep. `context` holds ids and a
@@ -201,7 +205,9 @@ def notification_enqueue(
     if appointment is not None:
         row = _plan_once(appointment, kind, due_at=due)
     else:
-        row = Notification.objects.create(patient=patient, kind=kind, due_at=due, context=context)
+        row = Notification.objects.create(
+            patient=patient, kind=kind, due_at=due, context=context, recipient=recipient
+        )
     if row.due_at <= now:
         _dispatch_on_commit([row.pk])
     return row

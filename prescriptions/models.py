@@ -19,7 +19,7 @@ from prescriptions.letters.models import (
 )
 from prescriptions.library.models import Exercise, ExerciseLink, ExerciseMedia
 from prescriptions.outcomes.models import InstrumentText, OutcomeResponse
-from prescriptions.patient_programme.models import SessionLog, SessionLogEntry
+from prescriptions.patient_programme.models import PainFlag, SessionLog, SessionLogEntry
 from prescriptions.programmes.models import (
     ITEM_RANGES,
     LOAD_KG_RANGE,
@@ -55,6 +55,7 @@ __all__ = [
     "LetterTemplate",
     "Measurement",
     "OutcomeResponse",
+    "PainFlag",
     "Phase",
     "PreExerciseScreening",
     "Programme",

@@ -4,6 +4,7 @@ from prescriptions.assessments import views as assessments
 from prescriptions.letters import views as letters
 from prescriptions.library import views as library
 from prescriptions.outcomes import views as outcomes
+from prescriptions.patient_programme import player as programme_player
 from prescriptions.patient_programme import views as patient_programme
 from prescriptions.previsit import views as previsit
 from prescriptions.programmes import progress_views as programme_progress
@@ -20,6 +21,7 @@ urlpatterns = (
     + surgery.urlpatterns
     + previsit.urlpatterns
     + patient_programme.urlpatterns
+    + programme_player.urlpatterns
     + programme_progress.urlpatterns
     + programmes.urlpatterns
     + library.urlpatterns

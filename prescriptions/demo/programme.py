@@ -19,6 +19,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from bookings.models import Notification
 from clinic.models import Clinic, Patient, Practitioner
 from prescriptions.models import Assessment, Exercise, Programme, ProgrammeVersion, SessionLog
 from prescriptions.patient_programme.services import (
@@ -196,4 +197,10 @@ def sessions_log(
             morning = 3
         next_morning = datetime.combine(performed_on + timedelta(days=1), time(7), tzinfo=tz)
         session_morning_pain_record(session=session, morning_pain=morning, now=next_morning)
+    # The flags stay for the practitioner to see; their emails are not sent (demo data).
+    Notification.objects.filter(
+        patient=programme.patient,
+        kind=Notification.Kind.PAIN_FLAG,
+        status=Notification.Status.PENDING,
+    ).update(status=Notification.Status.VOID, last_error="Demo data: not emailed.")
     return SessionLog.objects.filter(version=version, pain_flag=True).count()

@@ -10,7 +10,8 @@ from django.db.models import Q
 
 from simple_history.models import HistoricalRecords
 
-from clinic.models import Patient, User
+from bookings.models import Notification
+from clinic.models import Patient, Practitioner, User
 from prescriptions.programmes.models import (
     ITEM_RANGES,
     LOAD_KG_RANGE,
@@ -30,6 +31,14 @@ class SessionLog(models.Model):
     """
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    client_id = models.UUIDField(
+        null=True,
+        blank=True,
+        unique=True,
+        editable=False,
+        help_text="Made by the patient's phone when the session starts: a session sent "
+        "twice (the network dropped, the page was sent again) is recorded once.",
+    )
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="session_logs")
     version = models.ForeignKey(
         ProgrammeVersion, on_delete=models.PROTECT, related_name="session_logs"
@@ -87,9 +96,24 @@ class SessionLog(models.Model):
 class SessionLogEntry(models.Model):
     """What the patient did of one programme item in one session."""
 
+    class Feel(models.TextChoices):
+        TOO_EASY = "too_easy", "Too easy"
+        ABOUT_RIGHT = "about_right", "About right"
+        TOO_HARD = "too_hard", "Too hard"
+
     session = models.ForeignKey(SessionLog, on_delete=models.CASCADE, related_name="entries")
     item = models.ForeignKey(ProgrammeItem, on_delete=models.PROTECT, related_name="log_entries")
     done = models.BooleanField()
+    sets_done = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Sets completed (the session player's set counter)."
+    )
+    feel = models.CharField(
+        max_length=12,
+        choices=Feel.choices,
+        blank=True,
+        help_text="The patient's word on the dose (the session player): too easy, about "
+        "right or too hard.",
+    )
     reps = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="Repetitions (or steps) achieved in the last set."
     )
@@ -129,7 +153,8 @@ class SessionLogEntry(models.Model):
                 condition=between("reps", ITEM_RANGES["reps"], nullable=True)
                 & between("hold_seconds", (1, 3600), nullable=True)
                 & between("distance_m", (1, 10000), nullable=True)
-                & between("load_kg", LOAD_KG_RANGE, nullable=True),
+                & between("load_kg", LOAD_KG_RANGE, nullable=True)
+                & between("sets_done", ITEM_RANGES["sets"], nullable=True),
                 name="session_entry_values_range",
             ),
             models.CheckConstraint(
@@ -139,6 +164,7 @@ class SessionLogEntry(models.Model):
                     hold_seconds__isnull=True,
                     distance_m__isnull=True,
                     load_kg__isnull=True,
+                    sets_done__isnull=True,
                 ),
                 name="session_entry_skipped_has_no_values",
             ),
@@ -146,3 +172,56 @@ class SessionLogEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.session_id}/{self.item_id}"
+
+
+class PainFlag(models.Model):
+    """One pain flag the pain-monitoring rule raised on a session (CLINICAL.md §8.3): pain
+    during above the limit when the session is logged, or next-morning pain above the
+    baseline when that comes in. Created once per session and kind (the unique constraint),
+    and with it one email to the treating practitioner (`notification`). It shows on the
+    patient's staff page and beside their next visit until a practitioner marks it seen.
+    """
+
+    class Kind(models.TextChoices):
+        DURING = "during", "Pain during the session"
+        MORNING = "morning", "Pain the next morning"
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    session = models.ForeignKey(SessionLog, on_delete=models.CASCADE, related_name="flags")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    practitioner = models.ForeignKey(
+        Practitioner,
+        on_delete=models.PROTECT,
+        related_name="pain_flags",
+        help_text="The treating practitioner, told by email.",
+    )
+    notification = models.OneToOneField(
+        Notification,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="pain_flag",
+        help_text="The email to the practitioner (the outbox row).",
+    )
+    raised_at = models.DateTimeField(auto_now_add=True)
+    seen_at = models.DateTimeField(null=True, blank=True)
+    seen_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    record_history = HistoricalRecords()  # who marked it seen, and when
+
+    class Meta:
+        ordering = ["-raised_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "kind"], name="pain_flag_once"),
+            models.CheckConstraint(
+                condition=Q(seen_at__isnull=True, seen_by__isnull=True)
+                | Q(seen_at__isnull=False, seen_by__isnull=False),
+                name="pain_flag_seen_by_whom",
+            ),
+        ]
+        indexes = [models.Index(fields=["seen_at"], name="pain_flag_open")]
+
+    def __str__(self) -> str:
+        return f"Pain flag {self.code}"

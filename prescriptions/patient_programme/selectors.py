@@ -20,10 +20,11 @@ from datetime import date, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from clinic.models import Patient
+from clinic.models import Patient, User
 from prescriptions.models import (
     Exercise,
     Phase,
@@ -348,6 +349,23 @@ def programme_list_for_patient(patient: Patient) -> list[Programme]:
         .order_by("status", "-created_at")  # "active" sorts before "ended"
     )
     return list(programmes)
+
+
+def programme_current_for_user(user: User | AnonymousUser) -> Programme | None:
+    """The signed-in patient's latest active programme that has a published version (for
+    "My programme" in the navigation and on the front page); None for anyone else."""
+    if not isinstance(user, User) or not user.is_authenticated:
+        return None
+    return (
+        Programme.objects.filter(
+            patient__user=user,
+            status=Programme.Status.ACTIVE,
+            versions__published_at__isnull=False,
+        )
+        .order_by("-created_at")
+        .only("code")
+        .first()
+    )
 
 
 def split_current_and_past(programmes: list[Programme]) -> tuple[list[Programme], list[Programme]]:

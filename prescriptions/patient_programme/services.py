@@ -13,6 +13,7 @@ morning score comes in later) is open again.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -26,8 +27,12 @@ from simple_history.utils import bulk_create_with_history
 from clinic.access import is_clinician
 from clinic.errors import DomainError
 from clinic.models import Patient, User
-from prescriptions.models import Programme, ProgrammeItem, ProgrammeVersion, SessionLog
+from prescriptions.models import PainFlag, Programme, ProgrammeItem, ProgrammeVersion, SessionLog
 from prescriptions.models import SessionLogEntry as Entry
+from prescriptions.patient_programme.flags import (
+    pain_flag_raise,
+    pain_flags_mark_seen_for_session,
+)
 from prescriptions.patient_programme.selectors import (
     MORNING_PAIN_DAYS,
     current_phase,
@@ -63,6 +68,8 @@ class EntryInput:
     load_kg: Decimal | None = None
     pain_during: int | None = None
     rpe: int | None = None
+    sets_done: int | None = None
+    feel: str = ""
 
 
 def _check_scores(entry: EntryInput) -> None:
@@ -71,7 +78,8 @@ def _check_scores(entry: EntryInput) -> None:
         if value is not None and not 0 <= value <= 10:
             raise DomainError("Pain and difficulty are whole numbers from 0 to 10.", field=name)
     if not entry.done and any(
-        v is not None for v in (entry.reps, entry.hold_seconds, entry.distance_m, entry.load_kg)
+        v is not None
+        for v in (entry.reps, entry.hold_seconds, entry.distance_m, entry.load_kg, entry.sets_done)
     ):
         raise DomainError("An exercise not done has no repetitions, hold or load.")
 
@@ -120,8 +128,12 @@ def session_log_record(
     entries: Sequence[EntryInput],
     comment: str = "",
     today: date | None = None,
+    client_id: uuid.UUID | None = None,
 ) -> tuple[SessionLog, dosing.PainCheck]:
     """Record one session of `version` (the programme's current version) on `performed_on`.
+
+    `client_id`: the id the patient's phone gave the session (the session player); a
+    session sent again with the same id is recorded once: the first one is returned.
 
     1. The programme must be the patient's, active, and `version` still its current one
        (else VersionChanged: the patient sees the new version and logs again).
@@ -137,6 +149,13 @@ def session_log_record(
     )
     if programme.patient_id != patient.pk:
         raise SessionNotAllowed("This is not your programme.")
+    if client_id is not None:
+        # The programme's row lock (above) makes this check and the insert one step.
+        already = SessionLog.objects.filter(client_id=client_id).first()
+        if already is not None:
+            if already.patient_id != patient.pk:
+                raise SessionNotAllowed("This session cannot be recorded.")
+            return already, _recorded_check(already)
     if programme.status != Programme.Status.ACTIVE:
         raise SessionNotAllowed("This programme has ended: there is nothing more to log.")
     current = programme.current_version
@@ -162,6 +181,7 @@ def session_log_record(
     session = SessionLog.objects.create(
         patient=patient,
         version=version,
+        client_id=client_id,
         performed_on=performed_on,
         comment=comment.strip(),
         pain_flag=check.flag,
@@ -177,6 +197,8 @@ def session_log_record(
                 hold_seconds=e.hold_seconds if e.done else None,
                 distance_m=e.distance_m if e.done else None,
                 load_kg=e.load_kg if e.done else None,
+                sets_done=e.sets_done if e.done else None,
+                feel=e.feel if e.done else "",
                 pain_during=e.pain_during,
                 rpe=e.rpe,
             )
@@ -184,7 +206,19 @@ def session_log_record(
         ],
         Entry,
     )
+    if check.flag:
+        pain_flag_raise(session=session, kind=PainFlag.Kind.DURING)
     return session, check
+
+
+def _recorded_check(session: SessionLog) -> dosing.PainCheck:
+    """The pain check of a session recorded before (its highest pain during)."""
+    scores = [
+        score
+        for score in session.entries.filter(done=True).values_list("pain_during", flat=True)
+        if score is not None
+    ]
+    return dosing.pain_check(pain_during=max(scores) if scores else None)
 
 
 def baseline_morning_pain(session: SessionLog) -> float | None:
@@ -245,6 +279,8 @@ def session_morning_pain_record(
         locked.flag_reviewed_at = None
         locked.flag_reviewed_by = None
     locked.save()
+    if check.flag:
+        pain_flag_raise(session=locked, kind=PainFlag.Kind.MORNING)
     return locked, check
 
 
@@ -267,4 +303,5 @@ def session_flag_review(
         locked.flag_reviewed_at = now or timezone.now()
         locked.flag_reviewed_by = by
         locked.save(update_fields=["flag_reviewed_at", "flag_reviewed_by", "updated_at"])
+        pain_flags_mark_seen_for_session(session=locked, by=by, now=locked.flag_reviewed_at)
     return locked

@@ -5,7 +5,8 @@ suggestions applied with one action.
 Practitioners and clinic admins of the programme's clinic only; everyone else (reception,
 other clinics' staff, patients) gets 404 (clinic/access.py). Each view writes one
 access-log row: the progress view views the programme, marking a flag reviewed changes
-the session log, applying a suggestion changes the programme.
+the session log (so does marking a pain flag seen, from the patient's staff page),
+applying a suggestion changes the programme.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from django.views.decorators.http import require_POST
 from clinic.access import record_for_clinician_or_404
 from clinic.audit import access_log_record
 from clinic.errors import DomainError
-from prescriptions.models import Programme, SessionLog
+from prescriptions.models import PainFlag, Programme, SessionLog
+from prescriptions.patient_programme.flags import pain_flag_mark_seen
 from prescriptions.patient_programme.services import session_flag_review
 from prescriptions.programmes.progress import programme_progress
 from prescriptions.programmes.progression import progression_apply
@@ -65,6 +67,27 @@ def session_flag_review_view(
         day = session.performed_on
         messages.success(request, f"Pain flag of {day.day} {day:%B} marked reviewed.")
     return redirect(_progress_url(programme, "flags-heading"))
+
+
+@login_required
+@require_POST
+def pain_flag_seen_view(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
+    """Mark seen, on the patient's staff page: the flag leaves the page and the schedule."""
+    flag = record_for_clinician_or_404(
+        request,
+        PainFlag.objects.select_related("session__patient"),
+        code,
+        clinic="session__version__programme__clinic",
+    )
+    patient = flag.session.patient
+    access_log_record(request=request, action="change", record=flag.session, patient=patient)
+    try:
+        pain_flag_mark_seen(flag=flag, by=request.user)  # type: ignore[arg-type]
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Pain flag marked seen.")
+    return redirect(patient.get_absolute_url())
 
 
 @login_required
@@ -116,4 +139,5 @@ urlpatterns: list[URLPattern] = [
         session_flag_review_view,
         name="session-flag-review",
     ),
+    path("staff/pain-flags/<uuid:code>/seen/", pain_flag_seen_view, name="pain-flag-seen"),
 ]

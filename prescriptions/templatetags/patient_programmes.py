@@ -7,6 +7,7 @@ from typing import Any
 from django import template
 
 from prescriptions.patient_programme.selectors import (
+    programme_current_for_user,
     programme_list_for_patient,
     split_current_and_past,
 )
@@ -22,3 +23,12 @@ def my_programmes(patient: Any) -> dict[str, Any]:
         return {"programmes": [], "past": []}
     current, past = split_current_and_past(programme_list_for_patient(patient))
     return {"programmes": current, "past": past}
+
+
+@register.simple_tag
+def my_current_programme(user: Any) -> Any:
+    """The signed-in patient's current programme, or None: `{% my_current_programme user
+    as programme %}` ("My programme" in the navigation, the front page's start button)."""
+    if getattr(user, "is_clinic_staff", False):
+        return None
+    return programme_current_for_user(user)

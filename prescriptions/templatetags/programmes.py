@@ -9,6 +9,7 @@ from django import template
 from django.urls import reverse
 
 from clinic.access import is_clinician
+from prescriptions.patient_programme.flags import pain_flag_list_open
 from prescriptions.programmes.selectors import programme_list_for_patient
 
 register = template.Library()
@@ -30,6 +31,14 @@ def staff_patient_programmes(context: dict[str, Any], patient: Any) -> dict[str,
         "rows": programme_list_for_patient(patient=patient),
         "start_url": reverse("prescriptions:programme-new", args=[patient.code]),
     }
+
+
+@register.inclusion_tag("prescriptions/_staff_pain_flags.html", takes_context=True)
+def staff_patient_pain_flags(context: dict[str, Any], patient: Any) -> dict[str, Any]:
+    """The patient's pain flags no practitioner has marked seen, each with "Mark seen"."""
+    if not _clinician_of(context, patient.clinic_id):
+        return {"flags": []}
+    return {"flags": list(pain_flag_list_open(patient=patient))}
 
 
 @register.inclusion_tag("prescriptions/_programme_start_link.html", takes_context=True)

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 import pytest
 
+from bookings.models import Notification
 from clinic.models import Patient
 from prescriptions.demo.programme import demo_programme_seed
 from prescriptions.models import Assessment, Programme, SessionLog
@@ -43,6 +44,11 @@ def test_the_demo_patient_gets_a_programme_with_two_weeks_of_sessions_once():
     assert any("6/10" in r for r in flag.pain_flag_reasons)
     assert any("Next-morning pain" in r for r in flag.pain_flag_reasons)
     assert flag.flag_reviewed_at is None  # waiting for the practitioner
+    # Its flags wait on the practitioner's pages; no demo email goes out for them.
+    assert sorted(flag.flags.values_list("kind", flat=True)) == ["during", "morning"]
+    assert Notification.objects.filter(pain_flag__session=flag).count() == 2
+    emails = Notification.objects.filter(kind=Notification.Kind.PAIN_FLAG)
+    assert not emails.exclude(status=Notification.Status.VOID).exists()
     # Yesterday's morning pain is left for the demo patient to record.
     assert sessions.filter(morning_pain__isnull=True).count() == 1
 

@@ -39,6 +39,7 @@ TRACKED = {
     "prescriptions.phase",
     "prescriptions.programmeitem",
     "prescriptions.sessionlog",
+    "prescriptions.painflag",
     "prescriptions.sessionlogentry",
     "prescriptions.surgeryrecord",
     "prescriptions.trainingstatus",

@@ -38,6 +38,7 @@ from prescriptions.models import (
     Assessment,
     Exercise,
     Letter,
+    PainFlag,
     Phase,
     ProgrammeItem,
     ProgrammeVersion,
@@ -94,6 +95,7 @@ class Scene:
     letter: Any = None  # Sam Lee's draft progress report on Pat, ready to sign
     signed_letter: Any = None  # Sam Lee's signed discharge report on Pat
     conference: Any = None  # a case conference about Pat yesterday
+    pain_flag: Any = None  # the session's pain flag, not yet seen (issue 13)
 
 
 def _today(w: World) -> date:
@@ -222,6 +224,7 @@ def build_scene(w: World) -> Scene:
         enquiry=ScreeningEnquiry.objects.create(
             clinic=w.clinic, patient=w.patient, first_name="Pat", answers=[]
         ),
+        pain_flag=PainFlag.objects.create(session=session, kind="during", practitioner=w.ep),
         closure=Closure.objects.create(
             clinic=w.clinic, date=today + timedelta(days=30), reason="Staff training"
         ),

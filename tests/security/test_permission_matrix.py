@@ -511,6 +511,20 @@ ROWS: list[Row] = [
     Row("prescriptions:my-programmes", LOGGED_IN),  # each person's own (staff have none)
     Row("prescriptions:my-programme", OWNER, args=lambda s: [s.programme.code]),
     Row("prescriptions:my-programme-log", OWNER, args=lambda s: [s.programme.code]),
+    Row(
+        "prescriptions:my-programme-play",
+        expect(patient=REDIRECT),
+        args=lambda s: [s.programme.code],
+    ),
+    Row("prescriptions:my-programme-play-step", OWNER, args=lambda s: [s.programme.code, 1]),
+    Row("prescriptions:my-programme-play-finish", OWNER, args=lambda s: [s.programme.code]),
+    Row(
+        "prescriptions:my-programme-play-step",
+        expect(patient=REDIRECT),
+        method="post",
+        args=lambda s: [s.programme.code, 1],
+        data=lambda s: {"done": "no"},
+    ),
     Row("prescriptions:my-programme-handout", OWNER, args=lambda s: [s.programme.code]),
     Row("prescriptions:my-programme-pdf", OWNER, args=lambda s: [s.programme.code]),
     Row(
@@ -537,6 +551,21 @@ ROWS: list[Row] = [
     Row("prescriptions:programme-by-code", expect(REDIRECT), args=lambda s: [s.programme.code]),
     Row("prescriptions:programme-link", EVERYONE, args=lambda s: [s.programme_token]),
     Row("prescriptions:programme-link-log", EVERYONE, args=lambda s: [s.programme_token]),
+    Row(
+        "prescriptions:programme-link-play",
+        expect(REDIRECT, anonymous=REDIRECT),
+        args=lambda s: [s.programme_token],
+    ),
+    Row(
+        "prescriptions:programme-link-play-step",
+        EVERYONE,
+        args=lambda s: [s.programme_token, 1],
+    ),
+    Row(
+        "prescriptions:programme-link-play-finish",
+        EVERYONE,
+        args=lambda s: [s.programme_token],
+    ),
     Row("prescriptions:programme-link-handout", EVERYONE, args=lambda s: [s.programme_token]),
     Row("prescriptions:programme-link-pdf", EVERYONE, args=lambda s: [s.programme_token]),
     Row(
@@ -632,6 +661,7 @@ ROWS: list[Row] = [
                 lambda s: [s.programme.code, s.session.code],
                 lambda s: {},
             ),
+            ("pain-flag-seen", lambda s: [s.pain_flag.code], lambda s: {}),
         ]
         for row in (
             Row(f"prescriptions:{name}", GET_NOT_ALLOWED, args=args),
