@@ -6,13 +6,22 @@ is the one that counts."""
 from clinic.merging import patient_rows_register
 from prescriptions.models import (
     Assessment,
+    Goal,
     OutcomeResponse,
     PreExerciseScreening,
     Programme,
     SessionLog,
+    TreatmentNote,
 )
 from prescriptions.surgery.models import SurgeryRecord
 
 patient_rows_register(
-    Assessment, OutcomeResponse, PreExerciseScreening, Programme, SessionLog, SurgeryRecord
+    Assessment,
+    OutcomeResponse,
+    PreExerciseScreening,
+    Programme,
+    SessionLog,
+    SurgeryRecord,
+    TreatmentNote,
+    Goal,
 )

@@ -9,6 +9,13 @@ from prescriptions.assessments.models import (
     Measurement,
 )
 from prescriptions.library.models import Exercise, ExerciseLink
+from prescriptions.notes.models import (
+    Goal,
+    NoteAddendum,
+    NoteSettings,
+    NoteTemplate,
+    TreatmentNote,
+)
 from prescriptions.outcomes.models import InstrumentText, OutcomeResponse
 from prescriptions.patient_programme.models import SessionLog, SessionLogEntry
 from prescriptions.programmes.models import (
@@ -36,8 +43,12 @@ __all__ = [
     "Exercise",
     "ExerciseLink",
     "FrozenVersionError",
+    "Goal",
     "InstrumentText",
     "Measurement",
+    "NoteAddendum",
+    "NoteSettings",
+    "NoteTemplate",
     "OutcomeResponse",
     "Phase",
     "PreExerciseScreening",
@@ -48,4 +59,5 @@ __all__ = [
     "SessionLogEntry",
     "SurgeryRecord",
     "TrainingStatus",
+    "TreatmentNote",
 ]

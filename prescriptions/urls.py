@@ -2,6 +2,7 @@
 
 from prescriptions.assessments import views as assessments
 from prescriptions.library import views as library
+from prescriptions.notes import views as notes
 from prescriptions.outcomes import views as outcomes
 from prescriptions.patient_programme import views as patient_programme
 from prescriptions.previsit import views as previsit
@@ -22,4 +23,5 @@ urlpatterns = (
     + programme_progress.urlpatterns
     + programmes.urlpatterns
     + library.urlpatterns
+    + notes.urlpatterns
 )

@@ -24,6 +24,7 @@ from prescriptions.rules import (
     measures,
     pain,
     postop,
+    smart_goals,
     stages,
     suggestions,
     thresholds,
@@ -270,6 +271,12 @@ SECTIONS: tuple[Section, ...] = (
         lambda: [*change.battery_rules_markdown().splitlines(), "", *_outcome_table()],
     ),
     ("The programme goal", "§4.1; `prescriptions/rules/goals.py`", goals.RULES, None),
+    (
+        "SMART goals",
+        "§2.10, §18.2; `prescriptions/rules/smart_goals.py`",
+        smart_goals.RULES,
+        None,
+    ),
     (
         "Codes of the case format",
         "§10.5, §12, §13; `prescriptions/rules/measures.py`",

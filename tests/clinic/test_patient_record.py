@@ -90,8 +90,10 @@ def test_the_json_holds_every_section_of_the_patients_own_record(
         "outcome_measures",
         "screening",
         "surgery",
+        "goals",
         "programmes",
         "sessions",
+        "treatment_notes",
         "messages",
     ]
     assert sections["details"]["entries"][0]["email"] == world.patient.email
