@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from bookings.calendar import CardExtras, CardLink
 from bookings.models import Appointment
-from clinic.models import Practitioner, User
+from clinic.models import User
 from prescriptions.notes import selectors
 
 OVERDUE_FLAG = "Treatment note not signed"
@@ -42,10 +42,7 @@ def note_card_extras(appointments: Sequence[Appointment], now: datetime) -> dict
 
 def notes_to_sign_notice(user: User, now: datetime) -> list[CardLink]:
     """ "2 treatment notes to sign" for a practitioner with overdue notes."""
-    practitioner = Practitioner.objects.filter(user=user, is_active=True).first()
-    if practitioner is None:
-        return []
-    count = len(selectors.notes_due(practitioner=practitioner, now=now))
+    count = selectors.notes_due_count(user=user, now=now)
     if not count:
         return []
     words = "treatment note" if count == 1 else "treatment notes"

@@ -16,7 +16,7 @@ from django.db.models import Max, Q, QuerySet
 
 from bookings.models import Appointment
 from clinic.lib.time import day_label
-from clinic.models import Clinic, Patient, Practitioner
+from clinic.models import Clinic, Patient, Practitioner, User
 from prescriptions.models import OutcomeResponse, ProgrammeVersion, SessionLog
 from prescriptions.notes.models import Goal, NoteSettings, NoteTemplate, TreatmentNote
 from prescriptions.outcomes import scoring
@@ -66,20 +66,31 @@ def previous_note(*, patient: Patient, before: datetime) -> TreatmentNote | None
     )
 
 
+def _due(now: datetime, mine: Q) -> QuerySet[Appointment]:
+    return Appointment.objects.filter(
+        mine, status__in=NOTE_DUE_STATUSES, end__lt=now - SIGN_WITHIN
+    ).exclude(treatment_note__status=TreatmentNote.Status.SIGNED)
+
+
 def notes_due(*, practitioner: Practitioner, now: datetime) -> list[Appointment]:
     """The practitioner's visits that ended more than a day ago whose note is not signed
     (none written, or a draft), oldest first. A note's author is the one who owes it."""
+    mine = Q(practitioner=practitioner, treatment_note__isnull=True) | Q(
+        treatment_note__author=practitioner
+    )
     return list(
-        Appointment.objects.filter(
-            Q(practitioner=practitioner, treatment_note__isnull=True)
-            | Q(treatment_note__author=practitioner),
-            status__in=NOTE_DUE_STATUSES,
-            end__lt=now - SIGN_WITHIN,
-        )
-        .exclude(treatment_note__status=TreatmentNote.Status.SIGNED)
-        .select_related("patient", "service", "treatment_note")
+        _due(now, mine)
+        .select_related("patient", "service", "treatment_note", "practitioner__clinic")
         .order_by("start")
     )
+
+
+def notes_due_count(*, user: User, now: datetime) -> int:
+    """How many notes the practitioner who is `user` owes (one query; 0 for others)."""
+    mine = Q(
+        practitioner__user=user, practitioner__is_active=True, treatment_note__isnull=True
+    ) | Q(treatment_note__author__user=user, treatment_note__author__is_active=True)
+    return _due(now, mine).count()
 
 
 @dataclass(frozen=True)
@@ -94,6 +105,8 @@ class NoteState:
 def note_states(*, appointments: Sequence[Appointment], now: datetime) -> dict[int, NoteState]:
     """Per appointment id (one query): is there a note, is it signed, is it overdue."""
     ids = [a.pk for a in appointments]
+    if not ids:
+        return {}
     status_by = dict(
         TreatmentNote.objects.filter(appointment_id__in=ids).values_list("appointment_id", "status")
     )

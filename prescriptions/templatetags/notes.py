@@ -54,3 +54,13 @@ def note_link(context: dict[str, Any], appointment: Any) -> dict[str, Any]:
         if note is not None
         else reverse("prescriptions:note-start", args=[appointment.code]),
     }
+
+
+@register.inclusion_tag("prescriptions/_my_goals_links.html")
+def my_goals_and_notes_links(patient: Any) -> dict[str, Any]:
+    """Links to the patient's goals and visit notes, as far as their clinic shows them."""
+    settings = selectors.note_settings_for(patient.clinic)
+    return {
+        "goals": settings.goals_visible_to_patient,
+        "notes": settings.notes_visible_to_patient,
+    }
