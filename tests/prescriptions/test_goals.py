@@ -78,9 +78,12 @@ def test_the_thresholds_are_the_sourced_mdcs():
     assert PSFS_MDC_AVERAGE.value == 2
     assert PSFS_MDC_SINGLE.value == 3
     assert PSFS_MDC_AVERAGE.source.section == "§2.10, §18.2"
-    assert target_change_warning(
-        measure="LEFS", single_activity=False, baseline=Decimal(40), target=Decimal(41)
-    ) is None
+    assert (
+        target_change_warning(
+            measure="LEFS", single_activity=False, baseline=Decimal(40), target=Decimal(41)
+        )
+        is None
+    )
 
 
 # --- Services ---------------------------------------------------------------------------------
