@@ -57,6 +57,11 @@ def _today(patient: Patient) -> Any:
     return timezone.now().astimezone(patient.clinic.tz).date()
 
 
+def _posted(request: HttpRequest) -> Any:
+    """The posted data, bound even when empty (an empty POST is answered with errors)."""
+    return request.POST if request.method == "POST" else None
+
+
 def _form_error(form: Any, exc: DomainError) -> None:
     form.add_error(exc.field if exc.field in form.fields else None, exc.message)
 
@@ -84,7 +89,7 @@ def note_for_appointment(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
     patient = appointment.patient
     templates = selectors.note_template_list(clinic=patient.clinic)
     previous = selectors.previous_note(patient=patient, before=appointment.start)
-    form = NoteStartForm(request.POST or None, templates=templates, has_previous=bool(previous))
+    form = NoteStartForm(_posted(request), templates=templates, has_previous=bool(previous))
     if request.method == "POST" and form.is_valid():
         chosen = form.cleaned_data["template"]
         template = next((t for t in templates if str(t.code) == chosen), None)
@@ -261,7 +266,7 @@ def note_template_list(request: HttpRequest) -> HttpResponse:
     clinic = user.clinic
     if clinic is None:  # clinician_or_404 checked it
         raise Http404
-    form = NoteTemplateForm(request.POST or None)
+    form = NoteTemplateForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             note_template_save(clinic=clinic, by=user, **form.cleaned_data)
@@ -295,7 +300,7 @@ def note_template_list(request: HttpRequest) -> HttpResponse:
 def note_template_edit(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
     template = record_for_clinician_or_404(request, NoteTemplate.objects.all(), code)
     user = clinician_or_404(request)
-    form = NoteTemplateForm(request.POST or None, initial=NoteTemplateForm.initial_for(template))
+    form = NoteTemplateForm(_posted(request), initial=NoteTemplateForm.initial_for(template))
     if request.method == "POST" and form.is_valid():
         try:
             note_template_save(
@@ -351,7 +356,7 @@ def goal_list(request: HttpRequest, patient_code: uuid.UUID) -> HttpResponse:
     """The patient's goals and a form to add one."""
     patient = record_for_clinician_or_404(request, patient_records(), patient_code)
     user = clinician_or_404(request)
-    form = GoalForm(request.POST or None, **_goal_form_kwargs(patient))
+    form = GoalForm(_posted(request), **_goal_form_kwargs(patient))
     if request.method == "POST" and form.is_valid():
         try:
             goal = goal_create(patient=patient, by=user, today=_today(patient), **form.cleaned_data)
