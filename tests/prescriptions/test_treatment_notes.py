@@ -385,3 +385,38 @@ def test_the_patients_record_download_holds_signed_notes_and_not_drafts(world, c
     assert len(notes) == 1
     assert notes[0]["subjective"] == "Signed words."
     assert "Draft words" not in str(data)
+
+
+def test_joining_a_duplicate_moves_its_signed_notes_and_goals(world):
+    from clinic.merging import patient_duplicate_join
+    from prescriptions.notes.services import goal_create
+
+    duplicate = f.make_patient(
+        world.clinic, email=world.patient.email, possible_duplicate_of=world.patient
+    )
+    visit = f.make_appointment(
+        patient=duplicate,
+        practitioner=world.ep,
+        service=world.service,
+        start=timezone.now() - timedelta(days=6),
+        status=Appointment.Status.ATTENDED,
+    )
+    note = note_start(appointment=visit, by=world.ep.user)
+    note = note_update(note=note, by=world.ep.user, revision=note.revision, plan="Walk daily")
+    note = note_sign(note=note, by=world.ep.user)
+    goal = goal_create(
+        patient=duplicate,
+        by=world.ep.user,
+        today=timezone.now().date(),
+        activity="Garden for an hour",
+        why="My vegetables",
+        target_date=timezone.now().date() + timedelta(weeks=6),
+    )
+
+    patient_duplicate_join(duplicate=duplicate, by=world.admin)
+
+    note.refresh_from_db()
+    goal.refresh_from_db()
+    assert note.patient == world.patient
+    assert note.is_signed and note.plan == "Walk daily"
+    assert goal.patient == world.patient
