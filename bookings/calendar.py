@@ -16,15 +16,17 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from django.utils import timezone
+
 from bookings import slots
 from bookings.models import ARRIVAL_WINDOW, Appointment, BookingAnswers, TimeOff, WorkingHours
 from clinic.lib.time import clock_label, day_label, local_day_bounds
-from clinic.models import Clinic, Practitioner
+from clinic.models import Clinic, Practitioner, User
 
 MARKABLE = (
     Appointment.Status.BOOKED,
@@ -64,6 +66,65 @@ def patient_flags(*, patient_ids: Collection[int]) -> dict[int, list[str]]:
         for patient_id, flags in source(patient_ids).items():
             found[patient_id].extend(flags)
     return found
+
+
+@dataclass(frozen=True)
+class CardLink:
+    """A link another app puts on a visit's card or above the calendar ("Write note")."""
+
+    label: str
+    url: str
+    hidden_suffix: str = ""
+    """Read by screen readers after the label (whose visit it is)."""
+
+
+@dataclass
+class CardExtras:
+    """What another app adds to one visit's card for clinicians: flags and links."""
+
+    flags: list[str] = field(default_factory=list)
+    links: list[CardLink] = field(default_factory=list)
+
+
+AppointmentExtrasSource = Callable[[Sequence[Appointment], datetime], Mapping[int, CardExtras]]
+"""Given the visits on the calendar and now, extras per appointment id."""
+CalendarNoticeSource = Callable[[User, datetime], list[CardLink]]
+"""Given the clinician looking and now, links shown above the calendar ("3 notes to sign")."""
+
+_extras_sources: list[AppointmentExtrasSource] = []
+_notice_sources: list[CalendarNoticeSource] = []
+
+
+def calendar_extras_register(source: AppointmentExtrasSource) -> None:
+    """Add a source of per-visit flags and links for clinicians (prescriptions: the
+    treatment note). Call it from an AppConfig.ready()."""
+    if source not in _extras_sources:
+        _extras_sources.append(source)
+
+
+def calendar_notices_register(source: CalendarNoticeSource) -> None:
+    """Add a source of links shown to a clinician above the calendar. Call it from an
+    AppConfig.ready()."""
+    if source not in _notice_sources:
+        _notice_sources.append(source)
+
+
+def appointment_extras(
+    *, appointments: Sequence[Appointment], now: datetime
+) -> dict[int, CardExtras]:
+    """Every registered source's extras for these visits (a query or so per source)."""
+    found: dict[int, CardExtras] = defaultdict(CardExtras)
+    if not appointments:
+        return found
+    for source in _extras_sources:
+        for appointment_id, extras in source(appointments, now).items():
+            found[appointment_id].flags.extend(extras.flags)
+            found[appointment_id].links.extend(extras.links)
+    return found
+
+
+def calendar_notices(*, user: User, now: datetime) -> list[CardLink]:
+    return [link for source in _notice_sources for link in source(user, now)]
 
 
 def booking_answer_flags(*, appointment_ids: Collection[int]) -> dict[int, list[str]]:
@@ -112,6 +173,8 @@ class CalendarItem:
     can_mark: bool
     """Not attended: once the visit has started."""
     can_move: bool
+    links: list[CardLink] = field(default_factory=list)
+    """Other apps' links for clinicians (the treatment note)."""
 
     kind = "appointment"
 
@@ -211,6 +274,7 @@ def _appointment_item(
     rows: int,
     flags: list[str],
     now: datetime,
+    links: list[CardLink] | None = None,
 ) -> CalendarItem:
     row, span = row_span(
         appointment.start, appointment.end, tz=tz, first_minute=first_minute, rows=rows
@@ -225,14 +289,21 @@ def _appointment_item(
         can_arrive=appointment.status in MARKABLE and appointment.start - ARRIVAL_WINDOW <= now,
         can_mark=appointment.status in MARKABLE and appointment.start <= now,
         can_move=appointment.status == Appointment.Status.BOOKED and appointment.start > now,
+        links=links or [],
     )
 
 
-def calendar_item(appointment: Appointment, *, flags: list[str], now: datetime) -> CalendarItem:
+def calendar_item(
+    appointment: Appointment,
+    *,
+    flags: list[str],
+    now: datetime,
+    links: list[CardLink] | None = None,
+) -> CalendarItem:
     """One appointment's card on its own (htmx swaps it after marking)."""
     tz = appointment.practitioner.clinic.tz
     return _appointment_item(
-        appointment, tz=tz, first_minute=0, rows=MAX_ROWS, flags=flags, now=now
+        appointment, tz=tz, first_minute=0, rows=MAX_ROWS, flags=flags, now=now, links=links
     )
 
 
@@ -293,6 +364,8 @@ class CalendarRows:
     time_off: list[TimeOff]
     flags: dict[int, list[str]]
     """Flags per appointment id (empty unless asked for)."""
+    links: dict[int, list[CardLink]] = field(default_factory=dict)
+    """Other apps' links per appointment id (empty unless flags were asked for)."""
 
 
 def calendar_load(
@@ -303,6 +376,7 @@ def calendar_load(
     location_id: int | None,
     with_flags: bool,
     tz: ZoneInfo | None = None,
+    now: datetime | None = None,
 ) -> CalendarRows:
     """Active appointments, working hours and time off of these practitioners on these
     days (in `tz`, the clinic's zone unless given; at one location, if given), and with
@@ -325,12 +399,20 @@ def calendar_load(
         hours_qs = hours_qs.filter(location_id=location_id)
     appointments = list(appointments_qs)
     flags: dict[int, list[str]] = {}
+    links: dict[int, list[CardLink]] = {}
     if with_flags and appointments:
         by_patient = patient_flags(patient_ids={a.patient_id for a in appointments})
         answered = booking_answer_flags(appointment_ids=[a.pk for a in appointments])
+        extras = appointment_extras(appointments=appointments, now=now or timezone.now())
         flags = {
-            a.pk: [*answered.get(a.pk, []), *by_patient.get(a.patient_id, [])] for a in appointments
+            a.pk: [
+                *answered.get(a.pk, []),
+                *by_patient.get(a.patient_id, []),
+                *(extras[a.pk].flags if a.pk in extras else []),
+            ]
+            for a in appointments
         }
+        links = {a.pk: extras[a.pk].links for a in appointments if a.pk in extras}
     return CalendarRows(
         appointments=appointments,
         hours=list(hours_qs),
@@ -338,6 +420,7 @@ def calendar_load(
             TimeOff.objects.filter(practitioner_id__in=ids, start__lt=end, end__gt=start)
         ),
         flags=flags,
+        links=links,
     )
 
 
@@ -391,6 +474,7 @@ def calendar_arrange(
                 rows=rows,
                 flags=rows_read.flags.get(a.pk, []),
                 now=now,
+                links=rows_read.links.get(a.pk, []),
             )
             for a in appointments
         )

@@ -112,6 +112,8 @@ RECORD_TYPE_LABELS = {
     "prescriptions.programme": "Exercise programme",
     "prescriptions.programmeversion": "Programme version",
     "prescriptions.sessionlog": "Exercise session log",
+    "prescriptions.treatmentnote": "Treatment note",
+    "prescriptions.goal": "Goal",
 }
 """How the reports name record types; other areas may add theirs."""
 

@@ -3,7 +3,8 @@ the services (prescriptions/assessments/services.py), which keep signed records 
 derived values and record amendments; an admin edit would bypass all of that. Outcome
 responses and screenings are read-only too. Assessments and outcome responses show their
 history (every saved version and who saved it, django-simple-history), never a revert.
-Edited here: the licensed wording of
+Treatment notes (with their addenda), goals and note templates are read-only too (the
+staff pages write them). Edited here: the licensed wording of
 instruments (InstrumentText), which the clinic admin loads, and the clinic's own exercises
 (through the library services; the shipped library is read-only, and images are uploaded
 on the library page, which checks them)."""
@@ -31,10 +32,14 @@ from prescriptions.library.services import (
 from prescriptions.models import (
     Assessment,
     Exercise,
+    Goal,
     InstrumentText,
     Measurement,
+    NoteAddendum,
+    NoteTemplate,
     OutcomeResponse,
     PreExerciseScreening,
+    TreatmentNote,
 )
 
 
@@ -212,3 +217,37 @@ class ExerciseAdmin(admin.ModelAdmin[Exercise]):
         saved = exercise_create(clinic=user.clinic, by=user, **fields)
         obj.pk = saved.pk
         obj.refresh_from_db()
+
+
+# --- Treatment notes and goals: read-only, with their history (services write them) ------
+
+
+class NoteAddendumInline(ReadOnlyAdminMixin, admin.TabularInline[NoteAddendum, TreatmentNote]):
+    model = NoteAddendum
+    fields = ("kind", "text", "author", "created_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+
+@admin.register(TreatmentNote)
+class TreatmentNoteAdmin(ReadOnlyAdminMixin, HistoryToReadAdmin):
+    list_display = ["started_at", "patient", "author", "status", "clinic"]
+    list_filter = ["status", "clinic"]
+    search_fields = ["patient__last_name", "patient__email", "code"]
+    list_select_related = ["patient", "author", "clinic"]
+    inlines = [NoteAddendumInline]
+
+
+@admin.register(Goal)
+class GoalAdmin(ReadOnlyAdminMixin, HistoryToReadAdmin):
+    list_display = ["activity", "patient", "status", "status_on", "target_date"]
+    list_filter = ["status"]
+    search_fields = ["patient__last_name", "patient__email", "code"]
+    list_select_related = ["patient"]
+
+
+@admin.register(NoteTemplate)
+class NoteTemplateAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[NoteTemplate]):
+    list_display = ["name", "clinic"]
+    list_filter = ["clinic"]

@@ -7,11 +7,13 @@ from clinic.merging import patient_rows_register
 from prescriptions.models import (
     Assessment,
     CaseConference,
+    Goal,
     Letter,
     OutcomeResponse,
     PreExerciseScreening,
     Programme,
     SessionLog,
+    TreatmentNote,
 )
 from prescriptions.surgery.models import SurgeryRecord
 
@@ -24,4 +26,6 @@ patient_rows_register(
     SurgeryRecord,
     Letter,
     CaseConference,
+    TreatmentNote,
+    Goal,
 )

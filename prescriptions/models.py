@@ -18,6 +18,13 @@ from prescriptions.letters.models import (
     SignedLetterError,
 )
 from prescriptions.library.models import Exercise, ExerciseLink, ExerciseMedia
+from prescriptions.notes.models import (
+    Goal,
+    NoteAddendum,
+    NoteSettings,
+    NoteTemplate,
+    TreatmentNote,
+)
 from prescriptions.outcomes.models import InstrumentText, OutcomeResponse
 from prescriptions.patient_programme.models import PainFlag, SessionLog, SessionLogEntry
 from prescriptions.programmes.models import (
@@ -48,12 +55,16 @@ __all__ = [
     "ExerciseLink",
     "ExerciseMedia",
     "FrozenVersionError",
+    "Goal",
     "InstrumentText",
     "Letter",
     "LetterDelivery",
     "LetterKind",
     "LetterTemplate",
     "Measurement",
+    "NoteAddendum",
+    "NoteSettings",
+    "NoteTemplate",
     "OutcomeResponse",
     "PainFlag",
     "Phase",
@@ -66,4 +77,5 @@ __all__ = [
     "SignedLetterError",
     "SurgeryRecord",
     "TrainingStatus",
+    "TreatmentNote",
 ]

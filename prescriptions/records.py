@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from django.db.models import Prefetch
 
+import prescriptions.notes.records  # noqa: F401 - registers the goals and notes sections
 from clinic.models import Patient
 from clinic.records import Entry, RecordSection, Value, local_time, record_section, text
 from prescriptions.assessments import battery

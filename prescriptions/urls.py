@@ -3,6 +3,7 @@
 from prescriptions.assessments import views as assessments
 from prescriptions.letters import views as letters
 from prescriptions.library import views as library
+from prescriptions.notes import views as notes
 from prescriptions.outcomes import views as outcomes
 from prescriptions.patient_programme import player as programme_player
 from prescriptions.patient_programme import views as patient_programme
@@ -26,4 +27,5 @@ urlpatterns = (
     + programmes.urlpatterns
     + library.urlpatterns
     + letters.urlpatterns
+    + notes.urlpatterns
 )

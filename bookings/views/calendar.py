@@ -189,6 +189,9 @@ def staff_calendar(request: HttpRequest) -> HttpResponse:
             }
         ),
         "show_flags": is_clinician(request.user),
+        "notices": calendar.calendar_notices(user=request.user, now=timezone.now())
+        if is_clinician(request.user)
+        else [],
     }
     partial = "#grid" if getattr(request, "htmx", False) else ""
     return render(request, f"bookings/calendar.html{partial}", context)
@@ -204,13 +207,19 @@ def calendar_card_response(
 ) -> HttpResponse:
     """One appointment's card, for htmx to swap in after a one-click mark."""
     flags: list[str] = []
+    links: list[calendar.CardLink] = []
+    now = timezone.now()
     if is_clinician(request.user):
-        flags = calendar.booking_answer_flags(appointment_ids=[appointment.pk]).get(
-            appointment.pk, []
-        ) + calendar.patient_flags(patient_ids=[appointment.patient_id]).get(
-            appointment.patient_id, []
+        extras = calendar.appointment_extras(appointments=[appointment], now=now)
+        flags = (
+            calendar.booking_answer_flags(appointment_ids=[appointment.pk]).get(appointment.pk, [])
+            + calendar.patient_flags(patient_ids=[appointment.patient_id]).get(
+                appointment.patient_id, []
+            )
+            + (extras[appointment.pk].flags if appointment.pk in extras else [])
         )
-    item = calendar.calendar_item(appointment, flags=flags, now=timezone.now())
+        links = extras[appointment.pk].links if appointment.pk in extras else []
+    item = calendar.calendar_item(appointment, flags=flags, now=now, links=links)
     return render(
         request,
         "bookings/calendar_card.html",

@@ -25,6 +25,7 @@ from prescriptions.rules import (
     measures,
     pain,
     postop,
+    smart_goals,
     stages,
     suggestions,
     thresholds,
@@ -275,6 +276,12 @@ SECTIONS: tuple[Section, ...] = (
         "Case conferences",
         "§17.3; `prescriptions/rules/case_conference.py`",
         case_conference.RULES,
+        None,
+    ),
+    (
+        "SMART goals",
+        "§2.10, §18.2; `prescriptions/rules/smart_goals.py`",
+        smart_goals.RULES,
         None,
     ),
     (

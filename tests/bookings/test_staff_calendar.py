@@ -214,10 +214,11 @@ def test_the_calendar_reads_a_fixed_number_of_queries(
         )
     url = _calendar(date=tuesday.start.date().isoformat())
     # Session, user, clinic, practitioners, locations, appointments, hours, time off and
-    # the site's clinic; clinicians add the flags: screening, pain, booking answers.
+    # the site's clinic; clinicians add the flags: screening, pain, booking answers, and
+    # the count of their treatment notes to sign.
     with django_assert_max_num_queries(9):
         client_as_reception.get(url)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):
         client_as_practitioner.get(url)
 
 

@@ -180,6 +180,20 @@ def _build() -> dict[str, Any]:
     )
     session = SessionLog.objects.filter(patient=patient).order_by("-performed_on").first()
     draft_letter, signed_letter, conference = _letters(patient, ep)
+    # Treatment notes and goals from the demo; the clinic shares notes with patients.
+    from prescriptions.models import Goal, NoteTemplate, TreatmentNote
+    from prescriptions.notes.services import note_settings_update
+
+    note_settings_update(
+        clinic=clinic,
+        by=ep.user,
+        notes_visible_to_patient=True,
+        goals_visible_to_patient=True,
+    )
+    note = TreatmentNote.objects.filter(clinic=clinic, status="signed").first()
+    note_draft = TreatmentNote.objects.filter(clinic=clinic, status="draft").first()
+    goal = Goal.objects.filter(patient=patient).first()
+    note_template = NoteTemplate.objects.filter(clinic=clinic).first()
     reset_user = User.objects.create_user(email="forgetful@example.org", password="x" * 16)
     mfa_user = User.objects.create_user(
         email="new-reception@example.org",
@@ -330,6 +344,17 @@ def _build() -> dict[str, Any]:
         "letter-signed": signed_letter.get_absolute_url(),
         "case-conference-new": reverse("prescriptions:case-conference-new", args=[patient.code]),
         "case-conference": conference.get_absolute_url(),
+        "note-start": reverse("prescriptions:note-start", args=[upcoming.code]),
+        "note": reverse("prescriptions:note-detail", args=[note.code]),
+        "note-draft": reverse("prescriptions:note-detail", args=[note_draft.code]),
+        "note-history": reverse("prescriptions:note-history", args=[note.code]),
+        "notes-to-sign": reverse("prescriptions:note-list"),
+        "note-templates": reverse("prescriptions:note-template-list"),
+        "note-template": reverse("prescriptions:note-template-edit", args=[note_template.code]),
+        "goals": reverse("prescriptions:goal-list", args=[patient.code]),
+        "goal": reverse("prescriptions:goal-edit", args=[goal.code]),
+        "my-goals": reverse("prescriptions:my-goals"),
+        "my-notes": reverse("prescriptions:my-notes"),
         "mfa-user": mfa_user.email,
     }
 
@@ -581,6 +606,8 @@ PAGES = [
     ("patient", "my-session", 200),
     ("patient", "my-morning", 200),
     ("patient", "my-record", 200),
+    ("patient", "my-goals", 200),
+    ("patient", "my-notes", 200),
     ("patient", "my-record-print", 200),
     ("patient", "my-delete", 200),
     ("patient", "two-step", 200),
@@ -634,6 +661,15 @@ PAGES = [
     ("practitioner", "letter-signed", 200),
     ("practitioner", "case-conference-new", 200),
     ("practitioner", "case-conference", 200),
+    ("practitioner", "note-start", 200),
+    ("practitioner", "note", 200),
+    ("practitioner", "note-draft", 200),
+    ("practitioner", "note-history", 200),
+    ("practitioner", "notes-to-sign", 200),
+    ("practitioner", "note-templates", 200),
+    ("practitioner", "note-template", 200),
+    ("practitioner", "goals", 200),
+    ("practitioner", "goal", 200),
     ("practitioner", "two-step", 200),
     ("practitioner", "two-step-setup", 200),
     ("practitioner", "not-found", 404),
@@ -656,6 +692,7 @@ PAGES = [
     ("admin", "audit-patient", 200),
     ("admin", "audit-deletions", 200),
     ("admin", "patient", 200),
+    ("admin", "note-templates", 200),
 ]
 
 

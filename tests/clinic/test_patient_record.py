@@ -90,10 +90,12 @@ def test_the_json_holds_every_section_of_the_patients_own_record(
         "outcome_measures",
         "screening",
         "surgery",
+        "goals",
         "programmes",
         "sessions",
         "letters",
         "case_conferences",
+        "treatment_notes",
         "messages",
     ]
     assert sections["details"]["entries"][0]["email"] == world.patient.email

@@ -14,6 +14,7 @@ import base64
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 from http.cookies import SimpleCookie
 from typing import Any
 
@@ -43,6 +44,13 @@ from prescriptions.models import (
     ProgrammeItem,
     ProgrammeVersion,
     SessionLog,
+)
+from prescriptions.notes.services import (
+    goal_create,
+    note_sign,
+    note_start,
+    note_template_save,
+    note_update,
 )
 from prescriptions.outcomes.instruments import SHIPPED
 from prescriptions.outcomes.services import ResponseInput, outcome_response_submit_online
@@ -96,6 +104,9 @@ class Scene:
     signed_letter: Any = None  # Sam Lee's signed discharge report on Pat
     conference: Any = None  # a case conference about Pat yesterday
     pain_flag: Any = None  # the session's pain flag, not yet seen (issue 13)
+    note: Any = None  # the signed treatment note of the past visit
+    goal: Any = None  # Pat's PSFS-average goal
+    note_template: Any = None  # the clinic's "Follow-up" note template
 
 
 def _today(w: World) -> date:
@@ -203,6 +214,23 @@ def build_scene(w: World) -> Scene:
         graft="hamstring",
     )
     letter, signed_letter, conference = _letters(w)
+    note = note_start(appointment=past, by=w.ep.user)
+    note = note_update(note=note, by=w.ep.user, revision=note.revision, plan="Progress load.")
+    note = note_sign(note=note, by=w.ep.user)
+    goal = goal_create(
+        patient=w.patient,
+        by=w.ep.user,
+        today=today,
+        activity="Walk to the shops",
+        why="To shop on my own",
+        measure="PSFS",
+        baseline=Decimal(3),
+        target=Decimal(6),
+        target_date=today + timedelta(weeks=8),
+    )
+    note_template = note_template_save(
+        clinic=w.clinic, by=w.ep.user, name="Follow-up", plan="Review the home programme."
+    )
     user = w.patient.user
     return Scene(
         w=w,
@@ -221,6 +249,9 @@ def build_scene(w: World) -> Scene:
         letter=letter,
         signed_letter=signed_letter,
         conference=conference,
+        note=note,
+        goal=goal,
+        note_template=note_template,
         enquiry=ScreeningEnquiry.objects.create(
             clinic=w.clinic, patient=w.patient, first_name="Pat", answers=[]
         ),

@@ -28,12 +28,14 @@ from clinic.audit import (
 from clinic.models import AccessLog
 from prescriptions.models import (
     Exercise,
+    Goal,
     InstrumentText,
     OutcomeResponse,
     PreExerciseScreening,
     Programme,
     SessionLog,
     SurgeryRecord,
+    TreatmentNote,
 )
 from prescriptions.outcomes.instruments import SHIPPED
 from prescriptions.outcomes.services import ResponseInput, outcome_response_submit_online
@@ -49,6 +51,8 @@ RESPONSE = "prescriptions.outcomeresponse"
 SCREENING = "prescriptions.preexercisescreening"
 SURGERY = "prescriptions.surgeryrecord"
 PATIENT = "clinic.patient"
+NOTE = "prescriptions.treatmentnote"
+GOAL = "prescriptions.goal"
 
 
 @dataclass(frozen=True)
@@ -303,6 +307,87 @@ CASES = [
             "graft": "quadriceps",
         },
         status=302,
+    ),
+    Case(
+        "a treatment note",
+        "practitioner",
+        u("prescriptions:note-detail", lambda s: s.note.code),
+        ("view", NOTE),
+        code=lambda s: s.note.code,
+    ),
+    Case(
+        "starting a treatment note",
+        "practitioner",
+        u("prescriptions:note-start", lambda s: s.visit.code),
+        ("change", NOTE),
+        code=newest(TreatmentNote),
+        method="post",
+        data=lambda s: {"template": ""},
+        status=302,
+    ),
+    Case(
+        "an addendum to a signed note",
+        "admin",
+        u("prescriptions:note-addendum", lambda s: s.note.code),
+        ("change", NOTE),
+        code=lambda s: s.note.code,
+        method="post",
+        data=lambda s: {"kind": "correction", "text": "Load was 1 kg."},
+        status=302,
+    ),
+    Case(
+        "a treatment note's history",
+        "practitioner",
+        u("prescriptions:note-history", lambda s: s.note.code),
+        ("view", NOTE),
+        code=lambda s: s.note.code,
+    ),
+    Case(
+        "notes to sign (visits, no clinical content)",
+        "practitioner",
+        lambda s: reverse("prescriptions:note-list"),
+        None,
+    ),
+    Case(
+        "the goals page",
+        "practitioner",
+        u("prescriptions:goal-list", patient),
+        ("view", CLINICAL_SUMMARY),
+        code=patient,
+    ),
+    Case(
+        "adding a goal",
+        "practitioner",
+        u("prescriptions:goal-list", patient),
+        ("change", GOAL),
+        code=newest(Goal),
+        method="post",
+        data=lambda s: {
+            "activity": "Climb the stairs at home",
+            "why": "My bedroom is upstairs",
+            "target_date": "2027-05-01",
+        },
+        status=302,
+    ),
+    Case(
+        "a goal's edit page",
+        "practitioner",
+        u("prescriptions:goal-edit", lambda s: s.goal.code),
+        ("view", GOAL),
+        code=lambda s: s.goal.code,
+    ),
+    Case(
+        "the patient's own goals",
+        "patient",
+        lambda s: reverse("prescriptions:my-goals"),
+        ("view", CLINICAL_SUMMARY),
+        code=patient,
+    ),
+    Case(
+        "the patient's notes, not shared by the clinic",
+        "patient",
+        lambda s: reverse("prescriptions:my-notes"),
+        None,
     ),
     Case(
         "recording the training status",

@@ -20,6 +20,7 @@ from bookings.models import ScreeningQuestion, Service, WorkingHours
 from clinic.models import Clinic, Location, Patient, Practitioner, User
 from prescriptions.demo.assessments import demo_assessments
 from prescriptions.demo.fortnight import fortnight_seed
+from prescriptions.demo.notes import demo_notes_seed
 from prescriptions.demo.programme import demo_programme_seed
 
 DEMO_PASSWORD = "stance-demo-2026"  # noqa: S105 - published demo password
@@ -117,6 +118,8 @@ class Command(BaseCommand):
             booking_log.setLevel(level)
         for line in summary.lines():
             self.stdout.write(line)
+        # Notes of a few past visits, and the demo patient's goals.
+        self.stdout.write(demo_notes_seed(clinic=clinic, now=now))
 
     def _clinic(self) -> Clinic:
         clinic, _ = Clinic.objects.get_or_create(
