@@ -43,6 +43,11 @@ TRACKED = {
     "prescriptions.sessionlogentry",
     "prescriptions.surgeryrecord",
     "prescriptions.trainingstatus",
+    "prescriptions.treatmentnote",
+    "prescriptions.noteaddendum",
+    "prescriptions.notetemplate",
+    "prescriptions.notesettings",
+    "prescriptions.goal",
 }
 """Clinical records that change in place. Not tracked, by design: screenings (each is a
 new row, read-only in the admin), the append-only access log, deletion requests (written
