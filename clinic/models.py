@@ -291,6 +291,11 @@ class Practitioner(models.Model):
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="practitioners")
     display_name = models.CharField(max_length=120)
     profession = models.CharField(max_length=10, choices=Profession.choices)
+    provider_number = models.CharField(
+        max_length=12,
+        blank=True,
+        help_text="Medicare provider number, on claims and the funded-services export.",
+    )
     bio = models.TextField(blank=True)
     locations = models.ManyToManyField(Location, blank=True, related_name="practitioners")
     is_active = models.BooleanField(default=True)
@@ -503,3 +508,10 @@ class DeletionRequest(models.Model):
 
     def __str__(self) -> str:
         return f"Deletion request for patient {self.patient_id}"
+
+
+# Referrals live in their own package; imported here so Django registers their models.
+from clinic.referrals.models import OutsideServices as OutsideServices  # noqa: E402
+from clinic.referrals.models import Referral as Referral  # noqa: E402
+from clinic.referrals.models import ReferralReport as ReferralReport  # noqa: E402
+from clinic.referrals.models import Referrer as Referrer  # noqa: E402
