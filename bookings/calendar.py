@@ -22,6 +22,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bookings import slots
+from bookings.funding import usage_texts_for_appointments
 from bookings.models import ARRIVAL_WINDOW, Appointment, BookingAnswers, TimeOff, WorkingHours
 from clinic.lib.time import clock_label, day_label, local_day_bounds
 from clinic.models import Clinic, Practitioner
@@ -112,6 +113,8 @@ class CalendarItem:
     can_mark: bool
     """Not attended: once the visit has started."""
     can_move: bool
+    funding: str = ""
+    """ "Medicare GPCCMP: 3 of 5 used in 2026" for a visit funded under a referral."""
 
     kind = "appointment"
 
@@ -211,6 +214,7 @@ def _appointment_item(
     rows: int,
     flags: list[str],
     now: datetime,
+    funding: str = "",
 ) -> CalendarItem:
     row, span = row_span(
         appointment.start, appointment.end, tz=tz, first_minute=first_minute, rows=rows
@@ -225,14 +229,22 @@ def _appointment_item(
         can_arrive=appointment.status in MARKABLE and appointment.start - ARRIVAL_WINDOW <= now,
         can_mark=appointment.status in MARKABLE and appointment.start <= now,
         can_move=appointment.status == Appointment.Status.BOOKED and appointment.start > now,
+        funding=funding,
     )
 
 
 def calendar_item(appointment: Appointment, *, flags: list[str], now: datetime) -> CalendarItem:
     """One appointment's card on its own (htmx swaps it after marking)."""
     tz = appointment.practitioner.clinic.tz
+    funding = usage_texts_for_appointments([appointment]).get(appointment.pk, "")
     return _appointment_item(
-        appointment, tz=tz, first_minute=0, rows=MAX_ROWS, flags=flags, now=now
+        appointment,
+        tz=tz,
+        first_minute=0,
+        rows=MAX_ROWS,
+        flags=flags,
+        now=now,
+        funding=funding,
     )
 
 
@@ -293,6 +305,8 @@ class CalendarRows:
     time_off: list[TimeOff]
     flags: dict[int, list[str]]
     """Flags per appointment id (empty unless asked for)."""
+    funding: dict[int, str] = field(default_factory=dict)
+    """Usage of the referral per funded appointment id (bookings/funding.py)."""
 
 
 def calendar_load(
@@ -338,6 +352,7 @@ def calendar_load(
             TimeOff.objects.filter(practitioner_id__in=ids, start__lt=end, end__gt=start)
         ),
         flags=flags,
+        funding=usage_texts_for_appointments(appointments),
     )
 
 
@@ -391,6 +406,7 @@ def calendar_arrange(
                 rows=rows,
                 flags=rows_read.flags.get(a.pk, []),
                 now=now,
+                funding=rows_read.funding.get(a.pk, ""),
             )
             for a in appointments
         )

@@ -1042,6 +1042,7 @@ def patient_detail(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
         {
             "patient": patient,
             "age": patient.age_on(_today(patient.clinic)),
+            "usages": patient_usages(patient=patient, today=_today(patient.clinic)),
             "upcoming": [_row(a, tz) for a in upcoming],
             "past": [_row(a, tz) for a in past],
             "book_url": _book_url(patient=patient.code),
