@@ -21,6 +21,7 @@ from clinic.models import Clinic, Location, Patient, Practitioner, User
 from prescriptions.demo.assessments import demo_assessments
 from prescriptions.demo.fortnight import fortnight_seed
 from prescriptions.demo.programme import demo_programme_seed
+from prescriptions.demo.referrals import demo_referrals_seed
 
 DEMO_PASSWORD = "stance-demo-2026"  # noqa: S105 - published demo password
 
@@ -103,6 +104,10 @@ class Command(BaseCommand):
         finally:
             booking_log.setLevel(level)
         for line in summary.lines():
+            self.stdout.write(line)
+        # Referrals ride on the fortnight's visits (Medicare GPCCMP 4 of 5, DVA, private,
+        # a workers' compensation approval running out).
+        for line in demo_referrals_seed(clinic, today=today):
             self.stdout.write(line)
         self.stdout.write(f"Demo logins (password {DEMO_PASSWORD}) at /accounts/login/:")
         for email, role in DEMO_LOGINS:
