@@ -19,6 +19,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client, override_settings
 from django.utils import timezone
@@ -88,6 +89,7 @@ class Scene:
     surgery: Any = None  # Pat's ACL reconstruction, 10 weeks ago
     enquiry: Any = None  # a call-back after a booking health question stopped Pat
     closure: Any = None  # the clinic closed a month ahead (issue 14)
+    referral: Any = None  # Pat's Medicare GPCCMP referral, with its letter (issue 15)
 
 
 def _today(w: World) -> date:
@@ -170,6 +172,11 @@ def build_scene(w: World) -> Scene:
         performed_on=today - timedelta(weeks=10),
         graft="hamstring",
     )
+    referral = f.make_referral(
+        w.patient,
+        by=w.ep.user,
+        letter=SimpleUploadedFile("letter.pdf", b"%PDF-1.4\n", content_type="application/pdf"),
+    )
     user = w.patient.user
     return Scene(
         w=w,
@@ -185,6 +192,7 @@ def build_scene(w: World) -> Scene:
         session=session,
         failed_message=failed,
         surgery=surgery,
+        referral=referral,
         enquiry=ScreeningEnquiry.objects.create(
             clinic=w.clinic, patient=w.patient, first_name="Pat", answers=[]
         ),
