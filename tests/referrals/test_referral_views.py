@@ -166,3 +166,23 @@ def test_a_dva_cycle_owes_its_end_of_cycle_report_when_it_has_ended(world):
     assert [(d.kind, d.due_since) for d in due] == [
         ("end_of_cycle", referral.valid_until + timedelta(days=1))
     ]
+
+
+def test_the_patients_own_record_has_their_referrals(client_as_patient, world):
+    referral = f.make_referral(world.patient, by=world.admin, conditions="Knee OA")
+    f.make_appointment(
+        patient=world.patient,
+        practitioner=world.ep,
+        service=world.service,
+        start=timezone.now() + timedelta(days=3),
+        referral=referral,
+    )
+    record = client_as_patient.get(reverse("records:json")).json()
+    sections = record["sections"]
+    [entry] = sections["referrals"]["entries"]
+    assert entry["funder"] == "Medicare GPCCMP (item 10953)"
+    assert entry["referred_by"] == "Dr Mina Ng, Harbour Medical"
+    assert entry["conditions"] == "Knee OA"
+    assert sections["appointments"]["entries"][0]["funded_under"] == "Medicare GPCCMP"
+    printed = client_as_patient.get(reverse("records:print")).content.decode()
+    assert "Referrals" in printed and "CLINICAL.md" not in printed and "§" not in printed
