@@ -366,6 +366,13 @@ class PractitionerForm(SettingsModelForm):
         rows=4,
         help_text="Shown to patients choosing a practitioner.",
     )
+    provider_number = forms.RegexField(
+        label="Medicare provider number (optional)",
+        regex=r"^[0-9A-Za-z]{6,12}$",
+        required=False,
+        help_text="Letters and digits only, like 2345678A. On the funded-services export.",
+        error_messages={"invalid": "Enter the provider number in letters and digits only."},
+    )
     services = forms.ModelMultipleChoiceField(
         label="Services they offer",
         queryset=Service.objects.none(),
@@ -382,7 +389,7 @@ class PractitionerForm(SettingsModelForm):
 
     class Meta:
         model = Practitioner
-        fields = ["display_name", "profession", "bio", "is_active"]
+        fields = ["display_name", "profession", "bio", "provider_number", "is_active"]
 
     def __init__(self, *args: Any, clinic: Clinic, **kwargs: Any) -> None:
         instance = kwargs.get("instance")
@@ -405,7 +412,7 @@ class PractitionerForm(SettingsModelForm):
         services = cast(forms.ModelMultipleChoiceField, self.fields["services"])  # type: ignore[type-arg]
         services.queryset = Service.objects.filter(clinic=clinic).order_by("display_order", "name")
         self.helper = form_helper(
-            "display_name", "profession", "email", "bio", "services", "is_active"
+            "display_name", "profession", "email", "bio", "provider_number", "services", "is_active"
         )
 
     def clean_email(self) -> str:

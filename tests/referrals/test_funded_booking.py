@@ -75,6 +75,8 @@ def test_the_fifth_gpccmp_service_shows_5_of_5_and_the_sixth_needs_a_reason(
     booked = Appointment.objects.get(start=sixth)
     assert booked.referral == gpccmp
     assert booked.funding_reason == "GP sent a new plan"
+    detail = client_as_reception.get(response["Location"]).content.decode()
+    assert "Medicare GPCCMP (item 10953); booked past its limits: GP sent a new plan" in detail
 
 
 def test_cancelled_and_no_show_visits_do_not_count_and_outside_services_do(world, gpccmp):
@@ -110,3 +112,13 @@ def test_without_a_referral_nothing_is_asked(client_as_reception, world):
     value = slot_value(practitioner_code=world.ep.code, start=start, location_id=world.location.pk)
     assert client_as_reception.post(url, {"slot": value}).status_code == 302
     assert Appointment.objects.get(start=start).referral is None
+
+
+def test_the_calendar_card_shows_the_referrals_usage(client_as_reception, world, gpccmp):
+    start = f.next_weekday_at(world.clinic, 2, 10)
+    _used(world, gpccmp, start, 3)
+    day = start.astimezone(world.clinic.tz).date()
+    page = client_as_reception.get(
+        reverse("bookings:staff-calendar") + f"?date={day.isoformat()}"
+    ).content.decode()
+    assert page.count(f"Medicare GPCCMP: 3 of 5 used in {day.year}") == 3

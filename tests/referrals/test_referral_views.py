@@ -186,3 +186,14 @@ def test_the_patients_own_record_has_their_referrals(client_as_patient, world):
     assert sections["appointments"]["entries"][0]["funded_under"] == "Medicare GPCCMP"
     printed = client_as_patient.get(reverse("records:print")).content.decode()
     assert "Referrals" in printed and "CLINICAL.md" not in printed and "§" not in printed
+
+
+def test_an_admin_enters_a_practitioners_provider_number(client_as_admin, world):
+    url = reverse("bookings:staff-settings-practitioner-edit", args=[world.physio.code])
+    data = {"display_name": "Jo Park", "profession": "physio", "email": "jo@example.org"}
+    bad = client_as_admin.post(url, {**data, "provider_number": "=1+1"})
+    assert bad.status_code in (200, 400)
+    assert "Enter the provider number in letters and digits only." in bad.content.decode()
+    assert client_as_admin.post(url, {**data, "provider_number": "2461846J"}).status_code == 302
+    world.physio.refresh_from_db()
+    assert world.physio.provider_number == "2461846J"
