@@ -41,12 +41,19 @@ class Usage:
     used: int
     cap: int | None
     valid_until: date | None
+    minutes_used: int = 0
+    """Length of the counted visits, in minutes (NDIS hours)."""
 
     @property
     def text(self) -> str:
-        return funders.usage_text(
+        text = funders.usage_text(
             funder=self.referral.funder, used=self.used, cap=self.cap, year=self.year
         )
+        hours = self.referral.hours_approved
+        if hours is not None:
+            used, agreed = funders.hours_number(self.minutes_used), funders.decimal_text(hours)
+            text += f", hours {used} of {agreed}"
+        return text
 
     @property
     def running_out(self) -> bool:
@@ -83,11 +90,15 @@ def referral_usages(
     counted = _counted().filter(referral__patient_id__in=patients)
     if exclude_appointment is not None:
         counted = counted.exclude(pk=exclude_appointment)
-    rows = counted.values_list("referral_id", "referral__patient_id", "referral__funder", "start")
+    rows = counted.values_list(
+        "referral_id", "referral__patient_id", "referral__funder", "start", "end"
+    )
     per_referral: dict[int, int] = defaultdict(int)
+    minutes: dict[int, int] = defaultdict(int)
     per_patient_year: dict[tuple[int, str], int] = defaultdict(int)
-    for referral_id, patient_id, funder, start in rows:
+    for referral_id, patient_id, funder, start, end in rows:
         per_referral[referral_id] += 1
+        minutes[referral_id] += int((end - start).total_seconds() // 60)
         if _yearly(funder) and low <= start < high:
             per_patient_year[(patient_id, funder)] += 1
     elsewhere = dict(
@@ -104,7 +115,7 @@ def referral_usages(
         else:
             used = per_referral[r.pk]
         cap = funders.cap_for(funder=r.funder, atsi=r.atsi, services_approved=r.services_approved)
-        usages[r.pk] = Usage(r, year, used, cap, r.valid_until)
+        usages[r.pk] = Usage(r, year, used, cap, r.valid_until, minutes[r.pk])
     return usages
 
 
@@ -147,10 +158,15 @@ def funding_check(
         valid_to=referral.valid_until,
         minutes=minutes,
     )
+    extra = []
+    hours = funders.hours_check(
+        minutes_used=usage.minutes_used, minutes=minutes, hours_approved=referral.hours_approved
+    )
+    if hours:
+        extra.append(hours)
     if referral.closed_on is not None and referral.closed_on <= on:
-        closed = f"The referral was closed on {funders.on_text(referral.closed_on)}."
-        return funders.Check((*problems.problems, closed))
-    return problems
+        extra.append(f"The referral was closed on {funders.on_text(referral.closed_on)}.")
+    return funders.Check((*problems.problems, *extra))
 
 
 def usage_texts_for_appointments(appointments: Iterable[Appointment]) -> dict[int, str]:

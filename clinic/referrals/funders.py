@@ -14,6 +14,7 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from enum import StrEnum
 
 
@@ -218,6 +219,28 @@ def booking_check(
             f"{rule.label} needs at least {rule.min_minutes} minutes; this visit is {minutes}."
         )
     return Check(tuple(problems))
+
+
+def hours_check(*, minutes_used: int, minutes: int, hours_approved: Decimal | None) -> str:
+    """NDIS: the warning when one more visit of `minutes` goes past the agreed hours of
+    the service agreement [M] §17.5; "" when it fits or no hours were agreed."""
+    if hours_approved is None:
+        return ""
+    if Decimal(minutes_used + minutes) > hours_approved * 60:
+        used = hours_number(minutes_used)
+        agreed = decimal_text(hours_approved)
+        return f"This visit goes past the hours agreed ({used} of {agreed} used)."
+    return ""
+
+
+def hours_number(minutes: int) -> str:
+    """Minutes as hours: "4.5", "1", "0.25"."""
+    return decimal_text((Decimal(minutes) / 60).quantize(Decimal("0.01")))
+
+
+def decimal_text(value: Decimal | int) -> str:
+    """ "10", "2.5": no trailing zeros, no exponent."""
+    return f"{Decimal(value).normalize():f}"
 
 
 def on_text(day: date) -> str:

@@ -122,3 +122,14 @@ def test_the_calendar_card_shows_the_referrals_usage(client_as_reception, world,
         reverse("bookings:staff-calendar") + f"?date={day.isoformat()}"
     ).content.decode()
     assert page.count(f"Medicare GPCCMP: 3 of 5 used in {day.year}") == 3
+
+
+def test_an_ndis_plan_counts_its_hours(world):
+    referral = f.make_referral(world.patient, by=world.admin, funder="ndis", hours_approved=1)
+    start = f.next_weekday_at(world.clinic, 2, 10)
+    _used(world, referral, start, 1)
+    referral.refresh_from_db()  # hours_approved as the database gives it: Decimal("1.00")
+    usage = referral_usage(referral, year=start.year)
+    assert usage.text == "NDIS: 1 used, hours 0.5 of 1"
+    check = funding_check(referral=referral, start=start, minutes=45)
+    assert check.problems == ("This visit goes past the hours agreed (0.5 of 1 used).",)

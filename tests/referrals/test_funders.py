@@ -1,6 +1,7 @@
 """The funders' rules (clinic/referrals/funders.py): pure, no database."""
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 
@@ -118,3 +119,13 @@ def test_running_out_is_one_left_or_none():
     assert not funders.running_out(used=3, cap=5)
     assert funders.running_out(used=4, cap=5)
     assert not funders.running_out(used=40, cap=None)
+
+
+def test_ndis_hours():
+    assert funders.hours_check(minutes_used=0, minutes=60, hours_approved=None) == ""
+    assert funders.hours_check(minutes_used=540, minutes=60, hours_approved=Decimal(10)) == ""
+    assert funders.hours_check(minutes_used=570, minutes=60, hours_approved=Decimal(10)) == (
+        "This visit goes past the hours agreed (9.5 of 10 used)."
+    )
+    assert funders.hours_number(60) == "1"
+    assert funders.hours_number(90) == "1.5"
