@@ -217,9 +217,10 @@ def reports_due(clinic: Clinic, *, today: date | None = None) -> list[ReportDue]
 
     1. A service counts once it took place (attended or completed).
     2. Initial: due since the first such service.
-    3. Last (final or end of cycle): due once the referral's services are used up (due
-       since the last service) or it has ended with at least one (due since the later of
-       the last service and the day after it ended).
+    3. Last (final or end of cycle): due once the referral's services are used up (GPCCMP:
+       with the services used elsewhere that year; due since the last service) or it
+       has ended with at least one (due since the later of the last service and the day
+       after it ended).
     """
     tz = clinic.tz
     today = today or datetime.now(tz).date()
@@ -236,14 +237,25 @@ def reports_due(clinic: Clinic, *, today: date | None = None) -> list[ReportDue]
         .values_list("referral_id", "start")
     ):
         given[referral_id].append(start.astimezone(tz).date())
+    outside = {
+        (row.patient_id, row.year): row.services
+        for row in OutsideServices.objects.filter(patient__in={r.patient_id for r in referrals})
+    }
     due = []
     for r in referrals:
         days = given[r.pk]
         cap = funders.cap_for(funder=r.funder, atsi=r.atsi, services_approved=r.services_approved)
         ended_on = _ended_on(r, today)
         sent = {report.kind for report in r.reports.all()}
+        elsewhere = 0
+        if r.funder == funders.Funder.MEDICARE_CDM and days:
+            elsewhere = outside.get((r.patient_id, days[-1].year), 0)
         for kind in funders.reports_due(
-            funder=r.funder, given=len(days), cap=cap, ended=ended_on is not None
+            funder=r.funder,
+            given=len(days),
+            cap=cap,
+            ended=ended_on is not None,
+            elsewhere=elsewhere,
         ):
             if kind in sent:
                 continue

@@ -262,17 +262,20 @@ def running_out(*, used: int, cap: int | None) -> bool:
     return cap is not None and used >= cap - 1
 
 
-def reports_due(*, funder: str, given: int, cap: int | None, ended: bool) -> tuple[ReportKind, ...]:
+def reports_due(
+    *, funder: str, given: int, cap: int | None, ended: bool, elsewhere: int = 0
+) -> tuple[ReportKind, ...]:
     """The reports a referral owes after `given` services (ones that took place).
 
     1. Initial: after the first service.
     2. Final (Medicare) or end of cycle (DVA): after the last one, known when the cap is
-       reached or the referral has ended (expired or closed) with at least one service.
+       reached (with the services used `elsewhere` that count toward it) or the referral
+       has ended (expired or closed) with at least one service.
     """
     rule = rule_for(funder)
     if given < 1:
         return ()
-    last = ended or (cap is not None and given >= cap)
+    last = ended or (cap is not None and given + elsewhere >= cap)
     due: list[ReportKind] = []
     for kind in rule.reports:
         if kind == ReportKind.INITIAL or last:

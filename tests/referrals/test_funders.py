@@ -129,3 +129,13 @@ def test_ndis_hours():
     )
     assert funders.hours_number(60) == "1"
     assert funders.hours_number(90) == "1.5"
+
+
+def test_services_used_elsewhere_bring_the_last_gpccmp_service_forward():
+    assert funders.reports_due(
+        funder=Funder.MEDICARE_CDM, given=2, cap=5, ended=False, elsewhere=3
+    ) == (ReportKind.INITIAL, ReportKind.FINAL)
+    assert (
+        funders.reports_due(funder=Funder.MEDICARE_CDM, given=0, cap=5, ended=False, elsewhere=5)
+        == ()
+    )
