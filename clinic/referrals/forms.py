@@ -163,6 +163,15 @@ class ReferralForm(StaffForm):
         names = [n for n in cls.base_fields if n not in ("letter", "referrer")]
         initial = {name: getattr(referral, name) for name in names}
         initial["referrer"] = str(referral.referrer.code) if referral.referrer else ""
+        computed = funders.valid_until(
+            funder=referral.funder,
+            referral_date=referral.referral_date,
+            plan_type=referral.plan_type,
+            plan_date=referral.plan_date,
+        )
+        if referral.valid_until == computed:
+            # The funder's own end date: left empty, so a reviewed plan moves it on.
+            initial["valid_until"] = None
         return initial
 
 

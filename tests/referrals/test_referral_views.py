@@ -197,3 +197,23 @@ def test_an_admin_enters_a_practitioners_provider_number(client_as_admin, world)
     assert client_as_admin.post(url, {**data, "provider_number": "2461846J"}).status_code == 302
     world.physio.refresh_from_db()
     assert world.physio.provider_number == "2461846J"
+
+
+def test_a_reviewed_plan_moves_the_end_date_on(client_as_practitioner, world):
+    referral = f.make_referral(world.patient, by=world.admin)
+    url = reverse("bookings:referral-edit", args=[referral.code])
+    page = client_as_practitioner.get(url).content.decode()
+    # The funder's own end date is not typed in (the plan date is).
+    assert f'value="{referral.valid_until.isoformat()}"' not in page
+    assert f'value="{referral.plan_date.isoformat()}"' in page
+    reviewed = referral.plan_date + timedelta(days=100)
+    data = {
+        "funder": "medicare_cdm",
+        "referrer": str(referral.referrer.code),
+        "referral_date": referral.referral_date.isoformat(),
+        "plan_type": "gpccmp",
+        "plan_date": reviewed.isoformat(),
+    }
+    assert client_as_practitioner.post(url, data).status_code == 302
+    referral.refresh_from_db()
+    assert referral.valid_until > reviewed + timedelta(days=540)
