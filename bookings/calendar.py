@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 
 from bookings import slots
+from bookings.funding import usage_texts_for_appointments
 from bookings.models import ARRIVAL_WINDOW, Appointment, BookingAnswers, TimeOff, WorkingHours
 from clinic.lib.time import clock_label, day_label, local_day_bounds
 from clinic.models import Clinic, Practitioner, User
@@ -175,6 +176,8 @@ class CalendarItem:
     can_move: bool
     links: list[CardLink] = field(default_factory=list)
     """Other apps' links for clinicians (the treatment note)."""
+    funding: str = ""
+    """ "Medicare GPCCMP: 3 of 5 used in 2026" for a visit funded under a referral."""
 
     kind = "appointment"
 
@@ -275,6 +278,7 @@ def _appointment_item(
     flags: list[str],
     now: datetime,
     links: list[CardLink] | None = None,
+    funding: str = "",
 ) -> CalendarItem:
     row, span = row_span(
         appointment.start, appointment.end, tz=tz, first_minute=first_minute, rows=rows
@@ -290,6 +294,7 @@ def _appointment_item(
         can_mark=appointment.status in MARKABLE and appointment.start <= now,
         can_move=appointment.status == Appointment.Status.BOOKED and appointment.start > now,
         links=links or [],
+        funding=funding,
     )
 
 
@@ -302,8 +307,16 @@ def calendar_item(
 ) -> CalendarItem:
     """One appointment's card on its own (htmx swaps it after marking)."""
     tz = appointment.practitioner.clinic.tz
+    funding = usage_texts_for_appointments([appointment]).get(appointment.pk, "")
     return _appointment_item(
-        appointment, tz=tz, first_minute=0, rows=MAX_ROWS, flags=flags, now=now, links=links
+        appointment,
+        tz=tz,
+        first_minute=0,
+        rows=MAX_ROWS,
+        flags=flags,
+        now=now,
+        funding=funding,
+        links=links,
     )
 
 
@@ -366,6 +379,8 @@ class CalendarRows:
     """Flags per appointment id (empty unless asked for)."""
     links: dict[int, list[CardLink]] = field(default_factory=dict)
     """Other apps' links per appointment id (empty unless flags were asked for)."""
+    funding: dict[int, str] = field(default_factory=dict)
+    """Usage of the referral per funded appointment id (bookings/funding.py)."""
 
 
 def calendar_load(
@@ -421,6 +436,7 @@ def calendar_load(
         ),
         flags=flags,
         links=links,
+        funding=usage_texts_for_appointments(appointments),
     )
 
 
@@ -475,6 +491,7 @@ def calendar_arrange(
                 flags=rows_read.flags.get(a.pk, []),
                 now=now,
                 links=rows_read.links.get(a.pk, []),
+                funding=rows_read.funding.get(a.pk, ""),
             )
             for a in appointments
         )

@@ -364,6 +364,20 @@ class Appointment(models.Model):
         blank=True,
         help_text="A held time (offered to the waitlist) is released at this moment.",
     )
+    referral = models.ForeignKey(
+        "clinic.Referral",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="appointments",
+        help_text="The referral the visit is funded under; empty: not funded by one.",
+    )
+    funding_reason = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="Why staff booked it although the referral was used up, had ended or "
+        "the visit was shorter than the funder's minimum.",
+    )
     series = models.UUIDField(
         null=True,
         blank=True,

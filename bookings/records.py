@@ -1,11 +1,13 @@
-"""The bookings app's sections of a patient's own record (clinic.records): their visits
-and the emails we sent them. No staff-only detail (who booked, internal ids)."""
+"""The bookings app's sections of a patient's own record (clinic.records): their visits,
+their referrals and the emails we sent them. No staff-only detail (who booked, internal ids)."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from bookings.models import Appointment, BookingAnswers, Notification
 from bookings.selectors import appointment_list_for_patient
-from clinic.models import Patient
+from clinic.models import Patient, Referral
 from clinic.records import Entry, RecordSection, local_time, record_section
 
 
@@ -27,6 +29,7 @@ def appointments(patient: Patient) -> RecordSection:
             ("where", "Where", a.location.name if a.location else None),
             ("status", "Status", a.get_status_display()),
             ("booked", "Booked", local_time(a.created_at, patient)),
+            ("funded_under", "Funded under", a.referral.funder_label if a.referral else None),
         ]
         if a.status == Appointment.Status.CANCELLED:
             fields += [
@@ -49,6 +52,42 @@ def appointments(patient: Patient) -> RecordSection:
         description="Every visit booked with the clinic, newest first.",
         empty="No visits booked.",
     )
+
+
+@record_section("referrals", order=25)
+def referrals(patient: Patient) -> RecordSection:
+    entries = []
+    for r in Referral.objects.filter(patient=patient).select_related("referrer"):
+        entries.append(
+            Entry(
+                heading=f"{r.funder_label}, {r.referral_date:%-d %B %Y}",
+                fields=[
+                    ("funder", "Funder", r.get_funder_display()),
+                    ("referred_by", "Referred by", r.referrer_label),
+                    ("referral_date", "Date of referral", r.referral_date.isoformat()),
+                    ("valid_until", "Valid until", _iso(r.valid_until)),
+                    ("services_referred", "Services referred", r.services_approved),
+                    ("plan", "Plan", r.get_plan_type_display() or None),
+                    ("plan_date", "Plan date", _iso(r.plan_date)),
+                    ("claim_number", "Claim or file number", r.claim_number or None),
+                    ("insurer", "Insurer or fund", r.insurer or None),
+                    ("conditions", "Conditions", r.conditions or None),
+                    ("course_ended", "Course ended", _iso(r.closed_on)),
+                    ("letter", "Referral letter on file", bool(r.letter) or None),
+                ],
+            )
+        )
+    return RecordSection(
+        key="referrals",
+        title="Referrals",
+        entries=entries,
+        description="The referrals your visits are funded under, newest first.",
+        empty="No referrals.",
+    )
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
 
 
 @record_section("messages", order=90)

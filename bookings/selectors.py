@@ -367,7 +367,7 @@ def appointment_list_for_patient(*, patient_id: int) -> list[Appointment]:
     return list(
         Appointment.objects.filter(patient_id=patient_id)
         .exclude(status=Appointment.Status.HELD)
-        .select_related("service", "practitioner__clinic", "location")
+        .select_related("service", "practitioner__clinic", "location", "referral")
         .order_by("-start")
     )
 

@@ -41,7 +41,7 @@ from bookings.notifications import (
 from bookings.selectors import Slot, closure_reason_at, nearest_free_slots, slot_is_available
 from clinic.errors import DomainError
 from clinic.lib.time import when_label
-from clinic.models import Clinic, Patient, Practitioner, User
+from clinic.models import Clinic, Patient, Practitioner, Referral, User
 
 logger = logging.getLogger(__name__)
 
@@ -278,11 +278,15 @@ def appointment_book(
     booking_request_id: uuid.UUID | None = None,
     allow_patient_overlap: bool = False,
     now: datetime | None = None,
+    referral: Referral | None = None,
+    funding_reason: str = "",
 ) -> Appointment:
     """Book a visit for a patient: the one way the booking pages, the staff pages and the
     API book. Raises SlotUnavailable (with the nearest free times), PatientAlreadyBooked
     (the patient has another visit at that time: refused online; staff may book anyway
-    with `allow_patient_overlap`) or DomainError.
+    with `allow_patient_overlap`) or DomainError. A visit funded under a `referral` (the
+    patient's own) keeps it, with the reason staff gave for booking past its limits
+    (bookings/funding.py says which; the booking page asks for the reason).
 
     1. Check the shape: the service allows the modality, the practitioner offers it.
     2. In one transaction: a new patient's `PatientDetails` find the clinic's record with
@@ -319,6 +323,10 @@ def appointment_book(
     practitioner.clinic = service.clinic
     if isinstance(patient, Patient) and patient.clinic_id != service.clinic_id:
         raise DomainError("That patient belongs to another clinic.", field="patient")
+    if referral is not None and (
+        not isinstance(patient, Patient) or referral.patient_id != patient.pk
+    ):
+        raise DomainError("Choose one of the patient's referrals.", field="referral")
     enforce = source != Appointment.Source.STAFF
     if start <= now:
         raise DomainError("That time has already passed.", field="start")
@@ -345,6 +353,8 @@ def appointment_book(
                 now=now,
                 enforce=enforce,
                 allow_patient_overlap=allow_patient_overlap and not enforce,
+                referral=referral,
+                funding_reason=funding_reason.strip()[:500],
             )
     except _Repeated as repeated:
         # The same key, sent twice at once: whatever this request made is rolled back.
@@ -393,6 +403,8 @@ def _book_locked(
     now: datetime,
     enforce: bool,
     allow_patient_overlap: bool,
+    referral: Referral | None = None,
+    funding_reason: str = "",
 ) -> Appointment:
     # Lock the practitioner's diary, and in the same query make sure they offer the service.
     offered = Practitioner.objects.select_for_update(of=("self",)).filter(
@@ -443,6 +455,8 @@ def _book_locked(
         booking_request_hash=booking_request_hash,
         telehealth_url=telehealth_room_url() if modality == Modality.TELEHEALTH else "",
         patient_overlap_ok=allow_patient_overlap,
+        referral=referral,
+        funding_reason=funding_reason,
     )
     if slot.tz is not None:
         appointment.tz = slot.tz  # the location's zone, without reading the location again

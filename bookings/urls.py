@@ -8,6 +8,7 @@ from bookings.views import (
     notifications,
     patient,
     public,
+    referrals,
     series,
     settings,
     staff,
@@ -19,3 +20,4 @@ app_name = "bookings"
 urlpatterns = public.urlpatterns + patient.urlpatterns + staff.urlpatterns + api.urlpatterns
 urlpatterns += notifications.urlpatterns + calendar.urlpatterns + settings.urlpatterns
 urlpatterns += series.urlpatterns + waitlist.urlpatterns + closures.urlpatterns
+urlpatterns += referrals.urlpatterns

@@ -9,6 +9,8 @@ from clinic.models import (
     Location,
     Patient,
     Practitioner,
+    Referral,
+    Referrer,
     User,
 )
 
@@ -53,7 +55,7 @@ class LocationAdmin(admin.ModelAdmin[Location]):
 
 @admin.register(Practitioner)
 class PractitionerAdmin(admin.ModelAdmin[Practitioner]):
-    list_display = ["display_name", "profession", "clinic", "is_active"]
+    list_display = ["display_name", "profession", "provider_number", "clinic", "is_active"]
     list_filter = ["clinic", "profession", "is_active"]
     filter_horizontal = ["locations"]
     search_fields = ["display_name", "user__email"]
@@ -65,6 +67,32 @@ class PatientAdmin(admin.ModelAdmin[Patient]):
     list_filter = ["clinic"]
     search_fields = ["last_name", "first_name", "email", "phone"]
     readonly_fields = ["code", "created_at"]
+
+
+@admin.register(Referrer)
+class ReferrerAdmin(admin.ModelAdmin[Referrer]):
+    list_display = ["name", "kind", "practice", "provider_number", "clinic", "is_active"]
+    list_filter = ["clinic", "kind", "is_active"]
+    search_fields = ["name", "practice", "provider_number"]
+    readonly_fields = ["code", "created_at"]
+
+
+@admin.register(Referral)
+class ReferralAdmin(admin.ModelAdmin[Referral]):
+    """Read only: referrals are clinical records, changed on the staff pages (audited)."""
+
+    list_display = ["patient", "funder", "referral_date", "valid_until", "clinic"]
+    list_filter = ["clinic", "funder"]
+    search_fields = ["patient__last_name", "claim_number"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
 
 
 @admin.register(AccessLog)

@@ -44,8 +44,10 @@ SCREENING_HISTORY = "prescriptions.screening_history"
 """The patient's pre-exercise screenings, latest first."""
 SURGERY_HISTORY = "prescriptions.surgery_history"
 """The patient's surgeries with their precautions, and their training status."""
+REFERRAL_HISTORY = "clinic.referral_history"
+"""The patient's referrals with their usage, and services used elsewhere."""
 SUMMARY_TYPES = frozenset(
-    {CLINICAL_SUMMARY, ASSESSMENT_COMPARISON, SCREENING_HISTORY, SURGERY_HISTORY}
+    {CLINICAL_SUMMARY, ASSESSMENT_COMPARISON, SCREENING_HISTORY, SURGERY_HISTORY, REFERRAL_HISTORY}
 )
 
 
@@ -107,6 +109,8 @@ RECORD_TYPE_LABELS = {
     SCREENING_HISTORY: "Screening history",
     SURGERY_HISTORY: "Surgeries and training status",
     "prescriptions.surgeryrecord": "Surgery",
+    REFERRAL_HISTORY: "Referrals",
+    "clinic.referral": "Referral",
     "prescriptions.preexercisescreening": "Pre-exercise screening",
     "prescriptions.outcomeresponse": "Outcome measure",
     "prescriptions.programme": "Exercise programme",

@@ -294,10 +294,10 @@ class Practitioner(models.Model):
     bio = models.TextField(blank=True)
     provider_number = models.CharField(
         "Medicare provider number",
-        max_length=8,
+        max_length=12,
         blank=True,
-        help_text="Printed on letters and reports under the signature (8 characters, "
-        "for example 2123456A).",
+        help_text="Printed on letters and reports under the signature, and on the "
+        "funded-services export (for example 2123456A).",
     )
     locations = models.ManyToManyField(Location, blank=True, related_name="practitioners")
     is_active = models.BooleanField(default=True)
@@ -510,3 +510,10 @@ class DeletionRequest(models.Model):
 
     def __str__(self) -> str:
         return f"Deletion request for patient {self.patient_id}"
+
+
+# Referrals live in their own package; imported here so Django registers their models.
+from clinic.referrals.models import OutsideServices as OutsideServices  # noqa: E402
+from clinic.referrals.models import Referral as Referral  # noqa: E402
+from clinic.referrals.models import ReferralReport as ReferralReport  # noqa: E402
+from clinic.referrals.models import Referrer as Referrer  # noqa: E402

@@ -258,3 +258,27 @@ def make_session(
                 values[name] = None
         SessionLogEntry.objects.create(session=session, item=item, **values)
     return session
+
+
+def make_referrer(clinic: Clinic, **kw: Any) -> Any:
+    from clinic.models import Referrer
+
+    kw.setdefault("name", "Dr Mina Ng")
+    kw.setdefault("practice", "Harbour Medical")
+    kw.setdefault("provider_number", "2345678A")
+    return Referrer.objects.create(clinic=clinic, **kw)
+
+
+def make_referral(patient: Patient, *, by: User | None = None, **kw: Any) -> Any:
+    """A referral through the service (its end date computed from the funder's rules)."""
+    from clinic.referrals.services import referral_add
+
+    by = by or make_user(role=User.Role.CLINIC_ADMIN, clinic=patient.clinic)
+    kw.setdefault("funder", "medicare_cdm")
+    if kw["funder"] in ("medicare_cdm", "medicare_t2d_assessment", "medicare_t2d_group", "dva"):
+        kw.setdefault("referrer", make_referrer(patient.clinic))
+    kw.setdefault("referral_date", timezone.localdate() - timedelta(days=30))
+    if kw["funder"].startswith("medicare"):
+        kw.setdefault("plan_type", "gpccmp")
+        kw.setdefault("plan_date", kw["referral_date"])
+    return referral_add(patient=patient, by=by, **kw)

@@ -368,11 +368,13 @@ class PractitionerForm(SettingsModelForm):
         rows=4,
         help_text="Shown to patients choosing a practitioner.",
     )
-    provider_number = forms.CharField(
+    provider_number = forms.RegexField(
         label="Medicare provider number (optional)",
-        max_length=12,
+        regex=r"^[0-9A-Za-z]{6,12}$",
         required=False,
-        help_text="Printed under their signature on letters, for example 2123456A.",
+        help_text="Letters and digits only, like 2345678A. Under their signature on letters "
+        "and on the funded-services export.",
+        error_messages={"invalid": "Enter the provider number in letters and digits only."},
     )
     services = forms.ModelMultipleChoiceField(
         label="Services they offer",

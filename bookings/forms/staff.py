@@ -27,7 +27,8 @@ from clinic.forms import (
     date_field,
     form_helper,
 )
-from clinic.models import Clinic, Location, Practitioner
+from clinic.models import Clinic, Location, Practitioner, Referral
+from clinic.referrals.funders import on_text
 
 ALL = "all"
 ANY = "any"
@@ -169,6 +170,30 @@ class SlotPickForm(StaffForm):
         label="Book anyway: the patient will have two visits at the same time",
         required=False,
     )
+    referral = forms.ChoiceField(
+        label="Funded under",
+        required=False,
+        help_text="The referral this visit uses one service of.",
+    )
+    funding_reason = forms.CharField(
+        label="Reason for booking it under this referral anyway",
+        max_length=500,
+        required=False,
+        help_text="Kept with the appointment. At most 500 characters.",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args: Any, referrals: Sequence[Referral] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.referrals = {str(r.code): r for r in referrals}
+        self.funding_problems: list[str] = []
+        cast(forms.ChoiceField, self.fields["referral"]).choices = [
+            ("", "Not under a referral"),
+            *[(code, referral_choice_label(r)) for code, r in self.referrals.items()],
+        ]
+
+    def clean_referral(self) -> Referral | None:
+        return self.referrals.get(self.cleaned_data.get("referral") or "")
 
     def clean_slot(self) -> PickedSlot:
         problem = forms.ValidationError("Choose a time from the list.", code="invalid")
@@ -211,3 +236,10 @@ class MarkForm(StaffForm):
         ],
         error_messages={"required": "Choose attended, completed or did not attend."},
     )
+
+
+def referral_choice_label(referral: Referral) -> str:
+    """ "Medicare GPCCMP, Dr Ng, 3 March 2026 (until 2 September 2027)"."""
+    who = referral.referrer.name if referral.referrer else "self-referred"
+    label = f"{referral.funder_label}, {who}, {on_text(referral.referral_date)}"
+    return f"{label} (until {on_text(referral.valid_until)})" if referral.valid_until else label

@@ -42,12 +42,19 @@ from bookings.forms.staff import (
     schedule_location_default,
     slot_value,
 )
+from bookings.funding import (
+    funding_check,
+    patient_usages,
+    referral_default,
+    referrals_for_booking,
+)
 from bookings.models import (
     Appointment,
     BookingAnswers,
     Modality,
     Notification,
     ScreeningEnquiry,
+    Service,
     TimeOff,
     WorkingHours,
 )
@@ -88,7 +95,7 @@ from clinic.forms import EARLIEST_DATE as FIRST_DATE
 from clinic.forms import LATEST_DATE, NewPatientForm, PatientSearchForm
 from clinic.lib.time import clock_label, day_label, local_day_bounds, week_start, zone_label
 from clinic.merging import patient_duplicate_join
-from clinic.models import Clinic, Location, Patient, Practitioner
+from clinic.models import Clinic, Location, Patient, Practitioner, Referral
 from clinic.selectors import patient_records, patient_search
 
 PATIENTS_PER_PAGE = 25
@@ -602,7 +609,13 @@ def _book_for_patient(
     data = details.cleaned_data
     service, modality, day = data["service"], data["modality"], data["date"]
     offerers = {p.pk: p for p in bookable_practitioners(service=service)}
-    pick = SlotPickForm(request.POST if request.method == "POST" else None)
+    referrals = referrals_for_booking(patient=patient, on=day)
+    default = referral_default(referrals)
+    pick = SlotPickForm(
+        request.POST if request.method == "POST" else None,
+        referrals=referrals,
+        initial={"referral": str(default.code) if default else ""},
+    )
     alternatives: list[Slot] = []
     if pick.is_valid():
         picked = pick.cleaned_data["slot"]
@@ -612,6 +625,13 @@ def _book_for_patient(
         try:
             if practitioner is None:
                 raise DomainError("Choose a time from the list.")
+            referral, reason = _funding(pick, service=service, start=picked.start)
+            if referral is not None and reason is None:
+                context["funding_problems"] = pick.funding_problems
+                raise DomainError(
+                    "Enter a reason to book it under this referral anyway.",
+                    field="funding_reason",
+                )
             appointment = appointment_book(
                 service=service,
                 practitioner=practitioner,
@@ -622,6 +642,8 @@ def _book_for_patient(
                 booked_by=staff_or_404(request),
                 location_id=picked.location_id,
                 allow_patient_overlap=pick.cleaned_data["allow_overlap"],
+                referral=referral,
+                funding_reason=reason or "",
             )
         except SlotUnavailable as exc:
             pick.add_error("slot", exc.message)
@@ -630,7 +652,7 @@ def _book_for_patient(
             pick.add_error("slot", f'{exc.message} Tick "Book anyway" to book it all the same.')
             context["overlap_warning"] = True
         except DomainError as exc:
-            pick.add_error("slot", exc.message)
+            pick.add_error(exc.field if exc.field in pick.fields else "slot", exc.message)
         else:
             messages.success(
                 request,
@@ -663,6 +685,7 @@ def _book_for_patient(
     context.update(
         {
             "pick": pick,
+            "usages": patient_usages(patient=patient, today=_today(clinic)),
             "service": service,
             "day_label": _day_label(day, this_year=_today(clinic).year),
             "alternative_groups": alternative_groups,
@@ -675,6 +698,23 @@ def _book_for_patient(
         }
     )
     return render(request, "bookings/staff_book.html", context)
+
+
+def _funding(
+    pick: SlotPickForm, *, service: Service, start: datetime
+) -> tuple[Referral | None, str | None]:
+    """The chosen referral and the reason to keep with the visit: "" when the visit is
+    within the referral's limits, None when it is not and staff gave no reason yet (the
+    problems are left on `pick.funding_problems`)."""
+    referral: Referral | None = pick.cleaned_data.get("referral")
+    if referral is None:
+        return None, ""
+    check = funding_check(referral=referral, start=start, minutes=service.duration_minutes)
+    pick.funding_problems = list(check.problems)
+    if not check:
+        return referral, ""
+    reason = (pick.cleaned_data.get("funding_reason") or "").strip()
+    return referral, reason or None
 
 
 def _check_prefilled(groups: list[SlotGroup], *, practitioner: str, start: datetime) -> None:
@@ -1013,6 +1053,7 @@ def patient_detail(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
         {
             "patient": patient,
             "age": patient.age_on(_today(patient.clinic)),
+            "usages": patient_usages(patient=patient, today=_today(patient.clinic)),
             "upcoming": [_row(a, tz) for a in upcoming],
             "past": [_row(a, tz) for a in past],
             "book_url": _book_url(patient=patient.code),

@@ -13,3 +13,13 @@ schedule, an email or an export read differently from what was typed (CVE-2021-4
 
 def without_bidi_controls(value: str) -> str:
     return "".join(ch for ch in value if ch not in BIDI_CONTROLS)
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""A spreadsheet reads a cell starting with one of these as a formula (CSV injection)."""
+
+
+def csv_safe(cells: list[str]) -> list[str]:
+    """Cells for a CSV file that a spreadsheet will not run: one starting like a formula
+    gets a leading apostrophe (OWASP's advice), so it shows as text."""
+    return [f"'{cell}" if cell.startswith(FORMULA_STARTS) else cell for cell in cells]

@@ -89,7 +89,7 @@ def _build() -> dict[str, Any]:
     addresses (and a few objects) the tests visit."""
     from bookings.models import Appointment, Service, WaitlistEntry, WaitlistOffer
     from bookings.tokens import manage_token_for, opt_out_token_for, waitlist_offer_token_for
-    from clinic.models import Clinic, Patient, Practitioner, User
+    from clinic.models import Clinic, Patient, Practitioner, Referral, User
     from prescriptions.assessments.services import assessment_create
     from prescriptions.library.services import exercise_create
     from prescriptions.models import Assessment, Programme, SessionLog
@@ -219,6 +219,8 @@ def _build() -> dict[str, Any]:
         location=upcoming.location,
         expires_at=timezone.now() + timedelta(hours=2),
     )
+    # The demo's Medicare GPCCMP referral (4 of 5 used) and its referrer (issue 15).
+    gpccmp = Referral.objects.get(patient__clinic=clinic, funder="medicare_cdm")
     shipped = wall_sit.__class__.objects.shipped().get(slug="glute-bridge")
     reset = reverse(
         "password_reset_confirm",
@@ -305,6 +307,15 @@ def _build() -> dict[str, Any]:
         "assessment-compare": reverse("prescriptions:assessment-compare", args=[patient.code]),
         "screening": reverse("prescriptions:screening", args=[patient.code]),
         "surgery": reverse("prescriptions:surgery-list", args=[patient.code]),
+        "referrals": reverse("bookings:referral-list", args=[gpccmp.patient.code]),
+        "referral-edit": reverse("bookings:referral-edit", args=[gpccmp.code]),
+        "referrers": reverse("bookings:referrer-list"),
+        "referrer-edit": reverse("bookings:referrer-edit", args=[gpccmp.referrer.code]),
+        "funding": reverse("bookings:funding-report"),
+        "referral-reports": reverse("bookings:referral-reports"),
+        "staff-book-gpccmp": reverse("bookings:staff-book")
+        + f"?patient={gpccmp.patient.code}&service={upcoming.service.code}&modality=clinic"
+        + f"&practitioner=any&date={day}",
         "screening-flagged": reverse("prescriptions:screening", args=[flagged_visit.patient.code]),
         "exercises": reverse("prescriptions:exercise-list"),
         "exercises-filtered": reverse("prescriptions:exercise-list") + "?q=bridge&level=1",
@@ -636,6 +647,14 @@ PAGES = [
     ("practitioner", "screening", 200),
     ("practitioner", "screening-flagged", 200),
     ("practitioner", "surgery", 200),
+    ("practitioner", "referrals", 200),
+    ("practitioner", "referral-edit", 200),
+    ("practitioner", "referrers", 200),
+    ("practitioner", "referrer-edit", 200),
+    ("practitioner", "funding", 200),
+    ("practitioner", "referral-reports", 200),
+    ("reception", "referrers", 200),
+    ("reception", "staff-book-gpccmp", 200),
     ("practitioner", "exercises", 200),
     ("practitioner", "exercises-filtered", 200),
     ("practitioner", "exercise", 200),

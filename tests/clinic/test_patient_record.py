@@ -86,6 +86,7 @@ def test_the_json_holds_every_section_of_the_patients_own_record(
     assert list(sections) == [
         "details",
         "appointments",
+        "referrals",
         "assessments",
         "outcome_measures",
         "screening",

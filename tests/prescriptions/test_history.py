@@ -31,6 +31,9 @@ from tests import factories as f
 pytestmark = pytest.mark.django_db
 
 TRACKED = {
+    "clinic.outsideservices",
+    "clinic.referral",
+    "clinic.referrer",
     "prescriptions.assessment",
     "prescriptions.measurement",
     "prescriptions.outcomeresponse",

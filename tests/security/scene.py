@@ -107,6 +107,7 @@ class Scene:
     note: Any = None  # the signed treatment note of the past visit
     goal: Any = None  # Pat's PSFS-average goal
     note_template: Any = None  # the clinic's "Follow-up" note template
+    referral: Any = None  # Pat's Medicare GPCCMP referral, with its letter (issue 15)
 
 
 def _today(w: World) -> date:
@@ -231,6 +232,11 @@ def build_scene(w: World) -> Scene:
     note_template = note_template_save(
         clinic=w.clinic, by=w.ep.user, name="Follow-up", plan="Review the home programme."
     )
+    referral = f.make_referral(
+        w.patient,
+        by=w.ep.user,
+        letter=SimpleUploadedFile("letter.pdf", b"%PDF-1.4\n", content_type="application/pdf"),
+    )
     user = w.patient.user
     return Scene(
         w=w,
@@ -252,6 +258,7 @@ def build_scene(w: World) -> Scene:
         note=note,
         goal=goal,
         note_template=note_template,
+        referral=referral,
         enquiry=ScreeningEnquiry.objects.create(
             clinic=w.clinic, patient=w.patient, first_name="Pat", answers=[]
         ),

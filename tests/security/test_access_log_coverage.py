@@ -22,10 +22,11 @@ import pytest
 from clinic.audit import (
     ASSESSMENT_COMPARISON,
     CLINICAL_SUMMARY,
+    REFERRAL_HISTORY,
     SCREENING_HISTORY,
     SURGERY_HISTORY,
 )
-from clinic.models import AccessLog
+from clinic.models import AccessLog, Referral
 from prescriptions.models import (
     Exercise,
     Goal,
@@ -53,6 +54,7 @@ SURGERY = "prescriptions.surgeryrecord"
 PATIENT = "clinic.patient"
 NOTE = "prescriptions.treatmentnote"
 GOAL = "prescriptions.goal"
+REFERRAL = "clinic.referral"
 
 
 @dataclass(frozen=True)
@@ -773,6 +775,47 @@ CASES = [
         ("view", RESPONSE),
         code=lambda s: OutcomeResponse.objects.get(instrument="PSFS", patient=s.w.patient).code,
         setup=_psfs_before,
+    ),
+    Case(
+        "referrals page",
+        "practitioner",
+        u("bookings:referral-list", patient),
+        ("view", REFERRAL_HISTORY),
+        code=patient,
+    ),
+    Case(
+        "adding a referral",
+        "admin",
+        u("bookings:referral-list", patient),
+        ("change", REFERRAL),
+        code=newest(Referral),
+        method="post",
+        data=lambda s: {"funder": "private", "referral_date": "2026-01-05"},
+        status=302,
+    ),
+    Case(
+        "a referral's edit page",
+        "practitioner",
+        u("bookings:referral-edit", lambda s: s.referral.code),
+        ("view", REFERRAL),
+        code=lambda s: s.referral.code,
+    ),
+    Case(
+        "a referral's letter",
+        "practitioner",
+        u("bookings:referral-letter", lambda s: s.referral.code),
+        ("view", REFERRAL),
+        code=lambda s: s.referral.code,
+    ),
+    Case(
+        "services used elsewhere",
+        "practitioner",
+        u("bookings:outside-services", patient),
+        ("change", REFERRAL_HISTORY),
+        code=patient,
+        method="post",
+        data=lambda s: {"year": "2026", "services": "2"},
+        status=302,
     ),
     Case(
         "answering the screening",

@@ -22,6 +22,7 @@ from prescriptions.demo.assessments import demo_assessments
 from prescriptions.demo.fortnight import fortnight_seed
 from prescriptions.demo.notes import demo_notes_seed
 from prescriptions.demo.programme import demo_programme_seed
+from prescriptions.demo.referrals import demo_referrals_seed
 
 DEMO_PASSWORD = "stance-demo-2026"  # noqa: S105 - published demo password
 
@@ -120,6 +121,10 @@ class Command(BaseCommand):
             self.stdout.write(line)
         # Notes of a few past visits, and the demo patient's goals.
         self.stdout.write(demo_notes_seed(clinic=clinic, now=now))
+        # Referrals ride on the fortnight's visits (Medicare GPCCMP 4 of 5, DVA, private,
+        # a workers' compensation approval running out).
+        for line in demo_referrals_seed(clinic, today=now.astimezone(clinic.tz).date()):
+            self.stdout.write(line)
 
     def _clinic(self) -> Clinic:
         clinic, _ = Clinic.objects.get_or_create(
