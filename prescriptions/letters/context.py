@@ -1,9 +1,8 @@
 """What a letter's placeholders hold: the patient's record read for one letter, as plain
 text (prescriptions/letters/placeholders.py lists the names).
 
-Goals and referral details come from two small functions, `letter_goals` and
-`letter_referral`, which return nothing today: SMART goals and referrals are recorded by
-other parts of the app, and each plugs in here in one place.
+Goals and referral details come from two small functions, `letter_goals` (the SMART
+goals, prescriptions/notes) and `letter_referral` (the referral, clinic/referrals).
 """
 
 from __future__ import annotations
@@ -13,13 +12,17 @@ from datetime import date
 from typing import Any
 
 from django.db.models import Count, Max, Min, Q
+from django.utils import timezone
 
+from bookings.funding import referral_is_open
 from bookings.models import Appointment
 from clinic.models import Patient, Practitioner
+from clinic.referrals.models import Referral
 from prescriptions.assessments import battery
 from prescriptions.assessments.comparison import assessment_comparison, signed_assessments
 from prescriptions.letters.models import CaseConference
 from prescriptions.models import Assessment, Programme, ProgrammeVersion, SessionLog
+from prescriptions.notes.selectors import goal_list_for_patient, goal_progress_line, latest_values
 from prescriptions.outcomes import scoring as outcomes
 from prescriptions.programmes.selectors import dose_text, load_text
 
@@ -50,13 +53,32 @@ class ReferralDetails:
 
 
 def letter_goals(*, patient: Patient) -> str:
-    """The patient's SMART goals with their status, one per line ("" when none)."""
-    return ""
+    """The patient's active SMART goals with their progress, one per line ("" when none)."""
+    goals = goal_list_for_patient(patient=patient, active_only=True)
+    latest = latest_values(patient=patient, goals=goals)
+    return "\n".join(f"- {goal_progress_line(g, latest)}" for g in goals)
 
 
 def letter_referral(*, patient: Patient) -> ReferralDetails:
-    """The patient's current referral (empty when none is recorded)."""
-    return ReferralDetails()
+    """The patient's current referral: the latest one still open today, else the latest
+    (empty when none is recorded)."""
+    today = timezone.now().astimezone(patient.clinic.tz).date()
+    referrals = list(
+        Referral.objects.filter(patient=patient)
+        .select_related("referrer")
+        .order_by("-referral_date", "-pk")
+    )
+    current = next((r for r in referrals if referral_is_open(r, today)), None)
+    chosen = current or (referrals[0] if referrals else None)
+    if chosen is None:
+        return ReferralDetails()
+    who = chosen.referrer
+    return ReferralDetails(
+        referrer_name=who.name if who else "",
+        referrer_email=who.email if who else "",
+        referrer_provider_number=who.provider_number if who else "",
+        referral_date=chosen.referral_date,
+    )
 
 
 def day_words(day: date | None) -> str:

@@ -13,11 +13,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from bookings.emails import LetterParts
+from bookings.funding import reports_due
 from bookings.models import Notification
 from bookings.notifications import notification_enqueue
 from clinic.deletion import retention_extend
 from clinic.errors import DomainError
 from clinic.models import Patient, Practitioner, User
+from clinic.referrals.funders import ReportKind
+from clinic.referrals.services import referral_report_mark_sent
 from prescriptions.letters.context import (
     PROMPTS,
     day_words,
@@ -197,9 +200,35 @@ def letter_send(*, letter: Letter, by: User, to_email: str, to_name: str = "") -
         kind=Notification.Kind.LETTER,
         context={"letter": str(letter.code)},
     )
-    return LetterDelivery.objects.create(
+    delivery = LetterDelivery.objects.create(
         letter=letter, to_name=to_name, to_email=to_email, sent_by=by, notification=row
     )
+    _report_mark_sent(letter, by=by)
+    return delivery
+
+
+REPORT_LETTERS = {
+    ReportKind.INITIAL: LetterKind.INITIAL_GP,
+    ReportKind.FINAL: LetterKind.DISCHARGE,
+    ReportKind.END_OF_CYCLE: LetterKind.DVA_END_OF_CYCLE,
+}
+"""The letter that answers each report a funder asks of the clinic (bookings.funding)."""
+
+
+def _report_mark_sent(letter: Letter, *, by: User) -> None:
+    """A sent initial, discharge or end-of-cycle letter is the report due to the referrer
+    for that patient: the oldest such report due is marked sent, so it leaves the tasks."""
+    kinds = [report for report, kind in REPORT_LETTERS.items() if kind == letter.kind]
+    if not kinds:
+        return
+    today = timezone.now().astimezone(letter.patient.clinic.tz).date()
+    due = [
+        d
+        for d in reports_due(letter.patient.clinic, today=today)
+        if d.referral.patient_id == letter.patient_id and d.kind in kinds
+    ]
+    if due:
+        referral_report_mark_sent(referral=due[0].referral, kind=due[0].kind, sent_on=today, by=by)
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from clinic.access import clinician_or_404, record_for_clinician_or_404
 from clinic.audit import access_log_record
 from clinic.errors import DomainError
 from clinic.models import Patient, Practitioner, User
+from clinic.referrals.funders import ReportKind
 from clinic.selectors import patient_records
 from prescriptions.letters.context import letter_referral
 from prescriptions.letters.forms import (
@@ -39,6 +40,7 @@ from prescriptions.letters.selectors import (
     letter_wording,
 )
 from prescriptions.letters.services import (
+    REPORT_LETTERS,
     case_conference_record,
     letter_document,
     letter_draft,
@@ -129,6 +131,10 @@ def letter_new(request: HttpRequest, patient_code: uuid.UUID) -> HttpResponse:
             "practitioner": str(own.code) if own else None,
             "recipient_name": referral.referrer_name,
             "recipient_email": referral.referrer_email,
+            # From the reports due to referrers: ?report=initial starts the GP report.
+            "kind": REPORT_LETTERS.get(ReportKind(report))
+            if (report := request.GET.get("report", "")) in ReportKind
+            else None,
         },
     )
     if request.method == "POST" and form.is_valid():
