@@ -87,7 +87,9 @@ def test_the_initial_report_is_a_task_until_the_signed_letter_is_sent(
     assert "Walk to the shops and back" in letter.body  # the goal, from the record
     referral_day = w.referral.referral_date
     assert "[date of referral]" not in letter.body
-    assert f"{referral_day.day} {referral_day:%B %Y}" in letter.body or "referral" not in letter.body
+    assert (
+        f"{referral_day.day} {referral_day:%B %Y}" in letter.body or "referral" not in letter.body
+    )
     letter = letter_update(
         letter=letter,
         shared_with_patient=False,
