@@ -119,6 +119,9 @@ class Exercise(models.Model):
     )
     video_url = models.URLField("video link", blank=True, help_text="An https:// link.")
     is_active = models.BooleanField(default=True, help_text="Offered when prescribing.")
+    shown_media: ExerciseMedia | None = None
+    """Not a column: a clinic's own picture or video of a shipped exercise, when a
+    selector has loaded it (patient_programme.selectors.version_items)."""
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

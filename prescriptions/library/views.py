@@ -249,12 +249,17 @@ def exercise_image(request: HttpRequest, code: uuid.UUID) -> FileResponse:
     return exercise_image_response(exercise)
 
 
-def exercise_image_response(exercise: Exercise) -> FileResponse:
+def exercise_image_response(exercise: Exercise, clinic_id: int | None = None) -> FileResponse:
     """An exercise's uploaded image, for someone already allowed to see it: the clinic's
-    staff here, or the patient whose programme holds it (views/patient_programme.py)."""
-    if not exercise.image:
-        raise Http404
-    return _file_response(exercise.image)
+    staff here, or the patient whose programme holds it (views/patient_programme.py). For
+    a shipped exercise, `clinic_id`'s own picture of it (ExerciseMedia) when it has one."""
+    if exercise.image:
+        return _file_response(exercise.image)
+    if clinic_id is not None and exercise.clinic_id is None:
+        media = ExerciseMedia.objects.filter(clinic_id=clinic_id, exercise=exercise).first()
+        if media is not None and media.image:
+            return _file_response(media.image)
+    raise Http404
 
 
 def _file_response(image: FieldFile) -> FileResponse:

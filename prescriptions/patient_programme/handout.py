@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from io import BytesIO
 from typing import TYPE_CHECKING
 
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
 from prescriptions.figures import figure_still
@@ -129,10 +130,29 @@ _SIZE = re.compile(r'width="([\d.]+)" height="([\d.]+)"')
 _TITLE = re.compile(r"<title>.*?</title>", re.DOTALL)
 
 
+def _picture(pdf: FPDF, image: FieldFile) -> bool:
+    """The clinic's own picture, up to FIGURE_MAX_MM; False when it cannot be read."""
+    try:
+        with image.open("rb") as f:
+            data = f.read()
+        if pdf.will_page_break(FIGURE_MAX_MM[1] + 2):
+            pdf.add_page()
+        pdf.image(BytesIO(data), h=FIGURE_MAX_MM[1], keep_aspect_ratio=True, w=FIGURE_MAX_MM[0])
+    except (OSError, ValueError, RuntimeError):  # missing or unreadable: the text still goes
+        return False
+    pdf.ln(2)
+    return True
+
+
 def _figure(pdf: FPDF, view: ItemView, side: str) -> None:
-    """The exercise's figure (start and end positions side by side), when it has one."""
+    """The clinic's own picture of the exercise when there is one (as on the pages), else
+    its drawn figure (start and end positions side by side), when it has one."""
     exercise = view.item.exercise
-    if exercise.clinic_id is not None or exercise.image:
+    own = exercise.shown_media.image if exercise.shown_media else None
+    if own or exercise.image:
+        _picture(pdf, own or exercise.image)
+        return
+    if exercise.clinic_id is not None:
         return
     svg = figure_still(exercise.slug, exercise.name, side, per_side=exercise.per_side)
     size = _SIZE.search(svg or "")

@@ -27,6 +27,7 @@ from django.utils import timezone
 from clinic.models import Patient, User
 from prescriptions.models import (
     Exercise,
+    ExerciseMedia,
     Phase,
     Programme,
     ProgrammeItem,
@@ -192,7 +193,20 @@ def split_by_phase(
 
 
 def version_items(version: ProgrammeVersion) -> list[ProgrammeItem]:
-    return list(version.items.select_related("exercise", "phase").order_by("order"))
+    """The version's items in order; each shipped exercise carries the clinic's own
+    picture or video of it, if any (`Exercise.shown_media`), shown before the figure."""
+    items = list(version.items.select_related("exercise", "phase").order_by("order"))
+    shipped = {i.exercise_id for i in items if i.exercise.clinic_id is None}
+    if shipped:
+        media = {
+            m.exercise_id: m
+            for m in ExerciseMedia.objects.filter(
+                clinic_id=version.programme.clinic_id, exercise_id__in=shipped
+            )
+        }
+        for item in items:
+            item.exercise.shown_media = media.get(item.exercise_id)
+    return items
 
 
 def programme_start(programme: Programme, tz: ZoneInfo) -> date | None:

@@ -307,10 +307,15 @@ def link_exercise_image(
 def _exercise_image(version: ProgrammeVersion, exercise_code: uuid.UUID) -> FileResponse:
     """The image of an exercise in the version the patient sees; 404 for any other
     exercise (another programme's, the clinic's library) or one without an image."""
-    item = version.items.select_related("exercise").filter(exercise__code=exercise_code).first()
-    if item is None or not item.exercise.image:
+    item = (
+        version.items.select_related("exercise", "version__programme")
+        .filter(exercise__code=exercise_code)
+        .first()
+    )
+    if item is None:
         raise Http404("No such image.")
-    return exercise_image_response(item.exercise)
+    # The exercise's own image, or the clinic's own picture of a shipped one.
+    return exercise_image_response(item.exercise, item.version.programme.clinic_id)
 
 
 def _audit(

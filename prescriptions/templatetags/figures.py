@@ -50,6 +50,14 @@ def exercise_media_for(
             image_alt=_get(media, "image_alt") or _get(media, "alt"),
             video_url=_get(media, "video_url"),
         )
+    own = getattr(exercise, "shown_media", None)  # a clinic's own, for a shipped exercise
+    if own is not None and (own.image or own.video_url):
+        base = getattr(context.get("links"), "detail", "")
+        return ExerciseMedia(
+            image_url=f"{base}exercises/{exercise.code}/image/" if own.image and base else "",
+            image_alt=own.image_alt,
+            video_url=own.video_url,
+        )
     image_url = ""
     if getattr(exercise, "image", None):
         links = context.get("links")

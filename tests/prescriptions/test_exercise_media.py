@@ -253,3 +253,49 @@ def test_reloading_the_library_keeps_the_copys_links(world):
     copy.refresh_from_db()
     assert copy.progressions == ("banded-clam",)
     assert copy.regressions == ("standing-hip-abduction",)
+
+
+def test_the_patient_sees_the_clinics_own_picture_first_on_every_copy_of_the_programme(
+    world, client_as_patient, monkeypatch
+):
+    """Issue 13: the clinician's own picture, where there is one, shows before the drawn
+    figure: on the programme page, the handout, the player, and in the PDF."""
+    from prescriptions.patient_programme import handout
+
+    programme = f.make_published_programme(
+        world.patient, world.ep, exercises=[("clam", {}), ("glute-bridge", {})]
+    )
+    exercise_media_set(
+        exercise=ex("clam"),
+        clinic=world.clinic,
+        by=world.ep.user,
+        image=png(),
+        image_alt="Our physio doing a clam",
+    )
+    base = reverse("prescriptions:my-programme", args=[programme.code])
+    src = f"{base}exercises/{ex('clam').code}/image/"
+    for name in ("my-programme", "my-programme-handout"):
+        page = client_as_patient.get(reverse(f"prescriptions:{name}", args=[programme.code]))
+        html = page.content.decode()
+        assert f'src="{src}" alt="Our physio doing a clam"' in html, name
+        assert "Drawing of Glute bridge" in html or "fig-anim" in html, name  # no picture: drawn
+    image = client_as_patient.get(src)
+    assert image.status_code == 200 and b"".join(image.streaming_content) == PNG
+    # Another clinic's picture of the same exercise is not theirs to see.
+    ExerciseMedia.objects.all().delete()
+    assert client_as_patient.get(src).status_code == 404
+
+    exercise_media_set(
+        exercise=ex("clam"), clinic=world.clinic, by=world.ep.user, image=png(), image_alt="x"
+    )
+    pictures, drawn = [], []
+    monkeypatch.setattr(handout, "_picture", lambda pdf, image: pictures.append(image.name))
+    real_still = handout.figure_still
+    monkeypatch.setattr(
+        handout,
+        "figure_still",
+        lambda slug, *a, **k: drawn.append(slug) or real_still(slug, *a, **k),
+    )
+    pdf = client_as_patient.get(reverse("prescriptions:my-programme-pdf", args=[programme.code]))
+    assert pdf.status_code == 200
+    assert len(pictures) == 1 and drawn == ["glute-bridge"]
