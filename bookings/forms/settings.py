@@ -368,13 +368,12 @@ class PractitionerForm(SettingsModelForm):
         rows=4,
         help_text="Shown to patients choosing a practitioner.",
     )
-    provider_number = forms.RegexField(
+    provider_number = forms.CharField(
         label="Medicare provider number (optional)",
-        regex=r"^[0-9A-Za-z]{6,12}$",
+        max_length=12,
         required=False,
-        help_text="Letters and digits only, like 2345678A. Under their signature on letters "
-        "and on the funded-services export.",
-        error_messages={"invalid": "Enter the provider number in letters and digits only."},
+        help_text="For example 2123456A. Under their signature on letters and on the "
+        "funded-services export.",
     )
     services = forms.ModelMultipleChoiceField(
         label="Services they offer",

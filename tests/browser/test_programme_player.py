@@ -129,3 +129,39 @@ def test_the_practitioner_sees_the_flag_and_marks_it_seen_by_keyboard(
     assert page.locator("#pain-flags-heading").count() == 0
     session = SessionLog.objects.get()
     assert session.flags.get().seen_by == world.ep.user
+
+
+def test_a_whole_session_by_touch_on_a_phone(browser, live_server, world, programme):
+    """The same session with a finger: a touch-screen phone, every control tapped."""
+    context = browser.new_context(
+        viewport={"width": 375, "height": 812},
+        has_touch=True,
+        is_mobile=True,
+        locale="en-AU",
+        timezone_id="Australia/Sydney",
+    )
+    page = context.new_page()
+    try:
+        log_in(page, live_server, world.patient.user.email, reverse("home"))
+        page.get_by_role("link", name="Start today's session").tap()
+        page.wait_for_url("**/play/1/")
+        for _ in range(2):
+            page.get_by_role("button", name="Set done").tap()
+        page.get_by_label("Yes, I did it").tap()
+        page.get_by_label("5", exact=True).tap()
+        page.get_by_label("Too hard").tap()
+        check_page(page, "player-touch-exercise-1")
+        page.get_by_role("button", name="Next exercise").tap()
+        page.wait_for_url("**/play/2/")
+        page.get_by_label("Yes, I did it").tap()
+        page.get_by_label("0", exact=True).tap()
+        page.get_by_role("button", name="Finish").tap()
+        page.wait_for_url("**/play/finish/")
+        check_page(page, "player-touch-finish")
+        with page.expect_navigation():
+            page.get_by_role("button", name="Save this session").tap()
+        session = SessionLog.objects.get()
+        first = session.entries.get(item__order=1)
+        assert (first.sets_done, first.pain_during, first.feel) == (2, 5, "too_hard")
+    finally:
+        context.close()

@@ -94,9 +94,9 @@ def test_the_json_holds_every_section_of_the_patients_own_record(
         "goals",
         "programmes",
         "sessions",
+        "treatment_notes",
         "letters",
         "case_conferences",
-        "treatment_notes",
         "messages",
     ]
     assert sections["details"]["entries"][0]["email"] == world.patient.email

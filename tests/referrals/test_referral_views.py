@@ -193,7 +193,7 @@ def test_an_admin_enters_a_practitioners_provider_number(client_as_admin, world)
     data = {"display_name": "Jo Park", "profession": "physio", "email": "jo@example.org"}
     bad = client_as_admin.post(url, {**data, "provider_number": "=1+1"})
     assert bad.status_code in (200, 400)
-    assert "Enter the provider number in letters and digits only." in bad.content.decode()
+    assert "Enter the 8-character provider number, for example 2123456A." in bad.content.decode()
     assert client_as_admin.post(url, {**data, "provider_number": "2461846J"}).status_code == 302
     world.physio.refresh_from_db()
     assert world.physio.provider_number == "2461846J"
