@@ -62,7 +62,15 @@ def django_db_setup(django_db_setup, django_db_blocker):
     """pytest-django's test database, and at the end of the run, before it is dropped,
     the end of any connection to it still open elsewhere: a live server's request thread
     can outlive its server while the browser keeps the HTTP connection alive, and
-    PostgreSQL refuses to drop a database that someone is using."""
+    PostgreSQL refuses to drop a database that someone is using.
+
+    The shipped exercise library is loaded once here, before any test: each test rolls
+    back to it, so `factories.load_exercise_library` costs a count, not a load (a
+    transactional test empties the tables; the next test to ask loads it again)."""
+    from prescriptions.library.services import exercise_library_load
+
+    with django_db_blocker.unblock():
+        exercise_library_load()
     yield
     if connection.vendor == "postgresql":
         with django_db_blocker.unblock(), connection.cursor() as cursor:

@@ -134,9 +134,15 @@ def make_appointment(
 
 
 def load_exercise_library() -> None:
-    """The shipped exercise library as database rows (what `manage.py load_exercises` does)."""
+    """The shipped exercise library as database rows (what `manage.py load_exercises` does):
+    already there from the session's setup (tests/conftest.py) unless a transactional test
+    emptied the tables since."""
     from prescriptions.library.services import exercise_library_load
+    from prescriptions.library.shipped import default_library
+    from prescriptions.models import Exercise
 
+    if Exercise.objects.shipped().filter(is_active=True).count() == len(default_library()):
+        return
     exercise_library_load()
 
 
