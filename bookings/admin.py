@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -22,7 +22,7 @@ from bookings.models import (
     WorkingHours,
 )
 from bookings.notifications import notification_retry
-from bookings.selectors import practitioner_zone
+from bookings.selectors import annotated_zone, practitioner_zone, practitioner_zone_annotations
 from clinic.lib.time import when_label, zone_label
 from clinic.models import Location, Practitioner
 
@@ -100,23 +100,11 @@ class TimeOffAdmin(LocalZoneAdmin[TimeOff]):
         return practitioner_zone(practitioner=who) if who else None
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[TimeOff]:
-        active = Q(practitioner__working_hours__location__is_active=True)
-        zone = "practitioner__working_hours__location__timezone"
-        return (
-            super()
-            .get_queryset(request)
-            .select_related("practitioner__clinic")
-            .annotate(
-                zones=Count(zone, filter=active, distinct=True),
-                one_zone=Max(zone, filter=active),
-            )
-        )
+        rows = super().get_queryset(request).select_related("practitioner__clinic")
+        return rows.annotate(**practitioner_zone_annotations("practitioner__"))
 
     def _zone(self, obj: TimeOff) -> ZoneInfo:
-        one = getattr(obj, "one_zone", None)
-        if getattr(obj, "zones", 0) == 1 and one:
-            return ZoneInfo(one)
-        return obj.practitioner.clinic.tz
+        return annotated_zone(obj, obj.practitioner.clinic.tz)
 
     @admin.display(description="start", ordering="start")
     def local_start(self, obj: TimeOff) -> str:

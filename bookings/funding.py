@@ -211,9 +211,11 @@ class ReportDue:
         return ReferralReport.Kind(self.kind).label
 
 
-def reports_due(clinic: Clinic, *, today: date | None = None) -> list[ReportDue]:
+def reports_due(
+    clinic: Clinic, *, today: date | None = None, patient: Patient | None = None
+) -> list[ReportDue]:
     """Reports owed to referrers (Medicare: after the first and the last service; DVA: at
-    the end of the cycle) that nobody marked as sent, oldest first.
+    the end of the cycle) that nobody marked as sent, oldest first; one patient's if given.
 
     1. A service counts once it took place (attended or completed).
     2. Initial: due since the first such service.
@@ -225,10 +227,11 @@ def reports_due(clinic: Clinic, *, today: date | None = None) -> list[ReportDue]
     tz = clinic.tz
     today = today or datetime.now(tz).date()
     reporting = [f.value for f, rule in funders.RULES.items() if rule.reports]
+    found = Referral.objects.filter(clinic=clinic, funder__in=reporting)
+    if patient is not None:
+        found = found.filter(patient=patient)
     referrals = list(
-        Referral.objects.filter(clinic=clinic, funder__in=reporting)
-        .select_related("patient", "referrer", "clinic")
-        .prefetch_related("reports")
+        found.select_related("patient", "referrer", "clinic").prefetch_related("reports")
     )
     given: dict[int, list[date]] = defaultdict(list)
     for referral_id, start in (

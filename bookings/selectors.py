@@ -8,10 +8,10 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from operator import itemgetter
-from typing import NamedTuple
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Prefetch, Q, QuerySet, TimeField, Value
+from django.db.models import Count, Max, Prefetch, Q, QuerySet, TimeField, Value
 from django.db.models.functions import TruncDate
 
 from bookings import slots
@@ -504,23 +504,34 @@ def practitioner_list_active() -> list[Practitioner]:
     )
 
 
+def practitioner_zone_annotations(path: str = "") -> dict[str, Any]:
+    """Annotations of a practitioner (at `path`, e.g. "practitioner__" from their time
+    off) that `annotated_zone` reads: how many zones their active rooms are in, and one."""
+    active = Q(**{f"{path}working_hours__location__is_active": True})
+    zone = f"{path}working_hours__location__timezone"
+    return {
+        "zone_count": Count(zone, filter=active, distinct=True),
+        "one_zone": Max(zone, filter=active),
+    }
+
+
+def annotated_zone(row: object, fallback: ZoneInfo) -> ZoneInfo:
+    """A practitioner's own zone from `practitioner_zone_annotations`: that of the active
+    rooms where they work when those share one (a practitioner in the Perth rooms enters
+    and reads their time off in Perth time), else `fallback`, the clinic's."""
+    one = getattr(row, "one_zone", None)
+    return ZoneInfo(one) if getattr(row, "zone_count", 0) == 1 and one else fallback
+
+
 def practitioner_zones(
     *, clinic: Clinic, practitioner_ids: Collection[int] | None = None
 ) -> dict[int, ZoneInfo]:
-    """Practitioners' own zones: that of the active locations where they have working
-    hours when those share one (a practitioner in the Perth rooms enters and reads their
-    time off in Perth time), else the clinic's. Every practitioner asked for is a key."""
-    rows = WorkingHours.objects.filter(practitioner__clinic=clinic, location__is_active=True)
+    """The clinic's practitioners' own zones (`annotated_zone`), by practitioner id."""
+    rows = Practitioner.objects.filter(clinic=clinic)
     if practitioner_ids is not None:
-        rows = rows.filter(practitioner_id__in=practitioner_ids)
-    found: dict[int, set[str]] = defaultdict(set)
-    for pk, zone in rows.values_list("practitioner_id", "location__timezone"):
-        found[pk].add(zone or clinic.timezone)
-    zones = dict.fromkeys(practitioner_ids or (), clinic.tz)
-    zones.update(
-        {pk: ZoneInfo(next(iter(z))) if len(z) == 1 else clinic.tz for pk, z in found.items()}
-    )
-    return zones
+        rows = rows.filter(pk__in=practitioner_ids)
+    rows = rows.annotate(**practitioner_zone_annotations())
+    return {p.pk: annotated_zone(p, clinic.tz) for p in rows}
 
 
 def practitioner_zone(*, practitioner: Practitioner) -> ZoneInfo:

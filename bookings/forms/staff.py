@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
+from zoneinfo import ZoneInfo
 
 from django import forms
 
@@ -40,6 +41,15 @@ def schedule_location_default(locations: Sequence[Location]) -> str:
     if len({loc.timezone for loc in locations}) > 1:
         return str(locations[0].pk)
     return ""
+
+
+def schedule_zone(
+    chosen: Location | None, locations: Sequence[Location], clinic: Clinic
+) -> ZoneInfo:
+    """The one zone a schedule page is in: the chosen location's, or the one all the
+    locations share (with several, one is always chosen: `schedule_location_default`)."""
+    zones = {chosen.tz} if chosen else {loc.tz for loc in locations}
+    return next(iter(zones)) if len(zones) == 1 else clinic.tz
 
 
 class ScheduleFilterForm(StaffForm):

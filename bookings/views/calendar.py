@@ -21,7 +21,12 @@ from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 
 from bookings import calendar
-from bookings.forms.staff import ALL, ScheduleFilterForm, schedule_location_default
+from bookings.forms.staff import (
+    ALL,
+    ScheduleFilterForm,
+    schedule_location_default,
+    schedule_zone,
+)
 from bookings.models import Appointment
 from clinic.access import is_clinician, staff_clinic_or_404
 from clinic.forms import EARLIEST_DATE, LATEST_DATE
@@ -133,10 +138,7 @@ def staff_calendar(request: HttpRequest) -> HttpResponse:
         request, clinic=clinic, practitioners=practitioners, locations=locations
     )
     today = _today(clinic)
-    # The grid is in one zone: the chosen location's, or the one all locations share (with
-    # locations in several zones one is always chosen: schedule_location_default).
-    zones = {filters.location.tz} if filters.location else {loc.tz for loc in locations}
-    tz = next(iter(zones)) if len(zones) == 1 else clinic.tz
+    tz = schedule_zone(filters.location, locations, clinic)
     if filters.view == "week":
         first = week_start(filters.day)
         days = calendar.week_days(first)

@@ -40,6 +40,7 @@ from bookings.forms.staff import (
     ScheduleFilterForm,
     SlotPickForm,
     schedule_location_default,
+    schedule_zone,
     slot_value,
 )
 from bookings.funding import (
@@ -373,9 +374,7 @@ def schedule(request: HttpRequest) -> HttpResponse:
     first = week_start(filters.day) if filters.view == "week" else filters.day
     last = min(first + timedelta(days=6), LATEST_DATE) if filters.view == "week" else first
     days = slots.days_between(first, last)
-    # One zone for the page: the location's, or the one all locations share.
-    zones = {filters.location.tz} if filters.location else {loc.tz for loc in locations}
-    tz = next(iter(zones)) if len(zones) == 1 else clinic.tz
+    tz = schedule_zone(filters.location, locations, clinic)
     start, end = local_day_bounds(first, tz)[0], local_day_bounds(last, tz)[1]
     location_id = filters.location.pk if filters.location else None
     appointments = appointment_list_for_schedule(

@@ -224,8 +224,8 @@ def _report_mark_sent(letter: Letter, *, by: User) -> None:
     today = timezone.now().astimezone(letter.patient.clinic.tz).date()
     due = [
         d
-        for d in reports_due(letter.patient.clinic, today=today)
-        if d.referral.patient_id == letter.patient_id and d.kind in kinds
+        for d in reports_due(letter.patient.clinic, today=today, patient=letter.patient)
+        if d.kind in kinds
     ]
     if due:
         referral_report_mark_sent(referral=due[0].referral, kind=due[0].kind, sent_on=today, by=by)

@@ -108,7 +108,8 @@ class Command(BaseCommand):
             self.stdout.write(f"  {role:<22} {email}")
 
     def _fortnight(self, clinic: Clinic, now: datetime) -> None:
-        """Last: the clinic's fortnight (the demo patient's record is there to build on)."""
+        """Last: the clinic's fortnight of visits (the demo patient's record is there to
+        build on), then what rides on those visits: treatment notes and referrals."""
         # The booking service logs every booking: hundreds of lines would bury the logins.
         booking_log = logging.getLogger("bookings.services")
         level = booking_log.level
