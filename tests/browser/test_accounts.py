@@ -9,6 +9,7 @@ from django.core.cache import cache
 
 import pytest
 from django_otp.oath import TOTP
+from playwright.sync_api import expect
 
 from tests import factories as f
 from tests.browser.conftest import check_page
@@ -56,7 +57,7 @@ def test_staff_set_up_two_step_verification_and_verify_later(page, live_server, 
     page.get_by_label("Six-digit code").fill("000000" if _code_for(secret) != "000000" else "1")
     with page.expect_navigation():
         page.keyboard.press("Enter")
-    assert "There is a problem" in page.content()
+    expect(page.locator("body")).to_contain_text("There is a problem")
     check_page(page, "mfa-setup-error")
 
     page.wait_for_timeout(1100)  # one wrong code pauses further tries for a second
@@ -81,5 +82,5 @@ def test_staff_set_up_two_step_verification_and_verify_later(page, live_server, 
     assert "/accounts/two-step/" not in page.url
 
     page.goto(live_server.url + "/accounts/two-step/")
-    assert "9 unused backup codes" in page.content()
+    expect(page.locator("body")).to_contain_text("9 unused backup codes")
     check_page(page, "mfa-overview")

@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.urls import reverse
 
 import pytest
+from playwright.sync_api import expect
 
 from prescriptions.models import Assessment
 from tests.browser.conftest import check_page
@@ -74,7 +75,7 @@ def test_a_practitioner_records_a_full_assessment_by_keyboard(page, live_server,
     ]
 
     # The draft form.
-    assert "Suggested tests for the conditions" in page.content()
+    expect(page.locator("body")).to_contain_text("Suggested tests for the conditions")
     check_page(page, "assessment-form")
     type_in(page, "id_history", "Right lateral hip pain for 5 months, worse on stairs.")
     tick(page, "id_goals_5")  # Daily function
@@ -108,7 +109,7 @@ def test_a_practitioner_records_a_full_assessment_by_keyboard(page, live_server,
     activate(page, text("Save draft"))
 
     # The error is reported in the summary and at the field; nothing typed is lost.
-    assert "There is a problem" in page.content()
+    expect(page.locator("body")).to_contain_text("There is a problem")
     error = page.locator("#id_trendelenburg__left__time_held_s_error").text_content()
     assert " ".join(error.split()) == "Error: Left time held must be between 0 and 30 seconds."
     assert page.input_value("#id_trendelenburg__left__time_held_s") == "45"
@@ -148,7 +149,7 @@ def test_a_practitioner_records_a_full_assessment_by_keyboard(page, live_server,
     check_page(page, "assessment-review")
     activate(page, text("Sign off"))
 
-    assert "Signed off. The assessment is now read-only." in page.content()
+    expect(page.locator("body")).to_contain_text("Signed off. The assessment is now read-only.")
     check_page(page, "assessment-signed")
     assessment.refresh_from_db()
     assert assessment.status == Assessment.Status.SIGNED
@@ -164,18 +165,18 @@ def test_a_practitioner_records_a_full_assessment_by_keyboard(page, live_server,
     check_page(page, "assessment-amend")
     type_in(page, "id_reason", "Right force was misread: 190 N, not 180 N.")
     activate(page, text("Start the amendment"))
-    assert "Amending version 1." in page.content()
+    expect(page.locator("body")).to_contain_text("Amending version 1.")
     assert page.input_value("#id_hhd_abduction__right__force_n") == "180.0"
     type_in(page, m("hhd_abduction.force_n", "right"), "190")
     activate(page, text("Save and review"))
     activate(page, text("Sign off"))
-    assert "Version 2 (this page)" in page.content()
+    expect(page.locator("body")).to_contain_text("Version 2 (this page)")
     check_page(page, "assessment-amended")
     assessment.refresh_from_db()
     assert assessment.status == Assessment.Status.SUPERSEDED
 
     # Back on the patient's page the assessment and its flags are listed.
     activate(page, text(f"Back to {world.patient.full_name}"))
-    assert "Limb symmetry index below 90%" in page.content()
+    expect(page.locator("body")).to_contain_text("Limb symmetry index below 90%")
     assert "35.4 %BW" not in page.content()
     check_page(page, "assessment-patient-page")

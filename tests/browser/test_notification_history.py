@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 import pytest
+from playwright.sync_api import expect
 
 from bookings.models import Notification
 from bookings.notifications import notifications_plan_for_booking
@@ -61,7 +62,7 @@ def test_staff_read_the_message_history_and_retry_a_failed_email(page, live_serv
     button.focus()
     with page.expect_navigation():
         page.keyboard.press("Enter")
-    assert "Reminder (the day before): sending it again now." in page.content()
+    expect(page.locator("body")).to_contain_text("Reminder (the day before): sending it again now.")
     assert page.get_by_role("button", name="Try again").count() == 0
     check_page(page, "staff-appointment-message-history-retried")
     failed.refresh_from_db()

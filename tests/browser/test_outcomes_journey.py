@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 import pytest
+from playwright.sync_api import expect
 
 from prescriptions.assessments.services import (
     assessment_create,
@@ -97,23 +98,24 @@ def test_a_practitioner_records_a_screening_with_a_yes_by_keyboard(page, live_se
     activate(page, text("Save screening"))
 
     # A yes needs a note: the error is next to the field and the answers are kept.
-    assert "There is a problem" in page.content()
+    expect(page.locator("body")).to_contain_text("There is a problem")
     assert page.is_checked("#id_q2_0")
     check_page(page, "screening-page-errors")
     type_in(page, "id_notes", "Chest discomfort on hills: referred to the GP before exercise.")
     activate(page, text("Save screening"))
 
-    assert "Screening saved." in page.content()
+    expect(page.locator("body")).to_contain_text("Screening saved.")
     row = PreExerciseScreening.objects.get()
     assert row.any_yes and row.answers[1] is True and row.weighted_minutes == 120
-    assert "Yes to question 2" in page.content() and "Higher risk: seek guidance" in page.content()
+    expect(page.locator("body")).to_contain_text("Yes to question 2")
+    expect(page.locator("body")).to_contain_text("Higher risk: seek guidance")
     check_page(page, "screening-saved")
 
     # The patient's page flags it too.
     page.goto(
         f"{live_server.url}{reverse('bookings:staff-patient-detail', args=[world.patient.code])}"
     )
-    assert "Pre-exercise screening: higher risk" in page.content()
+    expect(page.locator("body")).to_contain_text("Pre-exercise screening: higher risk")
     check_page(page, "screening-patient-page")
 
 
@@ -143,7 +145,7 @@ def test_the_comparison_view_and_reassess_are_accessible(page, live_server, worl
     assert page.locator("h1").inner_text() == "Re-assess"
     check_page(page, "assessment-reassess")
     activate(page, text("Start the re-assessment"))
-    assert "Started a re-assessment" in page.content()
+    expect(page.locator("body")).to_contain_text("Started a re-assessment")
     assert page.input_value("#id_measure__VISA-G__1") == ""
     page.locator("#section-measures").screenshot(path=str(SCREENSHOTS / "measures-section.png"))
     check_page(page, "assessment-reassess-form")
@@ -165,7 +167,7 @@ def test_a_patient_answers_before_their_visit_by_keyboard(page, live_server, wor
     check_page(page, "previsit-pain")
     _answer_radio(page, "id_measure__NPRS__1_0", 5)
     activate(page, text("Send my answers"))
-    assert "your answers to “Pain rating” are saved" in page.content()
+    expect(page.locator("body")).to_contain_text("your answers to “Pain rating” are saved")
     row = OutcomeResponse.objects.get()
     assert row.total == Decimal("5.0") and row.assessment is None
 
@@ -174,9 +176,9 @@ def test_a_patient_answers_before_their_visit_by_keyboard(page, live_server, wor
     type_in(page, "id_measure__PSFS__text_1", "Walking the dog")
     type_in(page, "id_measure__PSFS__1", "4")
     activate(page, text("Send my answers"))
-    assert "Thank you: that is everything." in page.content()
+    expect(page.locator("body")).to_contain_text("Thank you: that is everything.")
     check_page(page, "previsit-done")
 
     page.goto(f"{live_server.url}{reverse('prescriptions:previsit', args=[token[:-2] + 'xx'])}")
-    assert "This link has expired or is not valid" in page.content()
+    expect(page.locator("body")).to_contain_text("This link has expired or is not valid")
     check_page(page, "previsit-invalid")

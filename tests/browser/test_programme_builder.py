@@ -10,6 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 import pytest
+from playwright.sync_api import expect
 
 from bookings.models import Notification
 from prescriptions.models import Exercise, Programme
@@ -49,14 +50,14 @@ def test_a_practitioner_builds_and_publishes_a_programme_by_keyboard(page, live_
     assert programme.assessment == assessment and programme.goal == "gt_load_management"
 
     # The builder: suggestions say which finding they come from; one key adds each.
-    assert "Trendelenburg test positive (right)" in page.content()
+    expect(page.locator("body")).to_contain_text("Trendelenburg test positive (right)")
     check_page(page, "programme-builder-empty")
     supine, standing = (
         names["supine-isometric-hip-abduction"],
         names["standing-isometric-hip-abduction"],
     )
     activate(page, text(f"Add {supine}"))
-    assert f"Added {supine} as number 1" in page.content()
+    expect(page.locator("body")).to_contain_text(f"Added {supine} as number 1")
     activate(page, text(f"Add {standing}"))
     assert _names(programme) == [
         "supine-isometric-hip-abduction",
@@ -74,7 +75,7 @@ def test_a_practitioner_builds_and_publishes_a_programme_by_keyboard(page, live_
     bridge = names["glute-bridge"]
     activate(page, text(f"Add {bridge}"))
     activate(page, text(f"Move up {bridge}"))
-    assert f"Moved {bridge} up to number 2." in page.content()
+    expect(page.locator("body")).to_contain_text(f"Moved {bridge} up to number 2.")
     assert _names(programme) == [
         "supine-isometric-hip-abduction",
         "glute-bridge",
@@ -97,7 +98,7 @@ def test_a_practitioner_builds_and_publishes_a_programme_by_keyboard(page, live_
     page.keyboard.press("Control+A")
     page.keyboard.type("2")
     activate(page, text("Save"))
-    assert f"Saved number 2: {bridge}." in page.content()
+    expect(page.locator("body")).to_contain_text(f"Saved number 2: {bridge}.")
     item = programme.versions.get().items.get(order=2)
     assert (item.sets, item.reps) == (2, 8)
     check_page(page, "programme-builder")
@@ -107,7 +108,7 @@ def test_a_practitioner_builds_and_publishes_a_programme_by_keyboard(page, live_
     check_page(page, "programme-publish")
     type_in(page, "id_change_note", "First programme: isometrics and bridging.")
     activate(page, text("Publish version 1"))
-    assert "Published version 1." in page.content()
+    expect(page.locator("body")).to_contain_text("Published version 1.")
     check_page(page, "programme-published")
     programme.refresh_from_db()
     assert programme.status == "active" and programme.current_version.number == 1
@@ -115,7 +116,7 @@ def test_a_practitioner_builds_and_publishes_a_programme_by_keyboard(page, live_
 
     # "Make changes" opens version 2, a copy; the patient keeps version 1 meanwhile.
     activate(page, text("Make changes"))
-    assert "Started version 2" in page.content()
+    expect(page.locator("body")).to_contain_text("Started version 2")
     assert programme.versions.count() == 2
 
     # The exercise library, from the staff menu: filter, then one exercise.
@@ -129,7 +130,7 @@ def test_a_practitioner_builds_and_publishes_a_programme_by_keyboard(page, live_
     assert names["banded-clam"] not in page.locator("main").inner_text()  # §15.2: clams too
     check_page(page, "exercise-library-filtered")
     activate(page, text(names["lateral-band-walk"]))
-    assert "Shipped with Stance (read-only)" in page.content()
+    expect(page.locator("body")).to_contain_text("Shipped with Stance (read-only)")
     check_page(page, "exercise-detail")
 
 

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 import pytest
+from playwright.sync_api import expect
 
 from prescriptions.models import SessionLog
 from tests import factories as f
@@ -41,7 +42,7 @@ def test_a_whole_session_by_keyboard_on_a_phone(page, live_server, world, progra
     activate(page, text("Start today's session"))
     assert page.url.endswith("/play/1/")
     assert page.locator("h1").inner_text() == "Hip thrust"
-    assert "3 sets of 10 repetitions" in page.content()
+    expect(page.locator("body")).to_contain_text("3 sets of 10 repetitions")
     sound = page.locator("[data-sound-switch]")
     assert sound.is_visible() and not sound.is_checked()  # off until switched on
     check_page(page, "player-exercise-1")
@@ -90,7 +91,7 @@ def test_a_whole_session_by_keyboard_on_a_phone(page, live_server, world, progra
     with page.expect_navigation():
         page.context.set_offline(False)  # back online: sent, and on to the finish page
     page.wait_for_url("**/play/finish/")
-    assert "done, 3 sets, pain 3/10" in page.content()
+    expect(page.locator("body")).to_contain_text("done, 3 sets, pain 3/10")
     check_page(page, "player-finish")
 
     activate(page, text("Save this session"))
@@ -125,7 +126,7 @@ def test_the_practitioner_sees_the_flag_and_marks_it_seen_by_keyboard(
     assert page.locator("#pain-flags-heading").inner_text() == "Pain flag to review"
     check_page(page, "staff-patient-pain-flag")
     activate(page, lambda el: el["text"].startswith("Mark seen"))
-    assert "Pain flag marked seen." in page.content()
+    expect(page.locator("body")).to_contain_text("Pain flag marked seen.")
     assert page.locator("#pain-flags-heading").count() == 0
     session = SessionLog.objects.get()
     assert session.flags.get().seen_by == world.ep.user

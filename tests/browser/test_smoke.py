@@ -1,6 +1,7 @@
 """The front page and the login page in a real browser, by keyboard."""
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import check_page
 
@@ -22,5 +23,5 @@ def test_home_and_login_are_accessible_and_keyboard_operable(page, live_server, 
     page.get_by_label("Password").fill("wrong password here")
     with page.expect_navigation():
         page.keyboard.press("Enter")
-    assert "There is a problem" in page.content()
+    expect(page.locator("body")).to_contain_text("There is a problem")
     check_page(page, "login-error")

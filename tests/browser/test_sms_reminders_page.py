@@ -9,6 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 import pytest
+from playwright.sync_api import expect
 
 from bookings.tokens import opt_out_token_for
 from clinic.models import Patient
@@ -43,7 +44,7 @@ def test_a_patient_chooses_text_messages_by_keyboard(page, live_server, world):
     page.get_by_role("button", name="Save").focus()
     with page.expect_navigation():
         page.keyboard.press("Enter")
-    assert "Saved: your reminders come by text message." in page.content()
+    expect(page.locator("body")).to_contain_text("Saved: your reminders come by text message.")
     check_page(page, "reminders-channel-saved")
     world.patient.refresh_from_db()
     assert world.patient.reminder_channel == "sms"
@@ -60,7 +61,7 @@ def test_reception_set_text_reminders_on_the_patient_page_by_keyboard(page, live
     page.get_by_role("button", name="Save how reminders go").focus()
     with page.expect_navigation():
         page.keyboard.press("Enter")
-    assert "Reminders now go by email and text message." in page.content()
+    expect(page.locator("body")).to_contain_text("Reminders now go by email and text message.")
     check_page(page, "staff-patient-reminder-channel")
     world.patient.refresh_from_db()
     assert world.patient.reminder_channel == "both"

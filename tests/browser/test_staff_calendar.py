@@ -11,6 +11,7 @@ from django.utils import timezone
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
 
 from bookings.models import Appointment
 from tests import factories as f
@@ -120,7 +121,7 @@ def test_reception_runs_the_day_from_the_calendar(page, live_server, world):
     _tab_to(page, "Move to this time")
     with page.expect_navigation():
         page.keyboard.press("Enter")
-    assert "Moved to" in page.content()
+    expect(page.locator("body")).to_contain_text("Moved to")
     to_move.refresh_from_db()
     assert chosen.split("|")[1].startswith(to_move.start.isoformat()[:16])
 
