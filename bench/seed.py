@@ -90,6 +90,23 @@ def _at(day: date, wall: time, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, wall, tzinfo=tz)
 
 
+def _free_patient(
+    rng: random.Random,
+    patients: list[Patient],
+    busy: dict[tuple[int, date], list[tuple[datetime, datetime]]],
+    start: datetime,
+    end: datetime,
+) -> Patient:
+    """A patient chosen at random who has no other visit at that time (the database
+    refuses a patient in two places at once)."""
+    while True:
+        patient = rng.choice(patients)
+        taken = busy.setdefault((patient.pk, start.date()), [])
+        if not any(s < end and start < e for s, e in taken):
+            taken.append((start, end))
+            return patient
+
+
 @transaction.atomic
 def scale_data_seed(anchor: date) -> ScaleData:
     """Create the clinic, people, hours, time off and appointments (see module docstring)."""
@@ -169,6 +186,7 @@ def scale_data_seed(anchor: date) -> ScaleData:
     days = [first_day + timedelta(days=n) for n in range(7 * 6)]
     window_end_day = anchor + timedelta(days=28)
     held_in_window = timedelta()
+    busy: dict[tuple[int, date], list[tuple[datetime, datetime]]] = {}
     worked_in_window = timedelta()
     for index, practitioner in enumerate(practitioners):
         start, end, lunch_start, lunch_end = DAY_SHAPES[index % len(DAY_SHAPES)]
@@ -212,7 +230,7 @@ def scale_data_seed(anchor: date) -> ScaleData:
                         modality = rng.choice(service.allowed_modalities())
                         appointments.append(
                             Appointment(
-                                patient=rng.choice(patients),
+                                patient=_free_patient(rng, patients, busy, t, t + duration),
                                 practitioner=practitioner,
                                 service=service,
                                 modality=modality,

@@ -15,11 +15,14 @@ Every email is a `Notification` row. How a row moves (README "Emails and reminde
    never long ETA tasks.
 2. Hand-off: after commit, an immediate message is published to the broker with one
    quick try (`notifications_dispatch`); if the broker is down the row simply stays
-   pending. Every minute the sweep (`notifications_dispatch_due`, run by beat) claims due
-   rows (`SELECT ... FOR UPDATE SKIP LOCKED` where the database has it, a conditional
-   UPDATE per row otherwise) and publishes their ids, SEND_BATCH to a message. Rows
-   handed over but not finished within STANCE_EMAIL_STALE_CLAIM_MINUTES are handed over
-   again. Tasks are published by name (bookings/tasks.py imports this module).
+   pending. A booking's confirmation is planned already queued, so after commit it is
+   only published (back to pending if the broker is down); a process that dies between
+   the commit and the publish leaves it for the stale-claim sweep below. Every minute
+   the sweep (`notifications_dispatch_due`, run by beat) claims due rows (`SELECT ...
+   FOR UPDATE SKIP LOCKED` where the database has it, a conditional UPDATE per row
+   otherwise) and publishes their ids, SEND_BATCH to a message. Rows handed over but
+   not finished within STANCE_EMAIL_STALE_CLAIM_MINUTES are handed over again.
+   Tasks are published by name (bookings/tasks.py imports this module).
 3. Sending (`notification_send` for one row, `notifications_send_batch` for the sweep's
    batches, in the worker) claims each row on its own (pending/queued -> sending) while
    holding the appointment's row lock, re-checks that the message still makes sense,
@@ -130,7 +133,8 @@ def notifications_plan_for_booking(*, appointment: Appointment, now: datetime) -
     chose (`reminder_channels`), in one insert."""
     channels = reminder_channels(appointment.patient)
     rows = [
-        Notification(kind=Kind.CONFIRMATION, due_at=now),
+        # Handed over already (queued): after commit it only needs publishing.
+        Notification(kind=Kind.CONFIRMATION, due_at=now, status=Status.QUEUED, claimed_at=now),
         *(
             Notification(kind=Kind.REMINDER, channel=channel, due_at=due, lead_minutes=lead)
             for lead, due in _reminder_times(appointment, now=now)
@@ -148,7 +152,7 @@ def notifications_plan_for_booking(*, appointment: Appointment, now: datetime) -
         unique_fields=["appointment", "kind", "channel", "due_at"],
         update_fields=["appointment_start_snapshot"],
     )
-    _dispatch_on_commit([confirmation.pk])
+    transaction.on_commit(partial(_publish_claimed, [confirmation.pk], claimed_at=now), robust=True)
 
 
 def notifications_plan_for_reschedule(*, appointment: Appointment, now: datetime) -> None:
@@ -303,6 +307,15 @@ def _void_open(appointment: Appointment, *, kinds: list[str] | None, reason: str
 def _dispatch_on_commit(ids: list[int]) -> None:
     # robust: whatever happens here, the booking has committed and its request succeeds.
     transaction.on_commit(partial(notifications_dispatch, ids=ids), robust=True)
+
+
+def _publish_claimed(ids: list[int], *, claimed_at: datetime) -> None:
+    """Publish rows that were planned already queued; if the broker is down, back to
+    pending for the sweep."""
+    for i, pk in enumerate(ids):
+        if not _publish(pk):
+            _release(ids[i:], claimed_at=claimed_at)
+            return
 
 
 def notifications_dispatch(*, ids: list[int], now: datetime | None = None) -> list[int]:

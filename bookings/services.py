@@ -432,13 +432,17 @@ def _book_locked(
             )
         )
     if not allow_patient_overlap:
-        clash = (
-            Appointment.objects.active()
-            .filter(patient=patient, start__lt=slot.end, end__gt=slot.start)
-            .select_related("patient", "practitioner__clinic", "location")
-            .first()
+        # Asked plainly first (one table, no order): most bookings have no clash, and
+        # PostgreSQL plans the joined query below for longer than it runs it.
+        overlapping = Appointment.objects.active().filter(
+            patient=patient, start__lt=slot.end, end__gt=slot.start
         )
-        if clash is not None:
+        if overlapping.values_list("pk", flat=True)[:1]:
+            clash = (
+                overlapping.select_related("patient", "practitioner__clinic", "location")
+                .order_by("start")
+                .first()
+            )
             raise PatientAlreadyBooked(clash)
     appointment = Appointment(
         patient=patient,

@@ -10,8 +10,8 @@ It never shows a time that was taken before the page was asked for:
 1. Every cached page is filed under the *availability generation*, a token that any
    change to what can be booked replaces (appointments, working hours, time off,
    services, practitioners, locations, the clinic's rules; `bookings/signals.py`). The
-   token is replaced at once and again when the change commits, so a page computed from
-   data that was about to change is filed under a token nobody asks for any more.
+   token is replaced when the change commits, so a page computed from data that was
+   about to change is filed under a token nobody asks for any more.
 2. The key also holds the current minute, since the minimum notice moves with the clock.
 3. Only anonymous requests without a session or messages are served from or stored in
    the cache; everyone else gets a fresh page (it may carry their name, a notice or the
@@ -76,10 +76,12 @@ def _new_generation() -> None:
 
 
 def availability_changed() -> None:
-    """Something that changes free times was written: forget every cached week page."""
+    """Something that changes free times was written: forget every cached week page once
+    the change commits (at once outside a transaction). Not before: a visitor who reads
+    the generation before the commit files the page under the old token, which nobody
+    asks for after it; one who reads it after the commit reads the changed rows too."""
     if not settings.STANCE_WEEK_PAGE_CACHE_SECONDS:
         return
-    _new_generation()
     transaction.on_commit(_new_generation)
 
 

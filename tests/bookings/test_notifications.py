@@ -113,7 +113,8 @@ def test_a_booking_plans_its_confirmation_now_and_reminders_at_the_clinics_lead_
     now = start - timedelta(days=7)
     appointment = _book(world, start, now=now)
     assert _plan(appointment) == [
-        (Kind.CONFIRMATION, now, None, Status.PENDING),
+        # Handed over in the booking's own transaction: after commit it is only published.
+        (Kind.CONFIRMATION, now, None, Status.QUEUED),
         (Kind.REMINDER, start - timedelta(days=1), DAY, Status.PENDING),
         (Kind.REMINDER, start - timedelta(hours=2), 120, Status.PENDING),
     ]
@@ -155,7 +156,7 @@ def test_the_confirmation_goes_to_the_broker_only_after_commit_with_its_id_only(
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         appointment = _book(world, start, now=timezone.now())
     confirmation = _rows(appointment, kind=Kind.CONFIRMATION)[0]
-    assert confirmation.status == Status.PENDING
+    assert confirmation.status == Status.QUEUED
     assert memory_broker_messages() == []  # nothing before commit
 
     for callback in callbacks:
@@ -164,6 +165,23 @@ def test_the_confirmation_goes_to_the_broker_only_after_commit_with_its_id_only(
     assert confirmation.status == Status.QUEUED
     # The message names the row and nothing about the patient.
     assert memory_broker_messages() == [("bookings.tasks.send_notification", [confirmation.pk], {})]
+
+
+def test_a_confirmation_the_broker_did_not_take_goes_back_to_the_sweep(
+    world, django_capture_on_commit_callbacks
+):
+    start = _tuesday(world)
+    now = timezone.now()
+    with (
+        mock.patch.object(outbox, "_publish", return_value=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        appointment = _book(world, start, now=now)
+    confirmation = _rows(appointment, kind=Kind.CONFIRMATION)[0]
+    assert (confirmation.status, confirmation.claimed_at) == (Status.PENDING, None)
+    # The next sweep hands it over.
+    with mock.patch.object(outbox, "_publish_batch", return_value=True):
+        assert notifications_dispatch_due(now=now + timedelta(minutes=1)) == [confirmation.pk]
 
 
 def test_a_booking_rolled_back_leaves_no_messages(world, django_capture_on_commit_callbacks):

@@ -423,7 +423,9 @@ def _fresh_cache():
 
 
 @pytest.mark.usefixtures("_fresh_cache")
-def test_changing_hours_changes_the_times_offered_on_the_cached_week_page(client_as_admin, world):
+def test_changing_hours_changes_the_times_offered_on_the_cached_week_page(
+    client_as_admin, world, django_capture_on_commit_callbacks
+):
     """The public week page is cached for anonymous visitors; the settings page's save
     makes the cached copy stale at once (bookings/signals.py)."""
     today = timezone.now().astimezone(world.clinic.tz).date()
@@ -436,10 +438,11 @@ def test_changing_hours_changes_the_times_offered_on_the_cached_week_page(client
     assert offered in Client().get(url).content.decode()  # served from the cache
 
     tuesday = WorkingHours.objects.get(practitioner=world.ep, weekday=1)
-    response = client_as_admin.post(
-        reverse("bookings:staff-settings-hours-edit", args=[world.ep.code, tuesday.pk]),
-        _hours(world.location, weekday="1", start_time="13:00", end_time="17:00"),
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_as_admin.post(
+            reverse("bookings:staff-settings-hours-edit", args=[world.ep.code, tuesday.pk]),
+            _hours(world.location, weekday="1", start_time="13:00", end_time="17:00"),
+        )
     assert response.status_code == 302
 
     html = Client().get(url).content.decode()

@@ -65,38 +65,45 @@ def test_an_anonymous_visitor_gets_the_shared_copy_without_touching_the_database
     assert len(queries) == 0
 
 
-def test_a_booking_makes_every_cached_week_page_stale_at_once(world):
+def test_a_booking_makes_every_cached_week_page_stale_at_once(
+    world, django_capture_on_commit_callbacks
+):
     start = _first_time(world)
     assert _label(start) in Client().get(_url(world)).content.decode()
 
-    appointment_book(
-        patient=world.patient,
-        practitioner=world.ep,
-        service=world.service,
-        modality="clinic",
-        start=start,
-        location_id=world.location.pk,
-        source=Appointment.Source.STAFF,
-    )
+    # The cached copies are forgotten when the booking commits.
+    with django_capture_on_commit_callbacks(execute=True):
+        appointment_book(
+            patient=world.patient,
+            practitioner=world.ep,
+            service=world.service,
+            modality="clinic",
+            start=start,
+            location_id=world.location.pk,
+            source=Appointment.Source.STAFF,
+        )
 
     assert _label(start) not in Client().get(_url(world)).content.decode()
 
 
-def test_new_time_off_is_shown_at_once(world):
+def test_new_time_off_is_shown_at_once(world, django_capture_on_commit_callbacks):
     start = _first_time(world)
     assert _label(start) in Client().get(_url(world)).content.decode()
-    TimeOff.objects.create(
-        practitioner=world.ep, start=start - timedelta(hours=1), end=start + timedelta(hours=2)
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        TimeOff.objects.create(
+            practitioner=world.ep, start=start - timedelta(hours=1), end=start + timedelta(hours=2)
+        )
     assert _label(start) not in Client().get(_url(world)).content.decode()
 
 
-def test_a_new_or_deleted_closure_is_shown_at_once(world):
+def test_a_new_or_deleted_closure_is_shown_at_once(world, django_capture_on_commit_callbacks):
     start = _first_time(world)
     assert _label(start) in Client().get(_url(world)).content.decode()
-    closure = Closure.objects.create(clinic=world.clinic, date=start.date(), reason="Training")
+    with django_capture_on_commit_callbacks(execute=True):
+        closure = Closure.objects.create(clinic=world.clinic, date=start.date(), reason="Training")
     assert _label(start) not in Client().get(_url(world)).content.decode()
-    closure.delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        closure.delete()
     assert _label(start) in Client().get(_url(world)).content.decode()
 
 
@@ -185,18 +192,22 @@ def test_the_availability_api_answers_a_repeat_from_the_cache(world):
     assert len(queries) == 0
 
 
-def test_the_availability_api_forgets_its_copy_when_a_time_is_booked(world):
+def test_the_availability_api_forgets_its_copy_when_a_time_is_booked(
+    world, django_capture_on_commit_callbacks
+):
     start = _first_time(world)
     assert start in _api_starts(world)
-    appointment_book(
-        patient=world.patient,
-        practitioner=world.ep,
-        service=world.service,
-        modality="clinic",
-        start=start,
-        location_id=world.location.pk,
-        source=Appointment.Source.STAFF,
-    )
+    # The cached copies are forgotten when the booking commits.
+    with django_capture_on_commit_callbacks(execute=True):
+        appointment_book(
+            patient=world.patient,
+            practitioner=world.ep,
+            service=world.service,
+            modality="clinic",
+            start=start,
+            location_id=world.location.pk,
+            source=Appointment.Source.STAFF,
+        )
     assert start not in _api_starts(world)
 
 
