@@ -650,6 +650,31 @@ def appointment_mark(
     return appt
 
 
+def appointment_funding_set(
+    *, appointment: Appointment, referral: Referral | None, reason: str, by_user: User
+) -> Appointment:
+    """Fund a visit under one of its patient's referrals, or under none: for a visit booked
+    online or in a series, or booked under the wrong one. `reason` is kept when booking it
+    under the referral goes past its limits (the caller asks for it:
+    `bookings.funding.funding_check`); it is cleared otherwise."""
+    if referral is not None and referral.patient_id != appointment.patient_id:
+        raise DomainError("Choose one of the patient's referrals.", field="referral")
+    with transaction.atomic():
+        appt = Appointment.objects.select_for_update(of=("self",)).get(pk=appointment.pk)
+        if appt.status in (Appointment.Status.CANCELLED, Appointment.Status.HELD):
+            raise DomainError("Only a visit that is booked or took place can be funded.")
+        appt.referral = referral
+        appt.funding_reason = reason.strip()[:500] if referral is not None else ""
+        appt.save(update_fields=["referral", "funding_reason", "updated_at"])
+    logger.info(
+        "appointment funding id=%s referral=%s by=%s",
+        appt.pk,
+        referral.pk if referral else None,
+        by_user.pk,
+    )
+    return appt
+
+
 def patient_match_or_create(
     *,
     clinic: Clinic,

@@ -166,20 +166,10 @@ def slot_value(*, practitioner_code: uuid.UUID, start: datetime, location_id: in
     return f"{practitioner_code}|{start.astimezone(UTC).isoformat()}|{location_id or ''}"
 
 
-class SlotPickForm(StaffForm):
-    """The free time chosen from the grid of slot buttons (drawn by hand:
-    bookings/staff_slot_choices.html), so the summary links to the first button."""
+class FundingForm(StaffForm):
+    """The referral a visit is funded under, and the reason to keep when booking it under
+    the referral goes past its limits (asked only then)."""
 
-    error_anchors = {"slot": "id_slot_0"}
-    slot = forms.CharField(
-        label="Time",
-        max_length=120,
-        error_messages={"required": "Choose a time."},
-    )
-    allow_overlap = forms.BooleanField(
-        label="Book anyway: the patient will have two visits at the same time",
-        required=False,
-    )
     referral = forms.ChoiceField(
         label="Funded under",
         required=False,
@@ -191,6 +181,7 @@ class SlotPickForm(StaffForm):
         required=False,
         help_text="Kept with the appointment. At most 500 characters.",
         widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"max_length": "Enter at most %(limit_value)d characters."},
     )
 
     def __init__(self, *args: Any, referrals: Sequence[Referral] = (), **kwargs: Any) -> None:
@@ -204,6 +195,24 @@ class SlotPickForm(StaffForm):
 
     def clean_referral(self) -> Referral | None:
         return self.referrals.get(self.cleaned_data.get("referral") or "")
+
+
+class SlotPickForm(FundingForm):
+    """The free time chosen from the grid of slot buttons (drawn by hand:
+    bookings/staff_slot_choices.html), so the summary links to the first button; and the
+    referral it is funded under."""
+
+    field_order = ["slot", "allow_overlap", "referral", "funding_reason"]
+    error_anchors = {"slot": "id_slot_0"}
+    slot = forms.CharField(
+        label="Time",
+        max_length=120,
+        error_messages={"required": "Choose a time."},
+    )
+    allow_overlap = forms.BooleanField(
+        label="Book anyway: the patient will have two visits at the same time",
+        required=False,
+    )
 
     def clean_slot(self) -> PickedSlot:
         problem = forms.ValidationError("Choose a time from the list.", code="invalid")

@@ -6,7 +6,8 @@ services as CSV for claiming.
 Referrals are clinical records: clinicians (practitioners and clinic admins) read and
 change them, and each read or change goes to the access log. Reception sees the usage
 line ("Medicare GPCCMP: 3 of 5 used in 2026") where it books, not the referral itself,
-and may read the referrers' contact list.
+and may read the referrers' contact list. Where it books, and on a visit's funding page,
+reception chooses among the patient's referrals by their one-line label.
 """
 
 from __future__ import annotations
@@ -24,21 +25,30 @@ from django.urls import URLPattern, path
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from bookings.forms.staff import FundingForm
 from bookings.funding import (
     funded_services,
+    funding_check,
     referral_usages,
+    referrals_for_booking,
     referrals_running_out,
     reports_due,
+    usage_texts_for_appointments,
 )
+from bookings.selectors import appointment_records
+from bookings.services import appointment_funding_set
 from clinic.access import (
     clinician_or_404,
     is_clinician,
     record_for_clinician_or_404,
+    record_for_staff_or_404,
     staff_clinic_or_404,
+    staff_or_404,
 )
 from clinic.audit import REFERRAL_HISTORY, access_log_record
 from clinic.errors import DomainError
 from clinic.lib.text import csv_safe
+from clinic.lib.time import when_label, zone_label
 from clinic.models import Clinic, Patient, Referral, Referrer
 from clinic.referrals import funders
 from clinic.referrals.forms import OutsideServicesForm, ReferralForm, ReferrerForm
@@ -345,6 +355,83 @@ def report_tasks(request: HttpRequest) -> HttpResponse:
     return render(request, "bookings/referral_reports.html", {"due": due})
 
 
+@login_required
+@require_http_methods(["GET", "POST"])
+def appointment_funding(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
+    """Fund a visit under one of the patient's referrals (or none): a visit booked online
+    or in a series, or under the wrong referral. Past the referral's limits (the cap, its
+    dates, the minimum length) the page says which and asks for a reason first, as the
+    staff booking page does."""
+    appointment = record_for_staff_or_404(
+        request, appointment_records(), code, clinic="practitioner__clinic"
+    )
+    patient = appointment.patient
+    day = appointment.start.astimezone(appointment.tz).date()
+    referrals = referrals_for_booking(patient=patient, on=day)
+    current = appointment.referral
+    if current is not None and current not in referrals:
+        referrals.append(current)  # closed or ended since: still shown, still chosen
+    form = FundingForm(
+        request.POST if request.method == "POST" else None,
+        referrals=referrals,
+        initial={
+            "referral": str(current.code) if current else "",
+            "funding_reason": appointment.funding_reason,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        referral = form.cleaned_data["referral"]
+        reason = (form.cleaned_data.get("funding_reason") or "").strip()
+        if referral is not None:
+            check = funding_check(
+                referral=referral,
+                start=appointment.start,
+                minutes=int((appointment.end - appointment.start).total_seconds() // 60),
+                exclude_appointment=appointment.pk,
+            )
+            form.funding_problems = list(check.problems)
+        if form.funding_problems and not reason:
+            form.add_error(
+                "funding_reason", "Enter a reason to fund it under this referral anyway."
+            )
+        else:
+            try:
+                appointment_funding_set(
+                    appointment=appointment,
+                    referral=referral,
+                    reason=reason if form.funding_problems else "",
+                    by_user=staff_or_404(request),
+                )
+            except DomainError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                access_log_record(
+                    request=request, action="change", record=appointment, patient=patient
+                )
+                messages.success(
+                    request,
+                    f"Funded under {referral.funder_label}."
+                    if referral
+                    else "The visit is not funded under a referral now.",
+                )
+                return redirect("bookings:staff-appointment", code=appointment.code)
+    usage = usage_texts_for_appointments([appointment]).get(appointment.pk, "")
+    return render(
+        request,
+        "bookings/appointment_funding.html",
+        {
+            "appointment": appointment,
+            "patient": patient,
+            "form": form,
+            "usage": usage,
+            "when": f"{when_label(appointment.start, appointment.tz)} "
+            f"({zone_label(appointment.tz)} time)",
+            "funding_problems": form.funding_problems,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
 urlpatterns: list[URLPattern] = [
     path("staff/patients/<uuid:patient_code>/referrals/", referral_list, name="referral-list"),
     path(
@@ -359,4 +446,9 @@ urlpatterns: list[URLPattern] = [
     path("staff/funding/", funding_report, name="funding-report"),
     path("staff/funding/services.csv", funding_csv, name="funding-csv"),
     path("staff/funding/reports/", report_tasks, name="referral-reports"),
+    path(
+        "staff/appointments/<uuid:code>/funding/",
+        appointment_funding,
+        name="staff-appointment-funding",
+    ),
 ]

@@ -285,6 +285,7 @@ def _build() -> dict[str, Any]:
         "appointment-flagged": reverse("bookings:staff-appointment", args=[flagged_visit.code]),
         "appointment-move": reverse("bookings:staff-move", args=[upcoming.code]),
         "appointment-cancel": reverse("bookings:staff-cancel", args=[upcoming.code]),
+        "appointment-funding": reverse("bookings:staff-appointment-funding", args=[upcoming.code]),
         "appointment-repeat": reverse("bookings:staff-repeat", args=[upcoming.code])
         + "?every_weeks=1&repeats=3",
         "appointment-series-move": reverse("bookings:staff-series-move", args=[upcoming.code])
@@ -702,6 +703,7 @@ PAGES = [
     ("reception", "appointment-flagged", 200),
     ("reception", "patient", 200),
     ("reception", "staff-book-patient", 200),
+    ("reception", "appointment-funding", 200),
     ("reception", "appointment-repeat", 200),
     ("reception", "appointment-series-move", 200),
     ("reception", "staff-waitlist", 200),

@@ -320,6 +320,14 @@ ROWS: list[Row] = [
     Row("bookings:staff-enquiries", ANY_STAFF),  # each clinic's own
     Row("bookings:staff-waitlist", ANY_STAFF),  # each clinic's own
     Row("bookings:staff-repeat", CLINIC_STAFF, args=lambda s: [s.visit.code]),
+    Row("bookings:staff-appointment-funding", CLINIC_STAFF, args=lambda s: [s.visit.code]),
+    Row(
+        "bookings:staff-appointment-funding",
+        CLINIC_STAFF_POST,
+        method="post",
+        args=lambda s: [s.visit.code],
+        data=lambda s: {"referral": ""},
+    ),
     Row(  # no series yet: back to the visit, saying so
         "bookings:staff-series-move",
         expect(practitioner=REDIRECT, reception=REDIRECT, admin=REDIRECT),
