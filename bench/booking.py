@@ -180,8 +180,9 @@ def free_slots(service: Any, first: date, last: date, count: int) -> list[Bookin
     return [Booking(p, s, e, loc, 0) for p, s, e, loc in found[:count]]
 
 
-def patients_make(clinic_id: int, count: int) -> list[int]:
-    """One new patient per booking, so that no booking meets the patient's other visits."""
+def patients_make(clinic_id: int, count: int, *, tag: str = "") -> list[int]:
+    """One new patient per booking, so that no booking meets the patient's other visits.
+    `tag` keeps their email addresses apart from an earlier run's on the same database."""
     from clinic.models import Patient
 
     made = Patient.objects.bulk_create(
@@ -191,7 +192,7 @@ def patients_make(clinic_id: int, count: int) -> list[int]:
             last_name=f"Bench {i}",
             date_of_birth=date(1980, 1, 1 + i % 28),
             phone="0400 000 000",
-            email=f"bench-booker{i}@example.org",
+            email=f"bench-booker{tag}{i}@example.org",
         )
         for i in range(count)
     )

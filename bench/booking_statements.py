@@ -20,7 +20,7 @@ import sys
 import time
 import uuid
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -76,17 +76,9 @@ def main() -> int:
     today = timezone.now().astimezone(service.clinic.tz).date()
     n = args.bookings
     slots = booking.free_slots(service, today + timedelta(days=14), today + timedelta(days=42), n)
-    patients = Patient.objects.bulk_create(
-        Patient(
-            clinic_id=service.clinic_id,
-            first_name="Statement",
-            last_name=f"Bench {i}",
-            date_of_birth=date(1980, 1, 1 + i % 28),
-            phone="0400 000 000",
-            email=f"statements-{uuid.uuid4().hex}@example.org",
-        )
-        for i in range(n)
-    )
+    patients = Patient.objects.in_bulk(
+        booking.patients_make(service.clinic_id, n, tag=f"-{uuid.uuid4().hex[:8]}-")
+    ).values()
     practitioners = {p.pk: p for p in Practitioner.objects.filter(clinic_id=service.clinic_id)}
     timer = StatementTimer()
     totals: list[float] = []
