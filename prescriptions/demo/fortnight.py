@@ -426,8 +426,8 @@ class _Seeder:
     ) -> Appointment | None:
         """Book a visit to come through `appointment_book`, online or by reception; an
         online clinic visit keeps the patient's (all no) health-question answers. Its
-        confirmation is marked not sent, in the same transaction (so it is never handed
-        to the worker); its reminders go out when due."""
+        confirmation is marked not sent, in the same transaction (the worker it is handed
+        to after commit finds it void and sends nothing); its reminders go out when due."""
         notice = timedelta(minutes=self.clinic.min_booking_notice_minutes)
         online = slot.start >= self.now + notice and rng.random() < ONLINE_SHARE
         try:
@@ -447,7 +447,7 @@ class _Seeder:
                 Notification.objects.filter(
                     appointment=appointment,
                     kind=Notification.Kind.CONFIRMATION,
-                    status=Notification.Status.PENDING,
+                    status__in=[Notification.Status.PENDING, Notification.Status.QUEUED],
                 ).update(status=Notification.Status.VOID, last_error=NOT_EMAILED)
                 if online and slot.modality == Modality.CLINIC:
                     appointment_screening_save(
