@@ -19,6 +19,7 @@ from django import forms
 
 from crispy_forms.layout import Div
 
+from bookings.funding import funding_check
 from bookings.models import Appointment, Modality, Service
 from clinic.forms import (
     EARLIEST_DATE,
@@ -195,6 +196,24 @@ class FundingForm(StaffForm):
 
     def clean_referral(self) -> Referral | None:
         return self.referrals.get(self.cleaned_data.get("referral") or "")
+
+    def funding(
+        self, *, start: datetime, minutes: int, exclude_appointment: int | None = None
+    ) -> tuple[Referral | None, str | None]:
+        """After `is_valid()`: the chosen referral and the reason to keep with the visit,
+        "" when the visit is within the referral's limits, None when it is not and no
+        reason was given yet (the problems are left on `funding_problems`)."""
+        referral: Referral | None = self.cleaned_data.get("referral")
+        if referral is None:
+            return None, ""
+        check = funding_check(
+            referral=referral, start=start, minutes=minutes, exclude_appointment=exclude_appointment
+        )
+        self.funding_problems = list(check.problems)
+        if not check:
+            return referral, ""
+        reason = (self.cleaned_data.get("funding_reason") or "").strip()
+        return referral, reason or None
 
 
 class SlotPickForm(FundingForm):

@@ -28,7 +28,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from bookings.forms.staff import FundingForm
 from bookings.funding import (
     funded_services,
-    funding_check,
     referral_usages,
     referrals_for_booking,
     referrals_running_out,
@@ -380,17 +379,12 @@ def appointment_funding(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
         },
     )
     if request.method == "POST" and form.is_valid():
-        referral = form.cleaned_data["referral"]
-        reason = (form.cleaned_data.get("funding_reason") or "").strip()
-        if referral is not None:
-            check = funding_check(
-                referral=referral,
-                start=appointment.start,
-                minutes=int((appointment.end - appointment.start).total_seconds() // 60),
-                exclude_appointment=appointment.pk,
-            )
-            form.funding_problems = list(check.problems)
-        if form.funding_problems and not reason:
+        referral, reason = form.funding(
+            start=appointment.start,
+            minutes=int((appointment.end - appointment.start).total_seconds() // 60),
+            exclude_appointment=appointment.pk,
+        )
+        if reason is None:
             form.add_error(
                 "funding_reason", "Enter a reason to fund it under this referral anyway."
             )
@@ -399,7 +393,7 @@ def appointment_funding(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
                 appointment_funding_set(
                     appointment=appointment,
                     referral=referral,
-                    reason=reason if form.funding_problems else "",
+                    reason=reason,
                     by_user=staff_or_404(request),
                 )
             except DomainError as exc:

@@ -44,7 +44,6 @@ from bookings.forms.staff import (
     slot_value,
 )
 from bookings.funding import (
-    funding_check,
     patient_usages,
     referral_default,
     referrals_for_booking,
@@ -55,7 +54,6 @@ from bookings.models import (
     Modality,
     Notification,
     ScreeningEnquiry,
-    Service,
     TimeOff,
     WorkingHours,
 )
@@ -96,7 +94,7 @@ from clinic.forms import EARLIEST_DATE as FIRST_DATE
 from clinic.forms import LATEST_DATE, NewPatientForm, PatientSearchForm
 from clinic.lib.time import clock_label, day_label, local_day_bounds, week_start, zone_label
 from clinic.merging import patient_duplicate_join
-from clinic.models import Clinic, Location, Patient, Practitioner, Referral
+from clinic.models import Clinic, Location, Patient, Practitioner
 from clinic.selectors import patient_records, patient_search
 
 PATIENTS_PER_PAGE = 25
@@ -624,7 +622,7 @@ def _book_for_patient(
         try:
             if practitioner is None:
                 raise DomainError("Choose a time from the list.")
-            referral, reason = _funding(pick, service=service, start=picked.start)
+            referral, reason = pick.funding(start=picked.start, minutes=service.duration_minutes)
             if referral is not None and reason is None:
                 context["funding_problems"] = pick.funding_problems
                 raise DomainError(
@@ -697,23 +695,6 @@ def _book_for_patient(
         }
     )
     return render(request, "bookings/staff_book.html", context)
-
-
-def _funding(
-    pick: SlotPickForm, *, service: Service, start: datetime
-) -> tuple[Referral | None, str | None]:
-    """The chosen referral and the reason to keep with the visit: "" when the visit is
-    within the referral's limits, None when it is not and staff gave no reason yet (the
-    problems are left on `pick.funding_problems`)."""
-    referral: Referral | None = pick.cleaned_data.get("referral")
-    if referral is None:
-        return None, ""
-    check = funding_check(referral=referral, start=start, minutes=service.duration_minutes)
-    pick.funding_problems = list(check.problems)
-    if not check:
-        return referral, ""
-    reason = (pick.cleaned_data.get("funding_reason") or "").strip()
-    return referral, reason or None
 
 
 def _check_prefilled(groups: list[SlotGroup], *, practitioner: str, start: datetime) -> None:
